@@ -1,0 +1,51 @@
+# Alliance: `make run` (portal with demo data) and `make test` (the suite) do all set-up.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+HOST ?= 0.0.0.0
+PORT ?= 8000
+
+.PHONY: install run test lint format check-deploy bench worker beat clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## the portal with demo data at http://demo.localhost:8000/
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install  ## the whole suite (browser tests need Debian's chromium; .ci/run installs it)
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=config.settings.production \
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+worker: install  ## a Celery worker (needs CELERY_BROKER_URL, e.g. redis://127.0.0.1:6379/0)
+	$(BIN)/celery -A config worker --loglevel=INFO
+
+beat: install  ## the nightly schedule
+	$(BIN)/celery -A config beat --loglevel=INFO
+
+bench: install  ## every benchmark; writes bench/README.md
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) var/staticfiles test-artifacts

@@ -1,0 +1,111 @@
+"""Webmasters (affiliates, publishers): profile, onboarding pipeline, BD owner, notes."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from apps.core.models import TenantOwnedModel
+
+
+class AffiliateKind(models.TextChoices):
+    WEBMASTER = "webmaster", "Webmaster"
+    CONTENT = "content", "Content site"
+    CASHBACK = "cashback", "Cashback"
+    INFLUENCER = "influencer", "Influencer"
+
+
+class PipelineStatus(models.TextChoices):
+    PENDING = "pending", "Pending review"  # signed up by themselves, awaiting staff
+    LEAD = "lead", "Lead"
+    CONTACTED = "contacted", "Contacted"
+    CONTRACTED = "contracted", "Contracted"
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    REJECTED = "rejected", "Rejected"
+
+
+class PayoutMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    ALIPAY = "alipay", "Alipay"
+    PAYPAL = "paypal", "PayPal"
+
+
+class Affiliate(TenantOwnedModel):
+    """A webmaster's profile in one network. ``status`` moves only through
+    ``apps.affiliates.services.affiliate_transition``."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="affiliate_profiles",
+    )
+    email = models.EmailField()
+    name = models.CharField(max_length=150)
+    kind = models.CharField(
+        max_length=20, choices=AffiliateKind.choices, default=AffiliateKind.WEBMASTER
+    )
+    status = models.CharField(
+        max_length=20, choices=PipelineStatus.choices, default=PipelineStatus.LEAD, db_index=True
+    )
+    bd_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_affiliates",
+        verbose_name="BD owner",
+    )
+    company = models.CharField(max_length=150, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    payout_method = models.CharField(
+        max_length=20, choices=PayoutMethod.choices, default=PayoutMethod.BANK_TRANSFER
+    )
+    payout_account_name = models.CharField(max_length=150, blank=True)
+    payout_account_number = models.CharField(max_length=64, blank=True)
+    payout_bank = models.CharField(max_length=150, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    # Risk staff hold payouts (issue 5): statements still generate but cannot be approved.
+    payment_hold = models.BooleanField(default=False)
+    payment_hold_reason = models.CharField(max_length=500, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("tenant", Lower("email"), name="affiliate_email_unique"),
+            models.UniqueConstraint(
+                fields=["tenant", "user"],
+                condition=models.Q(user__isnull=False),
+                name="affiliate_user_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == PipelineStatus.ACTIVE
+
+
+class AffiliateNote(TenantOwnedModel):
+    """A dated note by BD staff on a webmaster (calls, meetings, terms discussed)."""
+
+    affiliate = models.ForeignKey(Affiliate, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    noted_on = models.DateField(default=timezone.localdate)
+    body = models.TextField()
+
+    class Meta:
+        ordering = ["-noted_on", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.noted_on}: {self.body[:40]}"

@@ -1,0 +1,92 @@
+"""``Authorization: Bearer <prefix>.<secret>``: the key's tenant must be the host's tenant."""
+
+import hmac
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from apps.api.models import ApiKey
+from apps.api.services import hash_secret
+
+# A key presented on another tenant's host is simply not found there (tenant scope and RLS),
+# so it gets the same 401 as a wrong key: the answer never tells which networks a key is for.
+INVALID = "Invalid or revoked API key."
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[Any, ApiKey] | None:
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        parts = header.split()
+        if len(parts) != 2 or parts[0] != self.keyword:
+            raise exceptions.AuthenticationFailed("Use the header 'Authorization: Bearer <key>'.")
+        prefix, _, secret = parts[1].partition(".")
+        if not prefix or not secret or len(prefix) > 16:
+            raise exceptions.AuthenticationFailed(INVALID)
+        tenant = getattr(request._request, "tenant", None)
+        if tenant is None:
+            raise exceptions.AuthenticationFailed(INVALID)
+        api_key = (
+            ApiKey.objects.select_related("merchant", "affiliate")
+            .filter(tenant=tenant, prefix=prefix, revoked_at__isnull=True)
+            .first()
+        )
+        # Compare in constant time; hash a dummy when the prefix is unknown so that timing
+        # does not reveal which prefixes exist.
+        expected = api_key.secret_hash if api_key is not None else hash_secret("unknown-key")
+        if not hmac.compare_digest(expected, hash_secret(secret)) or api_key is None:
+            raise exceptions.AuthenticationFailed(INVALID)
+        principal = api_key.principal
+        if principal is None or not _principal_active(api_key):
+            raise exceptions.AuthenticationFailed("This key's merchant or webmaster is not active.")
+        now = timezone.now()
+        if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
+            # Coarse last-used stamp: one write a minute per key, not one per request.
+            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        return (KeyUser(api_key), api_key)
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
+
+
+def _principal_active(api_key: ApiKey) -> bool:
+    if api_key.merchant is not None:
+        return api_key.merchant.is_active
+    return api_key.affiliate is not None and api_key.affiliate.status not in {
+        "rejected",
+        "suspended",
+    }
+
+
+class ApiKeySchemeExtension(OpenApiAuthenticationExtension):
+    """Tells drf-spectacular how keys travel: ``Authorization: Bearer <prefix>.<secret>``."""
+
+    target_class = "apps.api.authentication.ApiKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "bearer", "description": "An Alliance API key."}
+
+
+class KeyUser:
+    """``request.user`` for key-authenticated requests: not a person, never staff."""
+
+    is_authenticated = True
+    is_active = True
+    is_staff = False
+    is_superuser = False
+    is_anonymous = False
+    pk = None
+    id = None
+
+    def __init__(self, api_key: ApiKey) -> None:
+        self.api_key = api_key
+
+    def __str__(self) -> str:
+        return f"api-key:{self.api_key.prefix}"

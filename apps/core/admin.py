@@ -1,0 +1,165 @@
+"""``TenantAdmin``: the base of every back-office page on tenant data.
+
+It narrows every queryset (lists, autocomplete, foreign-key choices) to the request's tenant,
+answers another tenant's ids with 404, sets ``tenant`` on new rows, and grants view/add/change/
+delete by staff role instead of Django's global permission tables (a person can be finance in
+one network and nothing in another).
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from unfold.admin import ModelAdmin as UnfoldModelAdmin
+from unfold.admin import StackedInline as UnfoldStackedInline
+from unfold.admin import TabularInline as UnfoldTabularInline
+
+from apps.core.admin_site import is_tenant_model, staff_roles_for
+from apps.core.errors import DomainError
+
+ALL_STAFF = frozenset({"tenant_admin", "bd", "finance", "risk"})
+ADMINS = frozenset({"tenant_admin"})
+
+
+def environment_badge(request: HttpRequest) -> list[str] | None:
+    from django.conf import settings
+
+    if settings.DEBUG:
+        return ["Development", "warning"]
+    return None
+
+
+class _TenantScopedFormFieldsMixin:
+    """Foreign-key and many-to-many choices only ever list the request tenant's rows."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        queryset = _tenant_choices(db_field.remote_field.model, request)
+        if queryset is not None:
+            kwargs["queryset"] = queryset
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        queryset = _tenant_choices(db_field.remote_field.model, request)
+        if queryset is not None:
+            kwargs["queryset"] = queryset
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+def _tenant_choices(model: type[models.Model], request: HttpRequest) -> QuerySet[Any] | None:
+    tenant = getattr(request, "tenant", None)
+    if tenant is None:
+        return None
+    if is_tenant_model(model):
+        return model._default_manager.filter(tenant=tenant)
+    User = get_user_model()  # noqa: N806
+    if model is User:
+        # People are global; a back-office choice lists only this network's staff.
+        return User.objects.filter(
+            memberships__tenant=tenant, memberships__is_active=True
+        ).distinct()
+    return None
+
+
+class TenantAdmin(_TenantScopedFormFieldsMixin, UnfoldModelAdmin):
+    #: roles that may see the list and detail pages
+    view_roles: frozenset[str] = ALL_STAFF
+    #: roles that may add and change rows
+    change_roles: frozenset[str] = ADMINS
+    #: roles that may delete rows (money and history are never deleted)
+    delete_roles: frozenset[str] = frozenset()
+    list_per_page = 50
+    show_full_result_count = False  # a COUNT(*) over millions of rows on every page is waste
+
+    # -- tenancy -----------------------------------------------------------------------
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).filter(tenant=request.tenant)  # type: ignore[attr-defined]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return queryset.filter(tenant=request.tenant), may_have_duplicates  # type: ignore[attr-defined]
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        # Django answers a missing id with a redirect (change) or 403 (delete without the
+        # permission); another tenant's id must look exactly like a missing one: 404, first.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            obj.tenant = request.tenant  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        instances = formset.save(commit=False)
+        for instance in instances:
+            if getattr(instance, "tenant_id", None) is None and hasattr(instance, "tenant"):
+                instance.tenant = request.tenant  # type: ignore[attr-defined]
+            instance.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+    # -- roles -------------------------------------------------------------------------
+    def _has_role(self, request: HttpRequest, roles: Iterable[str]) -> bool:
+        return bool(staff_roles_for(request) & frozenset(roles))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._has_role(request, self.view_roles | self.change_roles)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return self._has_role(request, self.change_roles)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._has_role(request, self.change_roles)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._has_role(request, self.delete_roles)
+
+    # -- services ----------------------------------------------------------------------
+    def run_service(self, request: HttpRequest, func: Any, /, **kwargs: Any) -> Any:
+        """Call one service for an admin action; a refusal becomes an error message."""
+        try:
+            return func(**kwargs)
+        except DomainError as exc:
+            self.message_user(request, str(exc), level=messages.ERROR)
+            return None
+
+
+class TenantInlineMixin(_TenantScopedFormFieldsMixin):
+    view_roles: frozenset[str] = ALL_STAFF
+    change_roles: frozenset[str] = ADMINS
+    delete_roles: frozenset[str] = frozenset()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).filter(tenant=request.tenant)  # type: ignore[misc, attr-defined]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(staff_roles_for(request) & (self.view_roles | self.change_roles))
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(staff_roles_for(request) & self.change_roles)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(staff_roles_for(request) & self.change_roles)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(staff_roles_for(request) & self.delete_roles)
+
+
+class TenantTabularInline(TenantInlineMixin, UnfoldTabularInline):
+    extra = 0
+
+
+class TenantStackedInline(TenantInlineMixin, UnfoldStackedInline):
+    extra = 0

@@ -1,0 +1,35 @@
+"""Domain errors: what a service refuses, with a stable code a client can switch on."""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A business rule refused the action. ``code`` is stable; ``message`` is for people."""
+
+    code = "domain_error"
+    #: HTTP status the API answers with; 409 for state conflicts.
+    http_status = 400
+
+    def __init__(self, message: str, *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.extra = extra
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class StateConflictError(DomainError):
+    """The object is not in a state that allows this action."""
+
+    code = "state_conflict"
+    http_status = 409
+
+
+class NotPermittedError(DomainError):
+    """The actor may not do this (e.g. four eyes)."""
+
+    code = "not_permitted"
+    http_status = 403

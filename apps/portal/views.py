@@ -1,0 +1,51 @@
+"""The portal's front door: who you are decides where you land."""
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+
+from apps.core.admin_site import staff_roles_for
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return render(request, "portal/landing.html")
+    if staff_roles_for(request):
+        return redirect("admin:index")
+    return render(request, "portal/no_role.html", status=200)
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The process is up (no dependency checked)."""
+    return JsonResponse({"status": "ok"})
+
+
+def readyz(request: HttpRequest) -> HttpResponse:
+    """The database and the broker answer."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    checks["broker"] = _broker_status()
+    ok = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
+    )
+
+
+def _broker_status() -> str:
+    from django.conf import settings
+
+    if settings.CELERY_BROKER_URL.startswith("memory://"):
+        return "ok"  # eager mode: no broker to reach
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return "ok"
+    except Exception as exc:
+        return f"error: {exc.__class__.__name__}"

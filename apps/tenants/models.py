@@ -1,0 +1,168 @@
+"""Tenants (networks), their hosts, people and staff memberships."""
+
+import zoneinfo
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+from apps.core.models import TenantOwnedModel, TimeStampedModel
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$",
+    "Use 1-40 lower-case letters, digits or hyphens, not starting or ending with a hyphen.",
+)
+host_validator = RegexValidator(
+    r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$",
+    "Enter a host name such as alliance.example.com (no scheme, port or path).",
+)
+currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use an ISO 4217 code such as CNY or EUR.")
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known IANA time zone (e.g. Asia/Shanghai).")
+
+
+class Tenant(TimeStampedModel):
+    """One affiliate network. Platform data: not tenant-owned itself."""
+
+    slug = models.CharField(max_length=40, unique=True, validators=[slug_validator])
+    name = models.CharField(max_length=120)
+    currency = models.CharField(max_length=3, default="CNY", validators=[currency_validator])
+    timezone = models.CharField(
+        max_length=64, default="Asia/Shanghai", validators=[validate_timezone]
+    )
+    is_active = models.BooleanField(default=True)
+
+    # Tracking rules (API.md "Tracking").
+    dedupe_window_hours = models.PositiveIntegerField(
+        default=24,
+        help_text="A repeat click by the same visitor on the same placement within "
+        "this many hours is a duplicate.",
+    )
+    ip_daily_cap = models.PositiveIntegerField(
+        default=20, help_text="Clicks from one IP on one placement per day above this are not paid."
+    )
+    click_window_days = models.PositiveIntegerField(
+        default=30, help_text="A conversion is attributed to a click at most this many days old."
+    )
+    # Money rules (DESIGN.md rules 1, 8 and the settlement workflow).
+    lock_period_days = models.PositiveIntegerField(
+        default=30, help_text="Days after which a pending commission is approved."
+    )
+    minimum_payout = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("100.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text="Below this balance a statement carries over to the next period.",
+    )
+    claim_tolerance = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.0000"),
+        validators=[
+            MinValueValidator(Decimal("0")),
+        ],
+        help_text="Tolerance t in compensation = spend - GMV / (target ROI x (1 - t)).",
+    )
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def clean(self) -> None:
+        if self.claim_tolerance is not None and self.claim_tolerance >= 1:
+            raise ValidationError({"claim_tolerance": "The tolerance must be below 1."})
+
+
+class TenantDomain(TimeStampedModel):
+    """A host name that serves one tenant. Platform data, read before any scope exists."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="domains")
+    host = models.CharField(max_length=253, unique=True, validators=[host_validator])
+    is_primary = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["host"]
+
+    def __str__(self) -> str:
+        return self.host
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: object) -> "User":
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> "User":
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> "User":
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person. One account may act in several networks; what it may do in each comes from
+    memberships (staff), webmaster profiles and merchant users, all tenant-owned."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField("email address", unique=True)
+    name = models.CharField(max_length=150, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class Role(models.TextChoices):
+    TENANT_ADMIN = "tenant_admin", "Tenant admin"
+    BD = "bd", "Business development"
+    FINANCE = "finance", "Finance"
+    RISK = "risk", "Risk and claims"
+
+
+class Membership(TenantOwnedModel):
+    """A staff role of a user in one tenant."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["user__email", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "user", "role"], name="membership_unique_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"

@@ -1,0 +1,98 @@
+"""Writes on tenants, domains and staff memberships."""
+
+from decimal import Decimal
+
+from allauth.account.forms import ResetPasswordForm
+from allauth.account.models import EmailAddress
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+
+from apps.core.errors import DomainError
+from apps.tenants.models import Membership, Role, Tenant, TenantDomain, User
+from apps.tenants.scope import tenant_scope
+from apps.tenants.selectors import clear_host_cache, normalize_host
+
+
+class TenantError(DomainError):
+    code = "tenant_error"
+
+
+def tenant_create(
+    *,
+    slug: str,
+    name: str,
+    host: str,
+    currency: str = "CNY",
+    timezone: str = "Asia/Shanghai",
+    **settings: int | Decimal,
+) -> Tenant:
+    """Create a network and its first host.
+
+    Refuses a slug or host that already exists, naming which; nothing is written then.
+    """
+    host = normalize_host(host)
+    if Tenant.objects.filter(slug=slug).exists():
+        raise TenantError(f"A tenant with slug {slug!r} already exists.", code="slug_taken")
+    if TenantDomain.objects.filter(host=host).exists():
+        raise TenantError(f"The host {host!r} already serves a tenant.", code="host_taken")
+    tenant = Tenant(slug=slug, name=name, currency=currency.upper(), timezone=timezone, **settings)
+    tenant.full_clean()
+    domain = TenantDomain(tenant=tenant, host=host, is_primary=True)
+    domain.full_clean(exclude=["tenant"])
+    try:
+        with transaction.atomic():
+            tenant.save()
+            domain.tenant = tenant
+            domain.save()
+    except IntegrityError as exc:  # a concurrent create of the same slug or host
+        raise TenantError(f"Tenant {slug!r} or host {host!r} already exists.") from exc
+    clear_host_cache()
+    return tenant
+
+
+def tenant_domain_add(*, tenant: Tenant, host: str, is_primary: bool = False) -> TenantDomain:
+    host = normalize_host(host)
+    if TenantDomain.objects.filter(host=host).exists():
+        raise TenantError(f"The host {host!r} already serves a tenant.", code="host_taken")
+    domain = TenantDomain(tenant=tenant, host=host, is_primary=is_primary)
+    domain.full_clean()
+    domain.save()
+    clear_host_cache()
+    return domain
+
+
+def membership_grant(*, tenant: Tenant, user: User, role: str) -> Membership:
+    """Give ``user`` a staff ``role`` in ``tenant`` (idempotent)."""
+    if role not in Role.values:
+        raise TenantError(f"Unknown role {role!r}; use one of {', '.join(Role.values)}.")
+    with tenant_scope(tenant), transaction.atomic():
+        membership, _ = Membership.objects.get_or_create(
+            tenant=tenant, user=user, role=role, defaults={"is_active": True}
+        )
+        if not membership.is_active:
+            membership.is_active = True
+            membership.save(update_fields=["is_active", "updated_at"])
+    # Django's admin needs is_staff to let a user through its login view.
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    return membership
+
+
+def user_invite(*, email: str, name: str = "", request: HttpRequest | None = None) -> User:
+    """The account for ``email``, created with no password and an invitation to set one.
+
+    An existing account is returned as it is (accounts are shared by networks).
+    """
+    email = email.strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None:
+        return user
+    user = User.objects.create_user(email=email, password=None, name=name)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+    if request is not None:
+        # allauth's password-reset mail doubles as the invitation: the link proves the address.
+        form = ResetPasswordForm(data={"email": email})
+        if form.is_valid():
+            form.save(request)
+    return user

@@ -1,0 +1,35 @@
+"""The base every tenant task runs on: it takes ``tenant_id`` and enters that tenant."""
+
+from typing import Any
+
+from celery import shared_task
+from celery.contrib.django.task import DjangoTask
+
+from apps.tenants.models import Tenant
+from apps.tenants.scope import tenant_scope
+
+
+class TenantTask(DjangoTask):
+    """Like pretix's EventTask: ``tenant_id`` (a keyword argument) is loaded, the body runs in
+    ``tenant_scope``. A task without ``tenant_id`` is a programming error and fails loudly."""
+
+    abstract = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if "tenant_id" not in kwargs:
+            raise TypeError(f"{self.name} must be called with tenant_id=... as a keyword")
+        tenant = Tenant.objects.get(pk=kwargs["tenant_id"])
+        with tenant_scope(tenant):
+            return super().__call__(*args, **kwargs)
+
+
+@shared_task(name="tenants.for_each_tenant")
+def for_each_tenant_task(task_name: str, **kwargs: Any) -> int:
+    """Beat entry point: fan a per-tenant task out to every active tenant."""
+    from config.celery import app
+
+    count = 0
+    for tenant_id in Tenant.objects.filter(is_active=True).values_list("pk", flat=True):
+        app.tasks[task_name].apply_async(kwargs={**kwargs, "tenant_id": tenant_id})
+        count += 1
+    return count

@@ -1,0 +1,27 @@
+"""The Celery app. With no CELERY_BROKER_URL tasks run eagerly in-process (settings)."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("alliance")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# The nightly schedule: each entry fans out to one task per active tenant (tenant_id keyword).
+# Days are tenant-local; the per-tenant tasks work out "yesterday" in the tenant's time zone.
+app.conf.beat_schedule = {
+    "daily-pipeline": {
+        "task": "tenants.for_each_tenant",
+        "schedule": crontab(minute=30, hour="*/1"),
+        "args": ("tracking.run_daily_due",),
+    },
+    "monthly-settlements": {
+        "task": "tenants.for_each_tenant",
+        "schedule": crontab(minute=0, hour=6, day_of_month="1-3"),
+        "args": ("commissions.generate_settlements_due",),
+    },
+}

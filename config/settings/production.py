@@ -1,0 +1,27 @@
+"""Production: secrets and hosts from the environment, HTTPS only, staff MFA required."""
+
+import os
+
+from config.env import env_bool, env_int, env_str
+
+from .base import *
+
+DEBUG = False
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+STAFF_MFA_REQUIRED = env_bool("STAFF_MFA_REQUIRED", True)
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_HTTPONLY = True
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+# <slug>.localhost is a development convenience only.
+DEV_TENANT_SUFFIX = os.environ.get("DEV_TENANT_SUFFIX", "")
+PLATFORM_HOSTS = env_list("PLATFORM_HOSTS", [])
+
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -1,0 +1,26 @@
+"""Tests: fast hashing, eager Celery, in-memory email, no throttling surprises."""
+
+import os
+
+from .base import *
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_BROKER_URL = "memory://"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+PLATFORM_HOSTS = ["localhost", "127.0.0.1", "testserver"]
+TENANT_HOST_CACHE_SECONDS = 0
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+PRIVATE_MEDIA_ROOT = BASE_DIR / "var" / "test-private" / str(os.getpid())
+# The test database is thrown away: trade durability for speed.
+DATABASES["default"]["OPTIONS"]["options"] = "-c synchronous_commit=off"
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Serve static files from the app folders (no collectstatic in tests).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,15 @@
+"""URLs on a tenant's host: portal, back office, partner API, tracking."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from apps.portal import views as portal_views
+
+urlpatterns = [
+    path("healthz", portal_views.healthz, name="healthz"),
+    path("readyz", portal_views.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("api/", include("apps.api.urls")),
+    path("", include("apps.portal.urls")),
+]

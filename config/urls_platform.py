@@ -1,0 +1,19 @@
+"""URLs on a platform host: superusers manage tenants; nothing tenant-owned is served."""
+
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from apps.core.admin_site import platform_site
+from apps.portal import views as portal_views
+
+urlpatterns = [
+    path("healthz", portal_views.healthz, name="healthz"),
+    path("readyz", portal_views.readyz, name="readyz"),
+    path("admin/", platform_site.urls),
+    path("accounts/", include("allauth.urls")),
+    # After login allauth goes to portal:home; on the platform that is the platform admin.
+    path(
+        "",
+        include(([path("", RedirectView.as_view(url="/admin/"), name="home")], "portal")),
+    ),
+]

@@ -1,0 +1,11 @@
+from apps.campaigns.models import Merchant, MerchantDomain, MerchantUser
+from tests.campaigns.factories import MerchantDomainFactory, MerchantFactory, MerchantUserFactory
+from tests.tenancy.harness import register_model
+
+register_model(Merchant, make=lambda t: MerchantFactory(tenant=t), search=lambda o: o.code)
+register_model(
+    MerchantDomain, make=lambda t: MerchantDomainFactory(tenant=t), search=lambda o: o.domain
+)
+register_model(
+    MerchantUser, make=lambda t: MerchantUserFactory(tenant=t), search=lambda o: o.user.email
+)

@@ -1,0 +1,102 @@
+"""House rules that a reviewer would otherwise have to remember (STYLE.md sections 1, 3, 4, 7)."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ROOT / "apps"
+
+# Apps import only to their left (STYLE.md 1). The edge apps come last: api (partner API),
+# portal (front door), demo (seed data); nobody imports them.
+ORDER = [
+    "core", "tenants", "affiliates", "sites", "campaigns", "tracking", "commissions",
+    "disputes", "api", "portal", "demo",
+]  # fmt: skip
+
+
+def _python_files(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*.py") if "migrations" not in p.parts]
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+    return names
+
+
+def test_apps_import_only_to_their_left():
+    offences = []
+    for app_dir in sorted(p for p in APPS.iterdir() if p.is_dir() and p.name != "__pycache__"):
+        assert app_dir.name in ORDER, f"add apps/{app_dir.name} to ORDER in this test"
+        rank = ORDER.index(app_dir.name)
+        for path in _python_files(app_dir):
+            for name in _imports(path):
+                parts = name.split(".")
+                is_app = len(parts) >= 2 and parts[0] == "apps" and parts[1] in ORDER
+                if is_app and ORDER.index(parts[1]) > rank:
+                    offences.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert offences == []
+
+
+def test_scopes_disabled_only_where_allowed():
+    allowed = {APPS / "tenants"}
+    offences = []
+    for path in _python_files(APPS) + _python_files(ROOT / "config"):
+        if any(parent in allowed for parent in path.parents):
+            continue
+        text = path.read_text()
+        if "scopes_disabled" in text or "with_scopes_disabled" in text:
+            offences.append(str(path.relative_to(ROOT)))
+    assert offences == []
+
+
+def test_services_never_call_delay_directly():
+    # Side effects are enqueued on commit (delay_on_commit), never inside an open transaction.
+    offences = []
+    for path in APPS.rglob("services*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr in {"delay", "apply_async"}:
+                offences.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    for path in (APPS).rglob("services/*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr in {"delay", "apply_async"}:
+                offences.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offences == []
+
+
+def test_no_float_in_app_code():
+    # Money is Decimal; float() anywhere in app code is a smell we do not allow.
+    offences = []
+    for path in _python_files(APPS):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "float":
+                offences.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offences == []
+
+
+def test_tenant_owned_unique_constraints_start_with_tenant():
+    from django.apps import apps
+    from django.db.models import UniqueConstraint
+
+    from apps.core.models import TenantOwnedModel
+
+    offences = []
+    for model in apps.get_models():
+        if not issubclass(model, TenantOwnedModel):
+            continue
+        for constraint in model._meta.constraints:
+            if isinstance(constraint, UniqueConstraint):
+                first = constraint.fields[0] if constraint.fields else None
+                if first is None and constraint.expressions:
+                    first = getattr(constraint.expressions[0], "name", None)
+                if first != "tenant":
+                    offences.append(f"{model.__name__}.{constraint.name}")
+        for field in model._meta.fields:
+            if field.unique and not field.primary_key:
+                offences.append(f"{model.__name__}.{field.name} is unique without tenant")
+    assert offences == []
