@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.tenants",
     "apps.affiliates",
+    "apps.sites",
     "apps.campaigns",
     "apps.api",
     "apps.portal",

@@ -1,0 +1,9 @@
+from apps.sites.models import Contract, Placement, Site
+from tests.sites.factories import ContractFactory, PlacementFactory, SiteFactory
+from tests.tenancy.harness import register_model
+
+register_model(Site, make=lambda t: SiteFactory(tenant=t), search=lambda o: o.url)
+register_model(Placement, make=lambda t: PlacementFactory(tenant=t), search=lambda o: o.code)
+register_model(
+    Contract, make=lambda t: ContractFactory(tenant=t), search=lambda o: o.placement.code
+)
