@@ -2,10 +2,12 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import import_module
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
+from apps.demo.steps import STEP_MODULES
 from apps.tenants.models import Role, Tenant, User
 from apps.tenants.scope import tenant_scope
 from apps.tenants.services import membership_grant, tenant_create
@@ -56,10 +58,6 @@ def demo_seed(*, days: int = 30, log: Callable[[str], object] = print) -> DemoRe
             membership_grant(tenant=tenant, user=user, role=role)
             result.logins.append((label, email))
         with tenant_scope(tenant):
-            for step in DEMO_STEPS:
-                step(tenant=tenant, days=days, result=result, log=log)
+            for module_name in STEP_MODULES:
+                import_module(module_name).seed(tenant=tenant, days=days, result=result, log=log)
     return result
-
-
-#: later capabilities append their seeding steps here (merchants, webmasters, traffic, ...)
-DEMO_STEPS: list[Callable[..., None]] = []
