@@ -109,3 +109,24 @@ class AffiliateNote(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.noted_on}: {self.body[:40]}"
+
+
+class AffiliateIp(TenantOwnedModel):
+    """An address a webmaster used for the portal or the API. A click from one of them on the
+    webmaster's own placement is a self-click (API.md: "the webmaster's own clicks → self")."""
+
+    affiliate = models.ForeignKey(Affiliate, on_delete=models.CASCADE, related_name="known_ips")
+    ip = models.GenericIPAddressField()
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "affiliate", "ip"], name="affiliate_ip_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "ip"])]
+
+    def __str__(self) -> str:
+        return f"{self.affiliate_id} @ {self.ip}"

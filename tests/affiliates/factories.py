@@ -1,6 +1,6 @@
 import factory
 
-from apps.affiliates.models import Affiliate, AffiliateNote
+from apps.affiliates.models import Affiliate, AffiliateIp, AffiliateNote
 from tests.factories import TenantOwnedFactory
 
 
@@ -20,3 +20,11 @@ class AffiliateNoteFactory(TenantOwnedFactory):
 
     affiliate = factory.SubFactory(AffiliateFactory, tenant=factory.SelfAttribute("..tenant"))
     body = "Called; interested in the bottom-right slot."
+
+
+class AffiliateIpFactory(TenantOwnedFactory):
+    class Meta:
+        model = AffiliateIp
+
+    affiliate = factory.SubFactory(AffiliateFactory, tenant=factory.SelfAttribute("..tenant"))
+    ip = factory.Sequence(lambda n: f"198.51.100.{n % 250 + 1}")
