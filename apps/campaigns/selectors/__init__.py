@@ -1,0 +1,1 @@
+"""Reads on merchants, products and campaigns, one module per entity."""

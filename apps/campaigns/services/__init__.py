@@ -1,0 +1,1 @@
+"""Writes on merchants (``merchants``), products (``products``) and campaigns (``campaigns``)."""
