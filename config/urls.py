@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from apps.portal import views as portal_views
+from apps.portal import home as portal_views
 
 urlpatterns = [
     path("healthz", portal_views.healthz, name="healthz"),
@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/", include("apps.api.urls")),
+    path("", include("apps.tracking.urls")),
     path("", include("apps.portal.urls")),
 ]

@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from apps.core.admin_site import platform_site
-from apps.portal import views as portal_views
+from apps.portal import home as portal_views
 
 urlpatterns = [
     path("healthz", portal_views.healthz, name="healthz"),

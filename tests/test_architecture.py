@@ -83,11 +83,11 @@ def test_tenant_owned_unique_constraints_start_with_tenant():
     from django.apps import apps
     from django.db.models import UniqueConstraint
 
-    from apps.core.models import TenantOwnedModel
+    from apps.core.models import TenantScopedModel
 
     offences = []
     for model in apps.get_models():
-        if not issubclass(model, TenantOwnedModel):
+        if not issubclass(model, TenantScopedModel):
             continue
         for constraint in model._meta.constraints:
             if isinstance(constraint, UniqueConstraint):

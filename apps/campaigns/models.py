@@ -1,7 +1,9 @@
-"""Merchants (advertisers), their domains and users."""
+"""Merchants (advertisers), their domains and users; products and campaigns."""
+
+from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
@@ -82,3 +84,152 @@ class MerchantUser(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.merchant}"
+
+
+class Product(TenantOwnedModel):
+    """A merchant's product, upserted by ``sku`` (unique per merchant) from the feed API,
+    imports and the admin. ``is_tagged`` and ``roi_30d`` are refreshed nightly (DESIGN.md
+    rule 7, issue 4 "Product tagging and ROI tiers") and only ever written by
+    ``apps.campaigns.services.products.product_tagging_apply``."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="products")
+    sku = models.CharField(max_length=64)
+    title = models.CharField(max_length=300)
+    url = models.URLField(max_length=1000)
+    price = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
+    )
+    product_type = models.CharField(max_length=60, blank=True, db_index=True)
+    image_url = models.URLField(max_length=1000, blank=True)
+    is_active = models.BooleanField(default=True)
+    # Nightly tagging: >= 20 attributed orders in 30 days and a conversion rate at or above the
+    # tenant's median. roi_30d = 30-day GMV / 30-day spend (None without spend).
+    is_tagged = models.BooleanField(default=False)
+    roi_30d = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    orders_30d = models.PositiveIntegerField(default=0)
+    conversion_rate_30d = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    tagging_refreshed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["merchant", "sku"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "merchant", "sku"], name="product_sku_unique_per_merchant"
+            ),
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="product_price_gte_0"),
+        ]
+        indexes = [models.Index(fields=["tenant", "sku"])]
+
+    def __str__(self) -> str:
+        return f"{self.sku} · {self.title}"
+
+
+class CampaignType(models.TextChoices):
+    CPS = "cps", "CPS (pay per sale)"
+    CPC = "cpc", "CPC bid"
+    CPM = "cpm", "CPM bid"
+    FULL_SITE = "full_site", "Full-site promotion"
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    ENDED = "ended", "Ended"
+
+
+class Campaign(TenantOwnedModel):
+    """A merchant's plan (DESIGN.md rules 6-7). ``status`` moves only through
+    ``apps.campaigns.services.campaigns.campaign_transition``; exclusivity (a product in an
+    active full-site plan is in no other active plan) and the merchant's plan quota are checked
+    there under a lock on the merchant row.
+
+    ``bid`` is per click (cpc) or per mille (cpm); a full-site plan has no bid of its own (its
+    CPC is derived from GMV per click and ``target_roi``). What claims depend on is frozen when
+    the plan starts: whether its product was tagged, the tiers offered then, and whether
+    ``target_roi`` was one of them."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="campaigns")
+    name = models.CharField(max_length=150)
+    type = models.CharField(max_length=20, choices=CampaignType.choices)
+    products = models.ManyToManyField(
+        Product, through="CampaignProduct", related_name="campaigns", blank=True
+    )
+    bid = models.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="CPC: per click. CPM: per thousand impressions.",
+    )
+    daily_budget = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
+    )
+    target_roi = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Full-site plans: the GMV / spend the merchant aims for.",
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    min_site_weight = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    status = models.CharField(
+        max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT, db_index=True
+    )
+    # Frozen when the plan first becomes active (claims, DESIGN.md rule 8).
+    started_at = models.DateTimeField(null=True, blank=True)
+    product_was_tagged = models.BooleanField(null=True, blank=True)
+    roi_tiers_at_start = models.JSONField(default=list, blank=True)
+    target_roi_was_tier = models.BooleanField(null=True, blank=True)
+    # The tenant-local day of the first charge (the claim window starts there).
+    first_spend_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[])
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__isnull=True)
+                | models.Q(ends_at__gt=models.F("starts_at")),
+                name="campaign_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(type="full_site") | models.Q(target_roi__isnull=False),
+                name="campaign_full_site_has_target_roi",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(type__in=["cpc", "cpm"]) | models.Q(bid__isnull=False),
+                name="campaign_bidding_has_bid",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "status", "merchant"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_type_display()})"
+
+
+class CampaignProduct(TenantOwnedModel):
+    """A product in a campaign. Its own ``tenant`` column lets RLS and constraints use it."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "campaign", "product"], name="campaign_product_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.product_id}"

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from unfold.sites import UnfoldAdminSite
 
-from apps.core.models import TenantOwnedModel
+from apps.core.models import TenantScopedModel
 
 
 def staff_roles_for(request: HttpRequest) -> frozenset[str]:
@@ -122,4 +122,4 @@ class TenantAdminSite(_AllauthLoginMixin, UnfoldAdminSite):
 
 
 def is_tenant_model(model: type[Model]) -> bool:
-    return issubclass(model, TenantOwnedModel)
+    return issubclass(model, TenantScopedModel)

@@ -1,9 +1,17 @@
+"""Portal URLs. Each area keeps its routes in ``apps/portal/routes/<area>.py`` and its views in
+``apps/portal/views/<area>.py`` (templates in ``templates/portal/<area>/``)."""
+
 from django.urls import path
 
-from apps.portal import views
+from apps.portal import home
+from apps.portal.routes import disputes, merchant, money, webmaster
 
 app_name = "portal"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
+    *webmaster.urlpatterns,
+    *merchant.urlpatterns,
+    *money.urlpatterns,
+    *disputes.urlpatterns,
 ]

@@ -9,3 +9,14 @@ register_model(
 register_model(
     MerchantUser, make=lambda t: MerchantUserFactory(tenant=t), search=lambda o: o.user.email
 )
+
+from apps.campaigns.models import Campaign, CampaignProduct, Product  # noqa: E402
+from tests.campaigns.factories import (  # noqa: E402
+    CampaignFactory,
+    CampaignProductFactory,
+    ProductFactory,
+)
+
+register_model(Product, make=lambda t: ProductFactory(tenant=t), search=lambda o: o.sku)
+register_model(Campaign, make=lambda t: CampaignFactory(tenant=t), search=lambda o: o.name)
+register_model(CampaignProduct, make=lambda t: CampaignProductFactory(tenant=t))

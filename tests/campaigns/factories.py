@@ -1,6 +1,16 @@
+import datetime
+from decimal import Decimal
+
 import factory
 
-from apps.campaigns.models import Merchant, MerchantDomain, MerchantUser
+from apps.campaigns.models import (
+    Campaign,
+    CampaignProduct,
+    Merchant,
+    MerchantDomain,
+    MerchantUser,
+    Product,
+)
 from tests.factories import TenantOwnedFactory
 from tests.tenants.factories import UserFactory
 
@@ -29,3 +39,40 @@ class MerchantUserFactory(TenantOwnedFactory):
 
     merchant = factory.SubFactory(MerchantFactory, tenant=factory.SelfAttribute("..tenant"))
     user = factory.SubFactory(UserFactory)
+
+
+class ProductFactory(TenantOwnedFactory):
+    class Meta:
+        model = Product
+
+    merchant = factory.SubFactory(MerchantFactory, tenant=factory.SelfAttribute("..tenant"))
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    title = factory.Sequence(lambda n: f"Product {n}")
+    url = factory.LazyAttribute(lambda o: f"https://shop.example.com/p/{o.sku}")
+    price = Decimal("100.00")
+    product_type = "electronics"
+
+
+class CampaignFactory(TenantOwnedFactory):
+    class Meta:
+        model = Campaign
+
+    merchant = factory.SubFactory(MerchantFactory, tenant=factory.SelfAttribute("..tenant"))
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    type = "cpm"
+    bid = Decimal("20.0000")
+    daily_budget = Decimal("1000.00")
+    starts_at = factory.LazyFunction(lambda: datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
+    status = "active"
+
+
+class CampaignProductFactory(TenantOwnedFactory):
+    class Meta:
+        model = CampaignProduct
+
+    campaign = factory.SubFactory(CampaignFactory, tenant=factory.SelfAttribute("..tenant"))
+    product = factory.SubFactory(
+        ProductFactory,
+        tenant=factory.SelfAttribute("..tenant"),
+        merchant=factory.SelfAttribute("..campaign.merchant"),
+    )

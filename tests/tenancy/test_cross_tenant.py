@@ -12,7 +12,7 @@ from django.urls import get_resolver
 
 import tests
 from apps.core.admin import TenantAdmin
-from apps.core.models import TenantOwnedModel
+from apps.core.models import TenantScopedModel
 from tests.api.factories import bearer, issue_key
 from tests.conftest import client_for, make_staff
 from tests.tenancy.harness import (
@@ -37,7 +37,7 @@ for module in pkgutil.iter_modules([str(Path(tests.__file__).parent)]):
 
 
 def _tenant_models() -> list[type]:
-    return [m for m in apps.get_models() if issubclass(m, TenantOwnedModel)]
+    return [m for m in apps.get_models() if issubclass(m, TenantScopedModel)]
 
 
 def _api_route_names() -> set[str]:

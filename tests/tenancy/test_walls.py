@@ -5,7 +5,7 @@ from django.db import DatabaseError, connection, transaction
 from django_scopes.exceptions import ScopeError
 
 from apps.affiliates.models import Affiliate
-from apps.core.models import TenantOwnedModel
+from apps.core.models import TenantScopedModel
 from apps.tenants.scope import tenant_scope
 from tests.affiliates.factories import AffiliateFactory
 
@@ -117,7 +117,7 @@ class TestWallTwoRowLevelSecurity:
         from django.apps import apps
 
         models = [
-            m for m in apps.get_models() if issubclass(m, TenantOwnedModel) and not m._meta.proxy
+            m for m in apps.get_models() if issubclass(m, TenantScopedModel) and not m._meta.proxy
         ]
         assert len(models) >= 5
         with connection.cursor() as cursor:

@@ -2,6 +2,9 @@
 idempotent; ``seed_demo`` runs them inside the demo tenant's scope."""
 
 STEP_MODULES: list[str] = [
-    # "apps.demo.steps.onboarding",
-    # "apps.demo.steps.traffic",
+    "apps.demo.steps.onboarding",  # webmasters, sites, placements, contracts, merchants
+    "apps.demo.steps.campaigns",  # products and campaigns
+    "apps.demo.steps.traffic",  # clicks, conversions, run_daily over the days
+    "apps.demo.steps.money",  # commission rules, statements
+    "apps.demo.steps.disputes",  # claims and disputes
 ]

@@ -1,0 +1,7 @@
+"""Demo data: campaigns. Idempotent; runs inside the demo tenant's scope."""
+
+from typing import Any
+
+
+def seed(*, tenant: Any, days: int, result: Any, log: Any) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""Portal routes of the disputes area (included by apps/portal/urls.py)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,360 @@
+"""Traffic and conversions: raw events, attributed conversions, and the daily roll-ups.
+
+Raw events (``Click``, ``Impression``) are append-mostly and high-volume: they use the lean
+``TenantScopedModel`` base (no bookkeeping columns), carry denormalised ids so the click path is
+one INSERT, and are indexed for the daily roll-up (``tenant, <time>``). Reports, earnings,
+tagging and claims read the roll-ups (``*DayStats``), never raw rows.
+"""
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+from apps.core.models import TenantOwnedModel, TenantScopedModel
+
+
+class ClickVerdict(models.TextChoices):
+    UNCLASSIFIED = "", "Not yet classified"
+    VALID = "valid", "Valid"
+    BOT = "bot", "Bot user agent"
+    DUPLICATE = "duplicate", "Duplicate within the dedupe window"
+    IP_CAP = "ip_cap", "Over the per-IP daily cap"
+    SELF = "self", "The webmaster's own click"
+
+
+class Click(TenantScopedModel):
+    """One raw click on ``/c/{code}``, written by exactly one INSERT. ``verdict`` is decided by
+    ``run_daily`` (API.md "Tracking"); ``landed_at`` by ``/px/land``."""
+
+    id = models.BigAutoField(primary_key=True)
+    click_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    clicked_at = models.DateTimeField(default=timezone.now)
+    placement = models.ForeignKey(
+        "websites.Placement", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    # Denormalised from the placement so validation, reports and disputes need no join.
+    affiliate = models.ForeignKey(
+        "affiliates.Affiliate", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    product = models.ForeignKey(
+        "campaigns.Product",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    merchant = models.ForeignKey(
+        "campaigns.Merchant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    # The impression the click came from (ad.js links carry it): prices a CPC winner's click.
+    impression_id = models.UUIDField(null=True, blank=True)
+    ip = models.GenericIPAddressField()
+    user_agent = models.CharField(max_length=512, blank=True)
+    sub = models.CharField(max_length=64, blank=True)
+    landed_at = models.DateTimeField(null=True, blank=True)
+    verdict = models.CharField(
+        max_length=12, choices=ClickVerdict.choices, default=ClickVerdict.UNCLASSIFIED, blank=True
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "click_id"], name="click_click_id_unique")
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "clicked_at"], name="click_tenant_time"),
+            models.Index(
+                fields=["tenant", "affiliate", "clicked_at"], name="click_tenant_affiliate_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.click_id)
+
+
+class Impression(TenantScopedModel):
+    """One ad served by ``/serve/{code}`` (the auction's result and its clearing price).
+    ``rendered_at`` is set when ad.js reports that the ad was shown; CPM plans pay for
+    rendered impressions."""
+
+    id = models.BigAutoField(primary_key=True)
+    impression_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    served_at = models.DateTimeField(default=timezone.now)
+    placement = models.ForeignKey(
+        "websites.Placement", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    product = models.ForeignKey(
+        "campaigns.Product", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    merchant = models.ForeignKey(
+        "campaigns.Merchant", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    # The clearing price per mille; a CPC winner pays per valid click instead (cpc_price).
+    price_cpm = models.DecimalField(max_digits=14, decimal_places=4)
+    cpc_price = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "impression_id"], name="impression_impression_id_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "served_at"], name="impression_tenant_time")]
+
+    def __str__(self) -> str:
+        return str(self.impression_id)
+
+
+class ConversionType(models.TextChoices):
+    REGISTRATION = "registration", "Registration"
+    ORDER = "order", "Order"
+
+
+class CustomerType(models.TextChoices):
+    NEW = "new", "New customer"
+    RETURNING = "returning", "Returning customer"
+
+
+class ConversionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CONFIRMED = "confirmed", "Confirmed by the merchant"
+    REFUNDED = "refunded", "Refunded"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ReversalReason(models.TextChoices):
+    RETURNED = "returned", "Returned"
+    CANCELLED = "cancelled", "Cancelled"
+    DUPLICATE = "duplicate", "Duplicate order"
+    FRAUD = "fraud", "Fraud"
+    OTHER = "other", "Other"
+
+
+class Conversion(TenantOwnedModel):
+    """A registration or order a merchant posted, attributed to its click (and so to a
+    placement and webmaster). Idempotent on ``(merchant, type, external_id)``. ``status``
+    moves only through ``apps.tracking.services.conversion_status_set``."""
+
+    merchant = models.ForeignKey(
+        "campaigns.Merchant", on_delete=models.PROTECT, related_name="conversions"
+    )
+    type = models.CharField(max_length=20, choices=ConversionType.choices)
+    external_id = models.CharField(max_length=100)
+    click = models.ForeignKey(Click, on_delete=models.PROTECT, related_name="+")
+    placement = models.ForeignKey("websites.Placement", on_delete=models.PROTECT, related_name="+")
+    affiliate = models.ForeignKey(
+        "affiliates.Affiliate", on_delete=models.PROTECT, related_name="conversions"
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    product = models.ForeignKey(
+        "campaigns.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    occurred_at = models.DateTimeField()
+    # The tenant-local day of occurred_at: roll-ups and earnings group by it.
+    day = models.DateField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    customer_type = models.CharField(max_length=12, choices=CustomerType.choices, blank=True)
+    customer_ref = models.CharField(max_length=100, blank=True)
+    status = models.CharField(
+        max_length=12, choices=ConversionStatus.choices, default=ConversionStatus.PENDING
+    )
+    refund_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    status_reason = models.CharField(max_length=12, choices=ReversalReason.choices, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "merchant", "type", "external_id"],
+                name="conversion_unique_external_id",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__isnull=True) | models.Q(amount__gte=0),
+                name="conversion_amount_gte_0",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "day"], name="conversion_tenant_day"),
+            models.Index(fields=["tenant", "merchant", "customer_ref"], name="conversion_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.external_id}"
+
+
+class ConversionItem(TenantOwnedModel):
+    """One line of an order, with the product type commissions depend on (DESIGN.md rule 10)."""
+
+    conversion = models.ForeignKey(Conversion, on_delete=models.CASCADE, related_name="items")
+    sku = models.CharField(max_length=64)
+    product = models.ForeignKey(
+        "campaigns.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    product_type = models.CharField(max_length=60, blank=True)
+    quantity = models.PositiveIntegerField(default=1)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="conversion_item_amount_gte_0"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} x{self.quantity}"
+
+
+class PlacementDayStats(TenantScopedModel):
+    """The funnel of one placement on one tenant-local day (DESIGN.md rule 3). Rebuilt by
+    ``run_daily`` (upsert on ``tenant, placement, day``)."""
+
+    day = models.DateField()
+    placement = models.ForeignKey(
+        "websites.Placement", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    site = models.ForeignKey(
+        "websites.Site", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    affiliate = models.ForeignKey(
+        "affiliates.Affiliate", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    impressions = models.PositiveIntegerField(default=0)
+    clicks = models.PositiveIntegerField(default=0)
+    valid_clicks = models.PositiveIntegerField(default=0)
+    bot_clicks = models.PositiveIntegerField(default=0)
+    duplicate_clicks = models.PositiveIntegerField(default=0)
+    ip_cap_clicks = models.PositiveIntegerField(default=0)
+    self_clicks = models.PositiveIntegerField(default=0)
+    landings = models.PositiveIntegerField(default=0)
+    registrations = models.PositiveIntegerField(default=0)
+    orders = models.PositiveIntegerField(default=0)
+    gmv = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "placement", "day"], name="placement_day_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "affiliate", "day"], name="placement_day_affiliate"),
+            models.Index(fields=["tenant", "day"], name="placement_day_day"),
+        ]
+
+
+class PlacementSubDayStats(TenantScopedModel):
+    """The funnel by the webmaster's own ``sub`` tag (``/reports/daily?by=sub``)."""
+
+    day = models.DateField()
+    placement = models.ForeignKey(
+        "websites.Placement", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    affiliate = models.ForeignKey(
+        "affiliates.Affiliate", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    sub = models.CharField(max_length=64, blank=True)
+    clicks = models.PositiveIntegerField(default=0)
+    valid_clicks = models.PositiveIntegerField(default=0)
+    landings = models.PositiveIntegerField(default=0)
+    registrations = models.PositiveIntegerField(default=0)
+    orders = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "placement", "day", "sub"], name="placement_sub_day_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "affiliate", "day"], name="placement_sub_day_affiliate")
+        ]
+
+
+class CampaignDayStats(TenantScopedModel):
+    """One campaign's delivery and results per product and tenant-local day: what budgets,
+    performance, tagging, full-site CPC and claims read. ``spend`` is what was charged."""
+
+    day = models.DateField()
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    merchant = models.ForeignKey(
+        "campaigns.Merchant", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    product = models.ForeignKey(
+        "campaigns.Product",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    impressions = models.PositiveIntegerField(default=0)
+    clicks = models.PositiveIntegerField(default=0)
+    valid_clicks = models.PositiveIntegerField(default=0)
+    registrations = models.PositiveIntegerField(default=0)
+    orders = models.PositiveIntegerField(default=0)
+    gmv = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    spend = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "campaign", "product", "day"],
+                name="campaign_day_unique",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "campaign", "day"], name="campaign_day_campaign"),
+            models.Index(fields=["tenant", "product", "day"], name="campaign_day_product"),
+        ]
+
+
+class DailyRunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class DailyRun(TenantOwnedModel):
+    """One tenant-local day's pipeline run (progress and the last result), one row per day."""
+
+    day = models.DateField()
+    status = models.CharField(max_length=12, choices=DailyRunStatus.choices)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    step = models.CharField(max_length=60, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "day"], name="daily_run_unique_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.status}"

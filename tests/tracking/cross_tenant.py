@@ -1,0 +1,32 @@
+from apps.tracking.models import (
+    CampaignDayStats,
+    Click,
+    Conversion,
+    ConversionItem,
+    DailyRun,
+    Impression,
+    PlacementDayStats,
+    PlacementSubDayStats,
+)
+from tests.tenancy.harness import register_model
+from tests.tracking.factories import (
+    CampaignDayStatsFactory,
+    ClickFactory,
+    ConversionFactory,
+    ConversionItemFactory,
+    DailyRunFactory,
+    ImpressionFactory,
+    PlacementDayStatsFactory,
+    PlacementSubDayStatsFactory,
+)
+
+register_model(Click, make=lambda t: ClickFactory(tenant=t), search=lambda o: str(o.click_id))
+register_model(Impression, make=lambda t: ImpressionFactory(tenant=t))
+register_model(
+    Conversion, make=lambda t: ConversionFactory(tenant=t), search=lambda o: o.external_id
+)
+register_model(ConversionItem, make=lambda t: ConversionItemFactory(tenant=t))
+register_model(PlacementDayStats, make=lambda t: PlacementDayStatsFactory(tenant=t))
+register_model(PlacementSubDayStats, make=lambda t: PlacementSubDayStatsFactory(tenant=t))
+register_model(CampaignDayStats, make=lambda t: CampaignDayStatsFactory(tenant=t))
+register_model(DailyRun, make=lambda t: DailyRunFactory(tenant=t))
