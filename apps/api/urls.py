@@ -7,7 +7,7 @@ Each domain keeps its routes in ``apps/api/routes/<domain>.py`` (views in
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from apps.api.routes import campaigns, commissions, disputes, sites, tracking
+from apps.api.routes import campaigns, commissions, disputes, settlements, sites, tracking
 from apps.api.views.me import MeApi
 
 app_name = "api"
@@ -18,6 +18,7 @@ urlpatterns = [
     *campaigns.urlpatterns,
     *tracking.urlpatterns,
     *commissions.urlpatterns,
+    *settlements.urlpatterns,
     *disputes.urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

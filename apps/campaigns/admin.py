@@ -46,3 +46,7 @@ class MerchantUserAdmin(TenantAdmin):
 
     def has_add_permission(self, request, *args):  # type: ignore[no-untyped-def]
         return False  # merchant users are invited from the merchant page
+
+
+# Products and campaigns live in their own module (built separately from merchants).
+from apps.campaigns import admin_plans  # noqa: E402, F401

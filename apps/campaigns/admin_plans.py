@@ -1,0 +1,1 @@
+"""Products and campaigns in the back office (imported by apps/campaigns/admin.py)."""

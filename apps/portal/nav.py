@@ -1,0 +1,36 @@
+"""The portal's navigation, by who is signed in (webmaster or merchant user).
+
+Each area appends its own entries (label, url name); the context processor shows the entries
+of the user's role in the request's tenant. Keep one line per entry so areas never collide.
+"""
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+WEBMASTER_NAV: list[tuple[str, str]] = [
+    # ("Dashboard", "portal:webmaster-dashboard"),
+]
+MERCHANT_NAV: list[tuple[str, str]] = [
+    # ("Dashboard", "portal:merchant-dashboard"),
+]
+
+
+def portal_role(request: HttpRequest) -> str | None:
+    """ "webmaster", "merchant" or None for the signed-in user in the request's tenant.
+
+    Set by the views' access helpers (``request.portal_role``) or left None.
+    """
+    return getattr(request, "portal_role", None)
+
+
+def portal_nav(request: HttpRequest) -> dict[str, object]:
+    role = portal_role(request)
+    entries = WEBMASTER_NAV if role == "webmaster" else MERCHANT_NAV if role == "merchant" else []
+    items = []
+    for label, url_name in entries:
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        items.append({"label": label, "url": url, "active": request.path.startswith(url)})
+    return {"portal_nav": items}
