@@ -1,0 +1,466 @@
+"""The money: commission rules and records, daily earnings, the ledger, rebates, statements.
+
+How the pieces add up (DESIGN.md rules 1, 9, 10; issue 5):
+- ``CommissionRule`` rows say what a registration or an order line pays; resolution picks the
+  most specific matching rule (API.md "commission_rules").
+- ``Commission`` is one computed payout per attributed conversion (per order line for percent
+  rules). It keeps the rule, rate type and rate it was computed with, so later rule edits never
+  change past money. pending → approved → settled; reversed before settlement; a refund after
+  settlement becomes a clawback line on the next statement.
+- ``DailyEarning`` is rule 1 per placement and tenant-local day: click income, guarantee
+  top-up (contract days only), and that day's registration/order commissions, for reporting.
+  Statements pay the contract part (click income + top-up) from ``DailyEarning`` lines and
+  conversion fees from approved ``Commission`` lines, so nothing is paid twice.
+- The ledger is double-entry: a ``LedgerTransaction`` has ``LedgerEntry`` legs that sum to
+  zero (checked by the database); rows are never updated or deleted (corrections reverse).
+  Balances are sums of legs.
+- ``Statement`` per webmaster and month, with ``StatementLine`` rows; approved statements are
+  immutable; four eyes on approval.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from apps.affiliates.models import AffiliateKind
+from apps.campaigns.models import MerchantTier
+from apps.core.models import TenantOwnedModel, TenantScopedModel
+from apps.tracking.models import ConversionType, ReversalReason
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+RATE = {"max_digits": 14, "decimal_places": 4}
+
+
+class RuleCustomerType(models.TextChoices):
+    NEW = "new", "New customer"
+    RETURNING = "returning", "Returning customer"
+    ANY = "any", "Any customer"
+
+
+class RateType(models.TextChoices):
+    FIXED = "fixed", "Fixed amount"
+    PERCENT = "percent", "Percent of the line amount"
+
+
+class CommissionRule(TenantOwnedModel):
+    """What a conversion pays. Blank ``merchant``/``affiliate``/``affiliate_kind``/
+    ``product_type`` and ``customer_type="any"`` mean "any". A percent ``value`` of 5 is 5%."""
+
+    event = models.CharField(max_length=20, choices=ConversionType.choices)
+    merchant = models.ForeignKey(
+        "campaigns.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    affiliate = models.ForeignKey(
+        "affiliates.Affiliate", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    affiliate_kind = models.CharField(max_length=20, choices=AffiliateKind.choices, blank=True)
+    customer_type = models.CharField(
+        max_length=12, choices=RuleCustomerType.choices, default=RuleCustomerType.ANY
+    )
+    product_type = models.CharField(max_length=60, blank=True)
+    rate_type = models.CharField(max_length=10, choices=RateType.choices)
+    value = models.DecimalField(**RATE, validators=[MinValueValidator(Decimal("0"))])
+    priority = models.IntegerField(default=0)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["event", "-priority", "-valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="rule_valid_to_after_from",
+            ),
+            models.CheckConstraint(
+                condition=~Q(rate_type="percent") | Q(value__lte=100),
+                name="rule_percent_at_most_100",
+            ),
+            models.CheckConstraint(condition=Q(value__gte=0), name="rule_value_gte_0"),
+        ]
+        indexes = [models.Index(fields=["tenant", "event", "is_active"])]
+
+    def __str__(self) -> str:
+        unit = "%" if self.rate_type == RateType.PERCENT else ""
+        return f"{self.get_event_display()} {self.value}{unit} (priority {self.priority})"
+
+
+class CommissionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    SETTLED = "settled", "Settled"
+    REVERSED = "reversed", "Reversed"
+
+
+class CommissionSource(models.TextChoices):
+    CONVERSION = "conversion", "Tracked conversion"
+    DISPUTE = "dispute", "Accepted dispute"
+
+
+class Commission(TenantOwnedModel):
+    """One payout for one conversion (or order line), frozen at computation time.
+    ``status`` moves only through ``apps.commissions.services`` (one transition function)."""
+
+    affiliate = models.ForeignKey(
+        "affiliates.Affiliate", on_delete=models.PROTECT, related_name="commissions"
+    )
+    merchant = models.ForeignKey("campaigns.Merchant", on_delete=models.PROTECT, related_name="+")
+    placement = models.ForeignKey(
+        "websites.Placement", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    conversion = models.ForeignKey(
+        "tracking.Conversion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="commissions",
+    )
+    conversion_item = models.ForeignKey(
+        "tracking.ConversionItem",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    source = models.CharField(
+        max_length=12, choices=CommissionSource.choices, default=CommissionSource.CONVERSION
+    )
+    # The dispute's id or the order reference, for commissions that did not come from tracking.
+    source_reference = models.CharField(max_length=100, blank=True)
+    event = models.CharField(max_length=20, choices=ConversionType.choices)
+    day = models.DateField(help_text="Tenant-local day of the conversion.")
+    customer_type = models.CharField(max_length=12, blank=True)
+    product_type = models.CharField(max_length=60, blank=True)
+    rule = models.ForeignKey(
+        CommissionRule, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rate_type = models.CharField(max_length=10, choices=RateType.choices)
+    rate_value = models.DecimalField(**RATE)
+    base_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    amount = models.DecimalField(**MONEY)
+    status = models.CharField(
+        max_length=12, choices=CommissionStatus.choices, default=CommissionStatus.PENDING
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    reversal_reason = models.CharField(max_length=12, choices=ReversalReason.choices, blank=True)
+    # Partial refunds reverse part of the amount; the net payout is amount - reversed_amount.
+    reversed_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "conversion", "conversion_item"],
+                condition=Q(source="conversion"),
+                nulls_distinct=False,
+                name="commission_once_per_conversion_line",
+            ),
+            models.CheckConstraint(
+                condition=Q(reversed_amount__gte=0) & Q(reversed_amount__lte=F("amount")),
+                name="commission_reversed_within_amount",
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="commission_amount_gte_0"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "affiliate", "status"], name="commission_aff_status"),
+            models.Index(fields=["tenant", "placement", "day"], name="commission_placement_day"),
+            models.Index(fields=["tenant", "status", "day"], name="commission_status_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_display()} {self.amount} ({self.get_status_display()})"
+
+
+class DailyEarning(TenantOwnedModel):
+    """DESIGN.md rule 1 for one placement and tenant-local day, rebuilt by the daily pipeline
+    (upsert on ``tenant, placement, day``): ``total = click_income + guarantee_topup +
+    registration_commission + order_commission``."""
+
+    day = models.DateField()
+    placement = models.ForeignKey("websites.Placement", on_delete=models.PROTECT, related_name="+")
+    site = models.ForeignKey("websites.Site", on_delete=models.PROTECT, related_name="+")
+    affiliate = models.ForeignKey(
+        "affiliates.Affiliate", on_delete=models.PROTECT, related_name="daily_earnings"
+    )
+    contract = models.ForeignKey(
+        "websites.Contract", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    valid_clicks = models.PositiveIntegerField(default=0)
+    click_rate = models.DecimalField(**RATE, default=Decimal("0"))
+    daily_guarantee = models.DecimalField(**MONEY, null=True, blank=True)
+    click_income = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    guarantee_topup = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    registrations = models.PositiveIntegerField(default=0)
+    registration_commission = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    orders = models.PositiveIntegerField(default=0)
+    order_commission = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    total = models.DecimalField(**MONEY, default=Decimal("0.00"))
+
+    class Meta:
+        ordering = ["-day", "placement"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "placement", "day"], name="daily_earning_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    total=F("click_income")
+                    + F("guarantee_topup")
+                    + F("registration_commission")
+                    + F("order_commission")
+                ),
+                name="daily_earning_total_is_sum",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "affiliate", "day"], name="daily_earning_aff_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.placement_id}: {self.total}"
+
+
+class AccountKind(models.TextChoices):
+    WEBMASTER_PAYABLE = "webmaster_payable", "Webmaster payable"
+    MERCHANT_BALANCE = "merchant_balance", "Merchant balance"
+    NETWORK_REVENUE = "network_revenue", "Network revenue"
+    NETWORK_COST = "network_cost", "Network costs"
+    NETWORK_CASH = "network_cash", "Network cash (payouts and deposits)"
+
+
+class LedgerAccount(TenantOwnedModel):
+    """An account of the tenant, or of one webmaster or merchant in it."""
+
+    kind = models.CharField(max_length=24, choices=AccountKind.choices)
+    affiliate = models.ForeignKey(
+        "affiliates.Affiliate", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    merchant = models.ForeignKey(
+        "campaigns.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "kind", "affiliate", "merchant"],
+                nulls_distinct=False,
+                name="ledger_account_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        party = self.affiliate_id or self.merchant_id or "network"
+        return f"{self.get_kind_display()} ({party})"
+
+
+class LedgerTransaction(TenantOwnedModel):
+    """One money movement. ``idempotency_key`` makes posting the same business event twice
+    impossible (e.g. ``commission:123:approved``)."""
+
+    kind = models.CharField(max_length=40)
+    memo = models.CharField(max_length=300, blank=True)
+    idempotency_key = models.CharField(max_length=160)
+    occurred_on = models.DateField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "idempotency_key"], name="ledger_transaction_idempotent"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.idempotency_key}"
+
+
+class LedgerEntry(TenantScopedModel):
+    """One leg: a signed amount on one account (credit to a payable/balance is positive)."""
+
+    id = models.BigAutoField(primary_key=True)
+    transaction = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="entries"
+    )
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries")
+    amount = models.DecimalField(**MONEY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "account"], name="ledger_entry_account")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.amount}"
+
+
+class RebateTier(TenantOwnedModel):
+    """DESIGN.md rule 9: a merchant of ``merchant_tier`` whose monthly spend reaches
+    ``monthly_spend_from`` earns ``rate`` (0.0380 = 3.8%) on that month's spend."""
+
+    merchant_tier = models.CharField(max_length=20, choices=MerchantTier.choices)
+    monthly_spend_from = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    rate = models.DecimalField(
+        max_digits=6,
+        decimal_places=4,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+    )
+
+    class Meta:
+        ordering = ["merchant_tier", "monthly_spend_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "merchant_tier", "monthly_spend_from"], name="rebate_tier_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant_tier} from {self.monthly_spend_from}: {self.rate:%}"
+
+
+class MerchantRebate(TenantOwnedModel):
+    """A month's rebate credited to a merchant (once per merchant and period)."""
+
+    merchant = models.ForeignKey("campaigns.Merchant", on_delete=models.PROTECT, related_name="+")
+    period = models.CharField(max_length=7, help_text="YYYY-MM")
+    spend = models.DecimalField(**MONEY)
+    rate = models.DecimalField(max_digits=6, decimal_places=4)
+    amount = models.DecimalField(**MONEY)
+    transaction = models.ForeignKey(
+        LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "merchant", "period"], name="merchant_rebate_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant_id} {self.period}: {self.amount}"
+
+
+class StatementStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted for approval"
+    APPROVED = "approved", "Approved"
+    PAID = "paid", "Paid"
+
+
+class Statement(TenantOwnedModel):
+    """A webmaster's settlement for one month. ``total = opening_balance + sum(lines)``.
+    Below the tenant's minimum payout, or negative, the total carries over to the next period
+    (``carried_forward``). ``status`` moves only through the statement transition service;
+    approval needs four eyes (not the submitter, not the last adjuster)."""
+
+    affiliate = models.ForeignKey(
+        "affiliates.Affiliate", on_delete=models.PROTECT, related_name="statements"
+    )
+    period = models.CharField(max_length=7, help_text="YYYY-MM")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    status = models.CharField(
+        max_length=12, choices=StatementStatus.choices, default=StatementStatus.DRAFT
+    )
+    opening_balance = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    lines_total = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    total = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    carried_forward = models.BooleanField(default=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    last_adjusted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+    payout_reference = models.CharField(max_length=120, blank=True)
+    returned_reason = models.CharField(max_length=500, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-period", "affiliate"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "affiliate", "period"], name="statement_unique_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(total=F("opening_balance") + F("lines_total")),
+                name="statement_total_is_opening_plus_lines",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "status", "period"], name="statement_status")]
+
+    def __str__(self) -> str:
+        return f"{self.period} · {self.affiliate_id} · {self.total}"
+
+
+class StatementLineKind(models.TextChoices):
+    EARNING = "earning", "Daily earnings (clicks and guarantee)"
+    COMMISSION = "commission", "Commission"
+    CLAWBACK = "clawback", "Clawback of a settled commission"
+    ADJUSTMENT = "adjustment", "Manual adjustment"
+
+
+class StatementLine(TenantOwnedModel):
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="lines")
+    kind = models.CharField(max_length=12, choices=StatementLineKind.choices)
+    description = models.CharField(max_length=300)
+    day = models.DateField(null=True, blank=True)
+    amount = models.DecimalField(**MONEY)
+    earning = models.ForeignKey(
+        DailyEarning, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    commission = models.ForeignKey(
+        Commission, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["day", "id"]
+        constraints = [
+            # A day's earnings, a commission and its clawback are each paid at most once.
+            models.UniqueConstraint(
+                fields=["tenant", "earning"],
+                condition=Q(earning__isnull=False),
+                name="statement_line_earning_once",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "commission", "kind"],
+                condition=Q(commission__isnull=False),
+                name="statement_line_commission_once",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="adjustment") | ~Q(reason=""),
+                name="statement_adjustment_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.amount}"

@@ -1,0 +1,44 @@
+from apps.commissions.models import (
+    Commission,
+    CommissionRule,
+    DailyEarning,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    MerchantRebate,
+    RebateTier,
+    Statement,
+    StatementLine,
+)
+from tests.commissions.factories import (
+    CommissionFactory,
+    CommissionRuleFactory,
+    DailyEarningFactory,
+    LedgerAccountFactory,
+    LedgerEntryFactory,
+    LedgerTransactionFactory,
+    MerchantRebateFactory,
+    RebateTierFactory,
+    StatementFactory,
+    StatementLineFactory,
+)
+from tests.tenancy.harness import register_model
+
+register_model(CommissionRule, make=lambda t: CommissionRuleFactory(tenant=t))
+register_model(
+    Commission, make=lambda t: CommissionFactory(tenant=t), search=lambda o: o.affiliate.email
+)
+register_model(DailyEarning, make=lambda t: DailyEarningFactory(tenant=t))
+register_model(LedgerAccount, make=lambda t: LedgerAccountFactory(tenant=t))
+register_model(
+    LedgerTransaction,
+    make=lambda t: LedgerTransactionFactory(tenant=t),
+    search=lambda o: o.idempotency_key,
+)
+register_model(LedgerEntry, make=lambda t: LedgerEntryFactory(tenant=t))
+register_model(RebateTier, make=lambda t: RebateTierFactory(tenant=t))
+register_model(MerchantRebate, make=lambda t: MerchantRebateFactory(tenant=t))
+register_model(
+    Statement, make=lambda t: StatementFactory(tenant=t), search=lambda o: o.affiliate.email
+)
+register_model(StatementLine, make=lambda t: StatementLineFactory(tenant=t))
