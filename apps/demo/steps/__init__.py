@@ -5,6 +5,7 @@ STEP_MODULES: list[str] = [
     "apps.demo.steps.onboarding",  # webmasters, sites, placements, contracts, merchants
     "apps.demo.steps.campaigns",  # products and campaigns
     "apps.demo.steps.traffic",  # clicks, conversions, run_daily over the days
-    "apps.demo.steps.money",  # commission rules, statements
+    "apps.demo.steps.money",  # commission rules, rebate tiers
+    "apps.demo.steps.settlements",  # statements in each state
     "apps.demo.steps.disputes",  # claims and disputes
 ]

@@ -1,0 +1,1 @@
+"""Statements and payouts in the back office (finance)."""
