@@ -42,9 +42,7 @@ def test_contract_create_keeps_exact_terms(scoped, staff_user):
         (D(2026, 2, 1), None),  # open-ended across
     ],
 )
-def test_overlapping_active_contract_is_refused_and_nothing_written(
-    scoped, starts_on, ends_on
-):
+def test_overlapping_active_contract_is_refused_and_nothing_written(scoped, starts_on, ends_on):
     placement = PlacementFactory(tenant=scoped)
     ContractFactory(
         tenant=scoped, placement=placement, starts_on=D(2026, 3, 1), ends_on=D(2026, 3, 31)
