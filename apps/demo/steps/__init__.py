@@ -4,7 +4,7 @@ idempotent; ``seed_demo`` runs them inside the demo tenant's scope."""
 STEP_MODULES: list[str] = [
     "apps.demo.steps.onboarding",  # webmasters, sites, placements, contracts, merchants
     "apps.demo.steps.campaigns",  # products and campaigns
-    "apps.demo.steps.money",  # commission rules, rebate tiers (before traffic: the pipeline pays by them)
+    "apps.demo.steps.money",  # rules and rebate tiers, before traffic pays by them
     "apps.demo.steps.traffic",  # clicks, conversions, run_daily over the days
     "apps.demo.steps.settlements",  # statements in each state
     "apps.demo.steps.disputes",  # claims and disputes
