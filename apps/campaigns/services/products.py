@@ -1,1 +1,213 @@
-"""Writes on products."""
+"""Writes on products: upserts by sku (feed API, imports, admin) and the nightly tagging.
+
+Product tagging and ROI tiers (issue 4, DESIGN.md rule 7): a product is *tagged* when it has at
+least 20 attributed orders in the last 30 days and a conversion rate (orders / valid clicks) at
+or above the tenant's median over products with clicks. Its recommended ROI tiers are its 30-day
+ROI (GMV / spend) x 0.8, x 1.0 and x 1.2, rounded half-up to one decimal, at least 1.0.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from apps.campaigns.models import Merchant, Product
+from apps.core.money import quantize_money
+
+TAG_MIN_ORDERS = 20
+TIER_FACTORS = (Decimal("0.8"), Decimal("1.0"), Decimal("1.2"))
+TIER_PLACES = Decimal("0.1")
+TIER_MINIMUM = Decimal("1.0")
+UPSERT_FIELDS = ("title", "url", "price", "product_type", "image_url")
+
+
+def _price(value: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    try:
+        return Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"price": f"{value!r} is not a decimal amount."}) from None
+
+
+def product_upsert(
+    *,
+    merchant: Merchant,
+    sku: str,
+    title: str,
+    url: str,
+    price: Decimal | str,
+    product_type: str = "",
+    image_url: str = "",
+    is_active: bool | None = None,
+) -> tuple[Product, bool]:
+    """Create the merchant's product ``sku`` or update it in place; ``(product, created)``.
+
+    The sku is unique per merchant (``product_sku_unique_per_merchant``); the row is locked
+    while it is updated, so two feeds posting the same sku end with one row. Fields are
+    validated with ``full_clean`` (a ``ValidationError`` names each bad field). Tagging fields
+    are never touched here (only ``product_tagging_apply`` writes them)."""
+    sku = (sku or "").strip()
+    if not sku:
+        raise ValidationError({"sku": "A sku is required."})
+    values = {
+        "title": (title or "").strip(),
+        "url": (url or "").strip(),
+        "price": quantize_money(_price(price)),
+        "product_type": (product_type or "").strip(),
+        "image_url": (image_url or "").strip(),
+    }
+    with transaction.atomic():
+        product = (
+            Product.objects.select_for_update(of=("self",))
+            .filter(merchant=merchant, sku=sku)
+            .first()
+        )
+        created = product is None
+        if product is None:
+            product = Product(tenant_id=merchant.tenant_id, merchant=merchant, sku=sku, **values)
+        else:
+            for name, value in values.items():
+                setattr(product, name, value)
+        if is_active is not None:
+            product.is_active = is_active
+        product.full_clean(validate_unique=False, validate_constraints=False)
+        product.save()
+    return product, created
+
+
+@dataclass(frozen=True)
+class ProductUpsertResult:
+    sku: str
+    #: "created", "updated" or "rejected"
+    status: str
+    product: Product | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def product_upsert_many(
+    *, merchant: Merchant, items: Iterable[Mapping[str, Any]]
+) -> list[ProductUpsertResult]:
+    """Upsert a batch (the feed API): one result per item, in order. A bad item is rejected
+    with its field errors and the others still go through (each item has its own savepoint)."""
+    results: list[ProductUpsertResult] = []
+    for item in items:
+        sku = str(item.get("sku") or "")
+        try:
+            with transaction.atomic():
+                product, created = product_upsert(
+                    merchant=merchant,
+                    sku=sku,
+                    title=item.get("title", ""),
+                    url=item.get("url", ""),
+                    price=item.get("price", ""),
+                    product_type=item.get("product_type", "") or "",
+                    image_url=item.get("image_url", "") or "",
+                )
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"item": exc.messages}
+            results.append(ProductUpsertResult(sku=sku, status="rejected", errors=errors))
+            continue
+        results.append(
+            ProductUpsertResult(
+                sku=product.sku, status="created" if created else "updated", product=product
+            )
+        )
+    return results
+
+
+@dataclass(frozen=True)
+class ProductTaggingStats:
+    """One product's last 30 days, computed from the roll-ups (apps.tracking.performance)."""
+
+    orders: int
+    valid_clicks: int
+    gmv: Decimal
+    spend: Decimal
+
+    @property
+    def conversion_rate(self) -> Decimal | None:
+        if self.valid_clicks <= 0:
+            return None
+        return (Decimal(self.orders) / Decimal(self.valid_clicks)).quantize(
+            Decimal("0.000001"), rounding=ROUND_HALF_UP
+        )
+
+    @property
+    def roi(self) -> Decimal | None:
+        if self.spend <= 0:
+            return None
+        return (self.gmv / self.spend).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def product_is_taggable(
+    *, stats: ProductTaggingStats, median_conversion_rate: Decimal | None
+) -> bool:
+    """>= 20 attributed orders and a conversion rate at or above the tenant's median."""
+    rate = stats.conversion_rate
+    return (
+        stats.orders >= TAG_MIN_ORDERS
+        and rate is not None
+        and median_conversion_rate is not None
+        and rate >= median_conversion_rate
+    )
+
+
+def product_tagging_apply(
+    *,
+    day: datetime.date,
+    stats: Mapping[int, ProductTaggingStats],
+    median_conversion_rate: Decimal | None,
+) -> dict[str, int]:
+    """Set the tagging facts of every product of the scoped tenant from ``stats`` (by product
+    id; a product missing from it had no activity: untagged, 0 orders, no rate, no ROI).
+
+    Idempotent: the same stats give the same rows. Campaigns that already started keep the
+    facts they froze at start (``Campaign.product_was_tagged``, ``roi_tiers_at_start``)."""
+    changed: list[Product] = []
+    tagged = 0
+    empty = ProductTaggingStats(orders=0, valid_clicks=0, gmv=Decimal(0), spend=Decimal(0))
+    median = median_conversion_rate
+    with transaction.atomic():
+        products = Product.objects.select_for_update(of=("self",)).order_by("pk")
+        for product in products:
+            row = stats.get(product.pk, empty)
+            is_tagged = product_is_taggable(stats=row, median_conversion_rate=median)
+            tagged += is_tagged
+            product.is_tagged = is_tagged
+            product.orders_30d = row.orders
+            product.conversion_rate_30d = row.conversion_rate
+            product.roi_30d = row.roi
+            product.tagging_refreshed_on = day
+            changed.append(product)
+        Product.objects.bulk_update(
+            changed,
+            ["is_tagged", "orders_30d", "conversion_rate_30d", "roi_30d", "tagging_refreshed_on"],
+            batch_size=500,
+        )
+    return {"products": len(changed), "tagged": tagged}
+
+
+def roi_tiers_for(roi: Decimal | None) -> list[Decimal]:
+    """ROI x 0.8, x 1.0, x 1.2, one decimal half-up, at least 1.0 (issue 4)."""
+    if roi is None:
+        return []
+    return [
+        max((roi * factor).quantize(TIER_PLACES, rounding=ROUND_HALF_UP), TIER_MINIMUM)
+        for factor in TIER_FACTORS
+    ]
+
+
+def roi_tiers(product: Product) -> list[Decimal]:
+    """The product's three recommended target-ROI tiers, or [] when it is not tagged."""
+    if not product.is_tagged:
+        return []
+    return roi_tiers_for(product.roi_30d)
