@@ -1,10 +1,13 @@
 """Tenants (networks), their hosts, people and staff memberships."""
 
+import uuid
 import zoneinfo
 from decimal import Decimal
+from pathlib import PurePath
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -166,3 +169,62 @@ class Membership(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+
+def private_storage() -> "FileSystemStorage":
+    """Files no URL serves (import files, claim evidence): read only through checked views."""
+    from django.conf import settings
+
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+def import_upload_to(job: "ImportJob", filename: str) -> str:
+    # <tenant_id>/imports/<random>.<ext>: the stored name never carries the uploader's text.
+    suffix = PurePath(filename).suffix.lower()[:8]
+    return f"{job.tenant_id}/imports/{uuid.uuid4().hex}{suffix}"
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    CHECKED = "checked", "Checked (dry run passed)"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(TenantOwnedModel):
+    """One bulk import (API.md ``import_data``) run from the back office. ``status`` moves only
+    through ``apps.tenants.import_jobs.import_job_transition``; files above the inline
+    threshold run in a Celery task and report their progress here."""
+
+    resource = models.CharField(max_length=40)
+    file = models.FileField(storage=private_storage, upload_to=import_upload_to, max_length=300)
+    original_name = models.CharField(max_length=255)
+    dry_run = models.BooleanField(
+        default=False, help_text="The queued or last run only validates (writes nothing)."
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=ImportJobStatus.choices,
+        default=ImportJobStatus.QUEUED,
+        db_index=True,
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.resource} import #{self.pk} ({self.original_name})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (ImportJobStatus.QUEUED, ImportJobStatus.RUNNING)

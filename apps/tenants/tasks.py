@@ -4,6 +4,7 @@ from typing import Any
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
+from django.db import OperationalError
 
 from apps.tenants.models import Tenant
 from apps.tenants.scope import tenant_scope
@@ -33,3 +34,19 @@ def for_each_tenant_task(task_name: str, **kwargs: Any) -> int:
         app.tasks[task_name].apply_async(kwargs={**kwargs, "tenant_id": tenant_id})
         count += 1
     return count
+
+
+@shared_task(
+    base=TenantTask,
+    bind=True,
+    acks_late=True,
+    name="tenants.import_run",
+    max_retries=3,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+)
+def import_run_task(self: Any, *, tenant_id: int, job_id: int) -> str:
+    """Run one back-office import (issue 3). Idempotent: a finished job is not run again."""
+    from apps.tenants.import_jobs import import_job_run
+
+    return import_job_run(job_id=job_id).status
