@@ -11,6 +11,14 @@ app = Celery("alliance")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+
+@app.on_after_finalize.connect
+def _observe_tasks(sender: Celery, **kwargs: object) -> None:
+    from apps.core.observability import connect_celery_metrics
+
+    connect_celery_metrics()
+
+
 # The nightly schedule: each entry fans out to one task per active tenant (tenant_id keyword).
 # Days are tenant-local; the per-tenant tasks work out "yesterday" in the tenant's time zone.
 app.conf.beat_schedule = {

@@ -4,11 +4,13 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from apps.core.admin_site import platform_site
+from apps.core.observability import metrics_view
 from apps.portal import home as portal_views
 
 urlpatterns = [
     path("healthz", portal_views.healthz, name="healthz"),
     path("readyz", portal_views.readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", platform_site.urls),
     path("accounts/", include("allauth.urls")),
     # After login allauth goes to portal:home; on the platform that is the platform admin.

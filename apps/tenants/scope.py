@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from django_scopes import scope as scopes_scope
 
+from apps.core.observability import tenant_var
 from apps.tenants import rls
 
 if TYPE_CHECKING:
@@ -26,12 +27,14 @@ def tenant_scope(tenant: "Tenant") -> Iterator["Tenant"]:
     if tenant is None or tenant.pk is None:
         raise ValueError("tenant_scope needs a saved Tenant")
     token = _current_tenant.set(tenant)
+    log_token = tenant_var.set(tenant.slug)
     rls.set_current_tenant_id(tenant.pk)
     try:
         with scopes_scope(tenant=tenant.pk):
             yield tenant
     finally:
         _current_tenant.reset(token)
+        tenant_var.reset(log_token)
         previous = _current_tenant.get()
         rls.set_current_tenant_id(previous.pk if previous is not None else None)
 

