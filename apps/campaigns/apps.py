@@ -5,3 +5,13 @@ class CampaignsConfig(AppConfig):
     name = "apps.campaigns"
     label = "campaigns"
     verbose_name = "Merchants and campaigns"
+
+    def ready(self) -> None:
+        from apps.core.imports import register_import
+        from apps.core.pipeline import register_daily_step
+
+        # A string path: campaigns never imports tracking (apps import only to their left).
+        register_daily_step(
+            60, "campaigns.tagging", "apps.tracking.performance.product_tagging_step"
+        )
+        register_import("products", "apps.campaigns.resources_products.ProductResource")

@@ -151,10 +151,12 @@ class ProductTaggingStats:
 def product_is_taggable(
     *, stats: ProductTaggingStats, median_conversion_rate: Decimal | None
 ) -> bool:
-    """>= 20 attributed orders and a conversion rate at or above the tenant's median."""
+    """>= 20 attributed orders and a conversion rate at or above the tenant's median. A product
+    with no spend in the window has no ROI, so no tiers to offer: it is not tagged."""
     rate = stats.conversion_rate
     return (
         stats.orders >= TAG_MIN_ORDERS
+        and stats.roi is not None
         and rate is not None
         and median_conversion_rate is not None
         and rate >= median_conversion_rate

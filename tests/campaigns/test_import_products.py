@@ -1,0 +1,66 @@
+"""The ``products`` import through the shared runner (API.md "Import formats")."""
+
+from decimal import Decimal
+
+import pytest
+
+from apps.campaigns.models import Product
+from apps.core.import_runner import run_import
+from apps.tenants.scope import tenant_scope
+from tests.campaigns.factories import MerchantFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "merchant,sku,title,url,price,product_type,image_url\n"
+
+
+def _run(tenant, text, dry_run=False):
+    with tenant_scope(tenant):
+        return run_import(
+            "products", filename="p.csv", content=text.encode(), tenant=tenant, dry_run=dry_run
+        )
+
+
+def test_import_creates_and_updates_by_merchant_and_sku(tenant):
+    merchant = MerchantFactory(tenant=tenant, code="SHOP")
+    ProductFactory(tenant=tenant, merchant=merchant, sku="OLD", price=Decimal("1.00"))
+    text = HEADER + (
+        "shop,NEW,Kettle,https://shop.example.com/k,199.00,home,\n"
+        "SHOP,OLD,Toaster,https://shop.example.com/t,49.90,home,https://img.example.com/t.png\n"
+    )
+    report = _run(tenant, text)
+    assert report.ok, report.errors
+    assert report.counts == {"products created": 1, "products updated": 1}
+    with tenant_scope(tenant):
+        old = Product.objects.get(sku="OLD")
+        assert (old.title, old.price) == ("Toaster", Decimal("49.90"))
+        assert old.image_url == "https://img.example.com/t.png"
+        # the same file again changes nothing new
+        report = _run(tenant, text)
+        assert report.counts == {"products updated": 2}
+        assert Product.objects.count() == 2
+
+
+def test_import_reports_every_bad_cell_and_imports_nothing(tenant, other_tenant):
+    MerchantFactory(tenant=tenant, code="SHOP")
+    MerchantFactory(tenant=other_tenant, code="THEIRS")
+    text = HEADER + (
+        "SHOP,A,Kettle,https://shop.example.com/k,199.00,home,\n"
+        "THEIRS,B,Kettle,ftp://x,-1,home,\n"
+        "SHOP,A,Again,https://shop.example.com/k,1.005,home,\n"
+    )
+    report = _run(tenant, text)
+    found = {(e.line, e.column) for e in report.errors}
+    assert found == {(3, "merchant"), (3, "url"), (3, "price"), (4, "price")}
+    with tenant_scope(tenant):
+        assert Product.objects.count() == 0
+
+
+def test_duplicate_sku_in_one_file_is_an_error_on_its_second_line(tenant):
+    MerchantFactory(tenant=tenant, code="SHOP")
+    text = HEADER + (
+        "SHOP,A,Kettle,https://shop.example.com/k,199.00,home,\n"
+        "SHOP,A,Kettle,https://shop.example.com/k,199.00,home,\n"
+    )
+    report = _run(tenant, text)
+    assert [(e.line, e.column) for e in report.errors] == [(3, "sku")]
