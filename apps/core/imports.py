@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
 _IMPORTS: dict[str, str] = {}
+_EXPORTS: dict[str, str] = {}
 
 
 def register_import(name: str, resource_path: str) -> None:
@@ -80,6 +81,16 @@ def import_resource_class(name: str) -> type[ImportResource]:
     except KeyError:
         known = ", ".join(import_names()) or "none"
         raise LookupError(f"Unknown resource {name!r}; use one of: {known}.") from None
+
+
+def register_export(name: str, resource_path: str) -> None:
+    """The admin's export for ``name`` (a :class:`SafeExportResource`), by dotted path, so an
+    admin can export rows of an app to its right (webmasters with their placements)."""
+    _EXPORTS[name] = resource_path
+
+
+def export_resource_class(name: str) -> type[SafeExportResource]:
+    return import_string(_EXPORTS[name])
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,185 @@
+"""The ``merchants`` import and export (API.md "Import formats").
+
+``code, name, tier (brand|high_potential|smb), contact_email, domains? (space-separated),
+plan_quota?``. A code that already exists in the tenant updates that merchant (so the same
+file imported twice changes nothing); a new code creates one. A blank ``plan_quota`` keeps an
+existing merchant's quota (200 for a new one); a blank ``domains`` keeps its domains.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models.functions import Lower
+from import_export.fields import Field
+
+from apps.campaigns.models import (
+    Merchant,
+    MerchantDomain,
+    MerchantTier,
+    code_validator,
+    domain_validator,
+)
+from apps.campaigns.services.merchants import (
+    merchant_create,
+    merchant_domains_set,
+    merchant_update,
+    normalize_domain,
+)
+from apps.core.imports import (
+    CleanRow,
+    ImportResource,
+    ImportRow,
+    RowError,
+    RowErrors,
+    SafeExportResource,
+)
+
+
+@dataclass(frozen=True)
+class MerchantRow:
+    code: str
+    name: str
+    tier: str
+    contact_email: str
+    domains: tuple[str, ...] | None  # None: keep the existing domains
+    plan_quota: int | None  # None: keep (existing) or the default (new)
+
+
+def _text(errors: RowErrors, row: ImportRow, column: str, max_length: int) -> str:
+    value = row.get(column)
+    if not value:
+        errors.add(column, "a value is required")
+    elif len(value) > max_length:
+        errors.add(column, f"at most {max_length} characters (this one has {len(value)})")
+    return value
+
+
+class MerchantImport(ImportResource):
+    name = "merchants"
+    required_columns = ("code", "name", "tier", "contact_email")
+    optional_columns = ("domains", "plan_quota")
+
+    def prepare(self, rows: Sequence[ImportRow]) -> None:
+        codes = {row.get("code").lower() for row in rows}
+        self.existing = {
+            merchant.code.lower(): merchant
+            for merchant in Merchant.objects.annotate(code_lower=Lower("code")).filter(
+                code_lower__in=codes
+            )
+        }
+        self.domain_owner = dict(
+            MerchantDomain.objects.values_list("domain", "merchant__code").iterator()
+        )
+
+    def clean_row(self, row: ImportRow) -> MerchantRow:
+        errors = RowErrors()
+        code = _text(errors, row, "code", 40)
+        if code:
+            errors.check("code", code_validator, code)
+        name = _text(errors, row, "name", 150)
+        tier = row.get("tier").lower()
+        if tier not in MerchantTier.values:
+            errors.add(
+                "tier", f"unknown tier {row.get('tier')!r}; use one of {', '.join(MerchantTier)}"
+            )
+        email = row.get("contact_email").lower()
+        if not email:
+            errors.add("contact_email", "a value is required")
+        else:
+            try:
+                validate_email(email)
+            except ValidationError:
+                errors.add("contact_email", f"{row.get('contact_email')!r} is not an email address")
+        domains: tuple[str, ...] | None = None
+        if row.get("domains"):
+            found = []
+            for raw in re.split(r"[\s,]+", row.get("domains")):
+                domain = normalize_domain(raw)
+                if not domain:
+                    continue
+                try:
+                    domain_validator(domain)
+                except ValidationError:
+                    errors.add("domains", f"{raw!r} is not a domain such as shop.example.com")
+                    continue
+                owner = self.domain_owner.get(domain)
+                if owner is not None and owner.lower() != code.lower():
+                    errors.add("domains", f"{domain} already belongs to merchant {owner}")
+                if domain not in found:
+                    found.append(domain)
+            domains = tuple(found)
+        plan_quota: int | None = None
+        if row.get("plan_quota"):
+            try:
+                plan_quota = int(row.get("plan_quota"))
+                if plan_quota < 1:
+                    raise ValueError
+            except ValueError:
+                errors.add(
+                    "plan_quota", f"{row.get('plan_quota')!r} is not a whole number of 1 or more"
+                )
+        errors.raise_if_any()
+        return MerchantRow(code, name, tier, email, domains, plan_quota)
+
+    def check_rows(self, rows: Sequence[CleanRow]) -> Iterable[RowError]:
+        code_lines: dict[str, int] = {}
+        domain_lines: dict[str, tuple[int, str]] = {}
+        for row in rows:
+            data: MerchantRow = row.data
+            first = code_lines.setdefault(data.code.lower(), row.line)
+            if first != row.line:
+                yield RowError(row.line, "code", f"the code {data.code} is already on line {first}")
+            for domain in data.domains or ():
+                line, code = domain_lines.setdefault(domain, (row.line, data.code))
+                if code.lower() != data.code.lower():
+                    yield RowError(
+                        row.line, "domains", f"{domain} is also given to {code} on line {line}"
+                    )
+
+    def save_row(self, row: CleanRow) -> None:
+        data: MerchantRow = row.data
+        merchant = self.existing.get(data.code.lower())
+        if merchant is None:
+            merchant_create(
+                code=data.code,
+                name=data.name,
+                tier=data.tier,
+                contact_email=data.contact_email,
+                domains=data.domains or (),
+                plan_quota=data.plan_quota or 200,
+                actor=self.actor,
+            )
+            self.counts["merchants created"] += 1
+            return
+        changes: dict[str, Any] = {
+            "name": data.name,
+            "tier": data.tier,
+            "contact_email": data.contact_email,
+        }
+        if data.plan_quota is not None:
+            changes["plan_quota"] = data.plan_quota
+        merchant_update(merchant=merchant, actor=self.actor, **changes)
+        if data.domains is not None:
+            merchant_domains_set(merchant=merchant, domains=data.domains)
+        self.counts["merchants updated"] += 1
+
+
+class MerchantExport(SafeExportResource):
+    """The admin's export, in the import's format (so an export imports back unchanged)."""
+
+    domains = Field(column_name="domains")
+
+    class Meta:
+        model = Merchant
+        fields = ("code", "name", "tier", "contact_email", "domains", "plan_quota")
+        export_order = fields
+
+    def dehydrate_domains(self, merchant: Merchant) -> str:
+        # prefetched by the admin (one query for the page, not one per merchant)
+        return " ".join(domain.domain for domain in merchant.domains.all())
