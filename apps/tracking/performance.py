@@ -1,0 +1,267 @@
+"""Campaign performance, nightly product tagging and auction inputs, read from the roll-ups.
+
+Owned by the campaigns side of issue 4 (it lives in tracking because it reads tracking's
+roll-ups, and apps import only to their left). Everything here reads ``CampaignDayStats``
+(one row per campaign, product and tenant-local day), never raw clicks or impressions, except
+the optional ``raw_today`` part of ``campaign_bid_inputs`` (see there).
+
+For the serve view (tracking, /serve/), the exact call is::
+
+    from apps.tracking.performance import campaign_bid_inputs
+    inputs = campaign_bid_inputs(campaign_ids=[...], now=timezone.now())
+    # -> {campaign_id: apps.campaigns.auction.BidInputs(
+    #        clicks, impressions, gmv_30d, clicks_30d, spend_today)}
+
+and then ``apps.campaigns.auction.is_eligible(...)``, ``bid_for_campaign(..., inputs=...)`` and
+``run_auction(bids, floor_cpm=placement.floor_cpm)``. Campaigns without roll-ups get
+``BidInputs()`` (zeros), so every id asked for is in the answer.
+
+Choices (docs/contract-notes.md "Campaigns and the auction"):
+- ``roi`` = GMV / spend and ``attainment`` = ROI / target ROI, 4 decimals half-up; both are
+  None when there is no spend, ``attainment`` is None without a target ROI.
+- predicted CTR uses *valid* clicks over impressions (only valid clicks are charged).
+- the 30-day windows end on the tenant-local day before ``now`` for bids (today is not rolled
+  up yet) and on ``day`` itself for the nightly tagging step.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from apps.campaigns.auction import BidInputs
+from apps.campaigns.models import Campaign
+from apps.campaigns.services.products import ProductTaggingStats, product_tagging_apply
+from apps.tenants.scope import current_tenant
+from apps.tracking.models import CampaignDayStats, Click, Impression
+
+ZERO = Decimal("0.00")
+RATIO_PLACES = Decimal("0.0001")
+WINDOW_DAYS = 30
+_MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+def _ratio(numerator: Decimal, denominator: Decimal | None) -> Decimal | None:
+    if denominator is None or denominator <= 0:
+        return None
+    return (numerator / denominator).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _sum(field: str) -> Coalesce:
+    if field in {"spend", "gmv"}:
+        return Coalesce(Sum(field), ZERO, output_field=_MONEY)
+    return Coalesce(Sum(field), 0, output_field=IntegerField())
+
+
+def campaign_performance(
+    *, campaign: Campaign, date_from: datetime.date, date_to: datetime.date
+) -> dict[str, Any]:
+    """Spend, GMV, ROI and attainment of one plan over tenant-local days [from, to]."""
+    totals = CampaignDayStats.objects.filter(
+        campaign=campaign, day__gte=date_from, day__lte=date_to
+    ).aggregate(
+        spend=_sum("spend"),
+        gmv=_sum("gmv"),
+        impressions=_sum("impressions"),
+        valid_clicks=_sum("valid_clicks"),
+        orders=_sum("orders"),
+    )
+    roi = _ratio(totals["gmv"], totals["spend"])
+    target = campaign.target_roi
+    attainment = _ratio(roi, target) if roi is not None and target is not None else None
+    return {
+        "from": date_from,
+        "to": date_to,
+        "spend": totals["spend"],
+        "gmv": totals["gmv"],
+        "roi": roi,
+        "target_roi": target,
+        "attainment": attainment,
+        "impressions": totals["impressions"],
+        "valid_clicks": totals["valid_clicks"],
+        "orders": totals["orders"],
+    }
+
+
+def campaign_daily_series(
+    *, campaign: Campaign, date_from: datetime.date, date_to: datetime.date
+) -> list[dict[str, Any]]:
+    """One row per day in [from, to] (days without activity are zeros), for charts."""
+    rows = {
+        row["day"]: row
+        for row in CampaignDayStats.objects.filter(
+            campaign=campaign, day__gte=date_from, day__lte=date_to
+        )
+        .values("day")
+        .annotate(
+            spend=_sum("spend"),
+            gmv=_sum("gmv"),
+            impressions=_sum("impressions"),
+            valid_clicks=_sum("valid_clicks"),
+            orders=_sum("orders"),
+        )
+    }
+    series = []
+    day = date_from
+    while day <= date_to:
+        row = rows.get(day)
+        spend = row["spend"] if row else ZERO
+        gmv = row["gmv"] if row else ZERO
+        series.append(
+            {
+                "day": day,
+                "spend": spend,
+                "gmv": gmv,
+                "roi": _ratio(gmv, spend),
+                "impressions": row["impressions"] if row else 0,
+                "valid_clicks": row["valid_clicks"] if row else 0,
+                "orders": row["orders"] if row else 0,
+            }
+        )
+        day += datetime.timedelta(days=1)
+    return series
+
+
+def product_tagging_stats(*, day: datetime.date) -> dict[int, ProductTaggingStats]:
+    """Per product, the 30 tenant-local days ending ``day``: orders, valid clicks, GMV, spend."""
+    start = day - datetime.timedelta(days=WINDOW_DAYS - 1)
+    rows = (
+        CampaignDayStats.objects.filter(day__gte=start, day__lte=day, product__isnull=False)
+        .values("product_id")
+        .annotate(
+            orders=_sum("orders"),
+            valid_clicks=_sum("valid_clicks"),
+            gmv=_sum("gmv"),
+            spend=_sum("spend"),
+        )
+        .order_by("product_id")
+    )
+    return {
+        row["product_id"]: ProductTaggingStats(
+            orders=row["orders"],
+            valid_clicks=row["valid_clicks"],
+            gmv=row["gmv"],
+            spend=row["spend"],
+        )
+        for row in rows
+    }
+
+
+def median_conversion_rate(stats: Iterable[ProductTaggingStats]) -> Decimal | None:
+    """The tenant's median conversion rate over products with valid clicks (None if none)."""
+    rates = [row.conversion_rate for row in stats if row.conversion_rate is not None]
+    if not rates:
+        return None
+    return Decimal(statistics.median(rates))
+
+
+def product_tagging_step(*, day: datetime.date) -> dict[str, int]:
+    """The nightly tagging step of ``run_daily`` (registered from apps/campaigns/apps.py):
+    recompute every product's 30-day facts and tag (``product_tagging_apply``). Idempotent."""
+    stats = product_tagging_stats(day=day)
+    return product_tagging_apply(
+        day=day, stats=stats, median_conversion_rate=median_conversion_rate(stats.values())
+    )
+
+
+def campaign_bid_inputs(
+    *,
+    campaign_ids: Iterable[int],
+    now: datetime.datetime,
+    raw_today: bool = False,
+) -> dict[int, BidInputs]:
+    """What each campaign's bid needs, by campaign id:
+
+    - ``clicks``, ``impressions``: all rolled-up history (valid clicks), for predicted CTR;
+    - ``gmv_30d``, ``clicks_30d``: the 30 tenant-local days before today, for full-site CPC;
+    - ``spend_today``: today's roll-up row if one exists; otherwise, with ``raw_today=True``,
+      today's charges read from raw rows (rendered CPM impressions at price_cpm / 1000, and
+      clicks that carry a CPC impression at its cpc_price, before click validation, so an
+      upper bound). Two aggregate queries over today's rows of the tenant: use it only where
+      that cost is acceptable (or cache the answer for a few seconds).
+    """
+    ids = sorted(set(campaign_ids))
+    if not ids:
+        return {}
+    today = now.astimezone(current_tenant().zone).date()
+    window_start = today - datetime.timedelta(days=WINDOW_DAYS)
+    in_window = Q(day__gte=window_start, day__lt=today)
+    rows = (
+        CampaignDayStats.objects.filter(campaign_id__in=ids)
+        .values("campaign_id")
+        .annotate(
+            clicks=_sum("valid_clicks"),
+            impressions=_sum("impressions"),
+            gmv_30d=Coalesce(Sum("gmv", filter=in_window), ZERO, output_field=_MONEY),
+            clicks_30d=Coalesce(
+                Sum("valid_clicks", filter=in_window), 0, output_field=IntegerField()
+            ),
+            spend_today=Coalesce(Sum("spend", filter=Q(day=today)), ZERO, output_field=_MONEY),
+            rows_today=Count("pk", filter=Q(day=today)),
+        )
+    )
+    found = {row["campaign_id"]: row for row in rows}
+    raw: dict[int, Decimal] = {}
+    if raw_today:
+        missing = [cid for cid in ids if not (found.get(cid) or {}).get("rows_today")]
+        raw = _raw_spend_today(campaign_ids=missing, today=today) if missing else {}
+    answer = {}
+    for cid in ids:
+        row = found.get(cid)
+        if row is None:
+            answer[cid] = BidInputs(spend_today=raw.get(cid, ZERO))
+            continue
+        spend_today = row["spend_today"] if row["rows_today"] else raw.get(cid, ZERO)
+        answer[cid] = BidInputs(
+            clicks=row["clicks"],
+            impressions=row["impressions"],
+            gmv_30d=row["gmv_30d"],
+            clicks_30d=row["clicks_30d"],
+            spend_today=spend_today,
+        )
+    return answer
+
+
+def _raw_spend_today(*, campaign_ids: list[int], today: datetime.date) -> dict[int, Decimal]:
+    zone = current_tenant().zone
+    start = datetime.datetime.combine(today, datetime.time.min, tzinfo=zone)
+    end = start + datetime.timedelta(days=1)
+    spend: dict[int, Decimal] = {}
+    cpm_rows = (
+        Impression.objects.filter(
+            campaign_id__in=campaign_ids,
+            served_at__gte=start,
+            served_at__lt=end,
+            cpc_price__isnull=True,
+            rendered_at__isnull=False,
+        )
+        .values("campaign_id")
+        .annotate(total=Coalesce(Sum("price_cpm"), Decimal(0)))
+    )
+    for row in cpm_rows:
+        spend[row["campaign_id"]] = row["total"] / Decimal(1000)
+    price = Impression.objects.filter(impression_id=OuterRef("impression_id")).values("cpc_price")[
+        :1
+    ]
+    cpc_rows = (
+        Click.objects.filter(
+            campaign_id__in=campaign_ids,
+            clicked_at__gte=start,
+            clicked_at__lt=end,
+            impression_id__isnull=False,
+        )
+        .annotate(cpc_price=Subquery(price))
+        .values("campaign_id")
+        .annotate(total=Coalesce(Sum("cpc_price"), Decimal(0)))
+    )
+    for row in cpc_rows:
+        spend[row["campaign_id"]] = spend.get(row["campaign_id"], Decimal(0)) + row["total"]
+    return {
+        cid: value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) for cid, value in spend.items()
+    }
