@@ -3,17 +3,44 @@
 import hmac
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from apps.affiliates.services import affiliate_ip_record
 from apps.api.models import ApiKey
 from apps.api.services import hash_secret
 
 # A key presented on another tenant's host is simply not found there (tenant scope and RLS),
 # so it gets the same 401 as a wrong key: the answer never tells which networks a key is for.
 INVALID = "Invalid or revoked API key."
+FAILURE_WINDOW_SECONDS = 60
+
+
+def _failure_key(request: Request) -> str:
+    return f"api-key-failures:{request._request.META.get('REMOTE_ADDR', '-')}"
+
+
+def _refuse_if_too_many_failures(request: Request) -> None:
+    """Guessing keys costs: past the limit of failed attempts per client address in a minute,
+    every attempt from there is refused (429) before any key is looked up."""
+    limit = getattr(settings, "API_KEY_FAILED_ATTEMPTS_PER_MINUTE", 30)
+    if (cache.get(_failure_key(request)) or 0) >= limit:
+        raise exceptions.Throttled(
+            wait=FAILURE_WINDOW_SECONDS, detail="Too many failed API key attempts; wait a minute."
+        )
+
+
+def _count_failure(request: Request) -> None:
+    key = _failure_key(request)
+    cache.add(key, 0, FAILURE_WINDOW_SECONDS)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, FAILURE_WINDOW_SECONDS)
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -23,6 +50,14 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
             return None
+        _refuse_if_too_many_failures(request)
+        try:
+            return self._authenticate(request, header)
+        except exceptions.AuthenticationFailed:
+            _count_failure(request)
+            raise
+
+    def _authenticate(self, request: Request, header: str) -> tuple[Any, ApiKey]:
         parts = header.split()
         if len(parts) != 2 or parts[0] != self.keyword:
             raise exceptions.AuthenticationFailed("Use the header 'Authorization: Bearer <key>'.")
@@ -49,10 +84,20 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
             # Coarse last-used stamp: one write a minute per key, not one per request.
             ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        if api_key.affiliate is not None:  # self-click detection knows the webmaster's addresses
+            affiliate_ip_record(affiliate=api_key.affiliate, ip=_client_ip(request._request))
         return (KeyUser(api_key), api_key)
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword
+
+
+def _client_ip(request: Any) -> str:
+    try:
+        from apps.tracking.clientip import client_ip
+    except ImportError:  # pragma: no cover
+        return request.META.get("REMOTE_ADDR", "")
+    return client_ip(request)
 
 
 def _principal_active(api_key: ApiKey) -> bool:

@@ -207,6 +207,8 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "COERCE_DECIMAL_TO_STRING": True,
 }
+# Failed API key attempts allowed per client address and minute before every attempt gets 429.
+API_KEY_FAILED_ATTEMPTS_PER_MINUTE = env_int("API_KEY_FAILED_ATTEMPTS_PER_MINUTE", 30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Alliance partner API",
     "DESCRIPTION": "The public partner API (v1). Authenticate with `Authorization: Bearer KEY`.",

@@ -4,7 +4,9 @@ import hashlib
 from io import StringIO
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
+from django.test import override_settings
 
 from apps.api.models import ApiKey
 from apps.tenants.scope import tenant_scope
@@ -124,3 +126,24 @@ def test_schema_and_docs_are_served(tenant):
     assert schema.status_code == 200
     assert b"/api/v1/me" in schema.content
     assert client.get("/api/docs/").status_code == 200
+
+
+@override_settings(API_KEY_FAILED_ATTEMPTS_PER_MINUTE=3)
+def test_guessing_keys_from_one_address_is_cut_off_with_429(tenant):
+    # given three wrong keys from one address
+    cache.clear()
+    issued = issue_key(MerchantFactory(tenant=tenant))
+    prefix = issued.plaintext.split(".")[0]
+    client = client_for(tenant)
+    for attempt in range(3):
+        wrong = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {prefix}.guess{attempt}")
+        assert wrong.status_code == 401
+    # when a fourth attempt comes, even with the right key
+    blocked = client.get("/api/v1/me", **bearer(issued))
+    # then it is refused before any key is looked up, and says when to retry
+    assert blocked.status_code == 429
+    assert blocked.json()["extra"]["retry_after_seconds"] == 60
+    # and another address is not affected
+    other = client.get("/api/v1/me", REMOTE_ADDR="198.51.100.7", **bearer(issued))
+    assert other.status_code == 200
+    cache.clear()
