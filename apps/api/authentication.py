@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from apps.affiliates.services import affiliate_ip_record
 from apps.api.models import ApiKey
 from apps.api.services import hash_secret
+from apps.tracking.clientip import client_ip
 
 # A key presented on another tenant's host is simply not found there (tenant scope and RLS),
 # so it gets the same 401 as a wrong key: the answer never tells which networks a key is for.
@@ -21,7 +22,8 @@ FAILURE_WINDOW_SECONDS = 60
 
 
 def _failure_key(request: Request) -> str:
-    return f"api-key-failures:{request._request.META.get('REMOTE_ADDR', '-')}"
+    # The client behind our proxies, not the proxy: else one guesser would lock out everyone.
+    return f"api-key-failures:{client_ip(request._request)}"
 
 
 def _refuse_if_too_many_failures(request: Request) -> None:
