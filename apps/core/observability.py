@@ -129,3 +129,32 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+
+
+class DatabaseUnavailableMiddleware:
+    """While the database is unreachable (restart, failover), answer 503 with Retry-After
+    instead of a 500 traceback: the request changed nothing (its transaction never committed)
+    and clients, load balancers and ad scripts know to try again."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.db import InterfaceError, OperationalError, connections
+
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        # A broken connection must not be reused by the next request in this worker.
+        for connection in connections.all(initialized_only=True):
+            connection.close_if_unusable_or_obsolete()
+        logging.getLogger("alliance.db").warning("database unavailable: %s", exception)
+        response = HttpResponse(
+            b"The service is briefly unavailable; try again shortly.",
+            status=503,
+            content_type="text/plain",
+        )
+        response["Retry-After"] = "5"
+        return response

@@ -50,3 +50,16 @@ def test_metrics_with_a_token_refuse_a_scraper_without_it():
     assert client.get("/metrics").status_code == 401
     ok = client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-scrape-token")
     assert ok.status_code == 200
+
+
+def test_a_database_outage_answers_503_with_retry_after():
+    from django.db import OperationalError
+
+    from apps.core.observability import DatabaseUnavailableMiddleware
+
+    middleware = DatabaseUnavailableMiddleware(lambda request: None)
+    answer = middleware.process_exception(None, OperationalError("connection refused"))
+    assert answer.status_code == 503
+    assert answer["Retry-After"] == "5"
+    # anything else is left to Django's normal handling
+    assert middleware.process_exception(None, ValueError("not a db error")) is None
