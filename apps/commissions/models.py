@@ -26,7 +26,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from apps.affiliates.models import AffiliateKind
+from apps.affiliates.models import Affiliate, AffiliateKind
 from apps.campaigns.models import MerchantTier
 from apps.core.models import TenantOwnedModel, TenantScopedModel
 from apps.tracking.models import ConversionType, ReversalReason
@@ -136,6 +136,8 @@ class Commission(TenantOwnedModel):
     )
     # The dispute's id or the order reference, for commissions that did not come from tracking.
     source_reference = models.CharField(max_length=100, blank=True)
+    # For dispute commissions: the merchant's order reference the webmaster reported.
+    order_reference = models.CharField(max_length=100, blank=True)
     event = models.CharField(max_length=20, choices=ConversionType.choices)
     day = models.DateField(help_text="Tenant-local day of the conversion.")
     customer_type = models.CharField(max_length=12, blank=True)
@@ -165,6 +167,11 @@ class Commission(TenantOwnedModel):
                 condition=Q(source="conversion"),
                 nulls_distinct=False,
                 name="commission_once_per_conversion_line",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "source_reference"],
+                condition=Q(source="dispute"),
+                name="commission_once_per_dispute",
             ),
             models.CheckConstraint(
                 condition=Q(reversed_amount__gte=0) & Q(reversed_amount__lte=F("amount")),
@@ -233,6 +240,8 @@ class DailyEarning(TenantOwnedModel):
 
 class AccountKind(models.TextChoices):
     WEBMASTER_PAYABLE = "webmaster_payable", "Webmaster payable"
+    # Accrued commissions still in the lock period (approval moves them to payable).
+    WEBMASTER_PENDING = "webmaster_pending", "Webmaster pending (not yet approved)"
     MERCHANT_BALANCE = "merchant_balance", "Merchant balance"
     NETWORK_REVENUE = "network_revenue", "Network revenue"
     NETWORK_COST = "network_cost", "Network costs"
@@ -464,3 +473,13 @@ class StatementLine(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.amount}"
+
+
+class WebmasterPaymentHold(Affiliate):
+    """Webmasters seen by risk staff for payment holds (issue 5): no table of its own; the hold
+    is set and lifted through ``apps.affiliates.services.affiliate_payment_hold_set``."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "webmaster payment hold"
+        verbose_name_plural = "webmaster payment holds"

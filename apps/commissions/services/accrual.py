@@ -1,0 +1,414 @@
+"""Commission records and their lifecycle (issue 5, DESIGN.md rule 10).
+
+Accrual (daily step ``commissions.accrue``, order 20) creates one ``Commission`` per attributed
+conversion of the day, or one per order line for percent rules:
+- each order line (a ``ConversionItem``; an order without items is one line of its amount and
+  its product's type) is resolved with ``resolve_rule`` on the conversion's day, customer type
+  and the line's product type;
+- a *percent* winner pays ``quantize_money(line amount x value / 100)`` on that line
+  (``conversion_item`` set, ``base_amount`` the line amount);
+- *fixed* winners pay once per conversion (``conversion_item`` empty): if lines resolve to
+  different fixed rules, the most specific of them (same order as resolution) pays;
+- a registration is one line with no product type and the conversion's amount (usually none);
+- a conversion with no matching rule gets no commission.
+The rule, rate type and rate are frozen on the row, so later rule edits never change past
+money. Reruns create nothing twice (``commission_once_per_conversion_line``).
+
+Lifecycle (``commission_transition``, ``ALLOWED``): pending → approved (``commissions.approve``,
+order 50: the commission's day is at least ``tenant.lock_period_days`` before the run day, or
+its order was confirmed by the merchant) → settled (settle's statement payment sets
+``settled_at``). A refund or cancellation (``services.orders``) before settlement makes it
+reversed (``reversal_reason``, ``reversed_amount``; partial refunds reverse proportionally and
+leave it in its status). After settlement the row keeps ``settled_at`` and gets
+``reversed_amount > 0``: status ``reversed`` for a full reversal, still ``settled`` for a
+partial one. Settle's next statement finds those as
+``Commission(settled_at__isnull=False, reversed_amount__gt=0)`` and adds a clawback line of
+``-reversed_amount`` (at most once per commission: ``statement_line_commission_once``).
+
+Ledger: see ``services.ledger`` (pending on accrual, payable on approval).
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from apps.commissions.errors import CommissionError, CommissionStateError
+from apps.commissions.models import (
+    AccountKind,
+    Commission,
+    CommissionSource,
+    CommissionStatus,
+    RateType,
+)
+from apps.commissions.resolution import rule_specificity
+from apps.commissions.services.ledger import (
+    LedgerAccount,
+    Posting,
+    ledger_account_for,
+    ledger_post_many,
+    network_account,
+)
+from apps.commissions.services.rules import RuleBook
+from apps.core.db import lock_object
+from apps.core.money import quantize_money
+from apps.tenants.scope import current_tenant
+from apps.tracking.models import Conversion, ConversionItem, ConversionStatus, ConversionType
+
+ALLOWED: dict[str, set[str]] = {
+    CommissionStatus.PENDING: {CommissionStatus.APPROVED, CommissionStatus.REVERSED},
+    CommissionStatus.APPROVED: {CommissionStatus.SETTLED, CommissionStatus.REVERSED},
+    CommissionStatus.SETTLED: {CommissionStatus.REVERSED},
+    CommissionStatus.REVERSED: set(),
+}
+
+
+def commission_amount(*, rate_type: str, value: Decimal, base: Decimal | None) -> Decimal:
+    """What one line pays: a fixed value, or ``base x value / 100`` rounded half-up."""
+    if rate_type == RateType.FIXED:
+        return quantize_money(value)
+    return quantize_money((base or Decimal("0")) * value / Decimal(100))
+
+
+def _advisory_lock(name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])
+
+
+def affiliate_accounts(kind: str, affiliate_ids: set[int]) -> dict[int, LedgerAccount]:
+    """The ``kind`` accounts of many webmasters (created where missing) in two queries."""
+    tenant = current_tenant()
+    found = {
+        a.affiliate_id: a
+        for a in LedgerAccount.objects.filter(kind=kind, affiliate_id__in=affiliate_ids)
+    }
+    missing = affiliate_ids - set(found)
+    if missing:
+        LedgerAccount.objects.bulk_create(
+            [LedgerAccount(tenant=tenant, kind=kind, affiliate_id=pk) for pk in missing],
+            ignore_conflicts=True,
+        )
+        found.update(
+            {
+                a.affiliate_id: a
+                for a in LedgerAccount.objects.filter(kind=kind, affiliate_id__in=missing)
+            }
+        )
+    return found
+
+
+def accrual_postings(commissions: list[Commission]) -> list[Posting]:
+    pending = affiliate_accounts(
+        AccountKind.WEBMASTER_PENDING, {c.affiliate_id for c in commissions}
+    )
+    cost = network_account(AccountKind.NETWORK_COST)
+    return [
+        Posting(
+            kind="commission_accrued",
+            idempotency_key=f"commission:{c.pk}",
+            occurred_on=c.day,
+            legs=[(pending[c.affiliate_id], c.amount), (cost, -c.amount)],
+            memo=f"{c.event} commission {c.pk}",
+        )
+        for c in commissions
+        if c.amount > 0
+    ]
+
+
+def commissions_accrue_day(*, day: datetime.date) -> dict[str, int]:
+    """Daily step: commissions for the conversions of ``day`` (module docstring)."""
+    tenant = current_tenant()
+    with transaction.atomic():
+        _advisory_lock(f"commissions.accrue:{tenant.pk}:{day}")
+        conversions = list(
+            Conversion.objects.filter(day=day)
+            .select_related("affiliate", "product")
+            .only(
+                "id",
+                "type",
+                "merchant_id",
+                "placement_id",
+                "affiliate_id",
+                "affiliate__kind",
+                "amount",
+                "customer_type",
+                "day",
+                "status",
+                "product__product_type",
+            )
+        )
+        if not conversions:
+            return {"commissions": 0}
+        done = set(
+            Commission.objects.filter(
+                source=CommissionSource.CONVERSION, conversion__day=day
+            ).values_list("conversion_id", flat=True)
+        )
+        todo = [c for c in conversions if c.pk not in done]
+        items: dict[int, list[ConversionItem]] = {}
+        for item in ConversionItem.objects.filter(conversion_id__in=[c.pk for c in todo]).only(
+            "id", "conversion_id", "product_type", "amount"
+        ):
+            items.setdefault(item.conversion_id, []).append(item)
+        book = RuleBook(on_day=day)
+        new: list[Commission] = []
+        for conversion in todo:
+            new.extend(_commissions_for(conversion, items.get(conversion.pk, []), book, tenant))
+        created = Commission.objects.bulk_create(new, batch_size=2000)
+        ledger_post_many(accrual_postings(created))
+        reversed_count = _apply_earlier_status_changes(todo, created)
+    return {"commissions": len(created), "reversed_on_accrual": reversed_count}
+
+
+def _commissions_for(
+    conversion: Conversion, items: list[ConversionItem], book: RuleBook, tenant: Any
+) -> list[Commission]:
+    kind = conversion.affiliate.kind
+    if conversion.type == ConversionType.ORDER and items:
+        lines = [(item, item.product_type, item.amount) for item in items]
+    else:
+        product_type = conversion.product.product_type if conversion.product_id else ""
+        if conversion.type == ConversionType.REGISTRATION:
+            product_type = ""
+        lines = [(None, product_type, conversion.amount)]
+    out: list[Commission] = []
+    best_fixed = None
+    for item, product_type, base in lines:
+        rule = book.resolve(
+            event=conversion.type,
+            merchant_id=conversion.merchant_id,
+            affiliate_id=conversion.affiliate_id,
+            affiliate_kind=kind,
+            customer_type=conversion.customer_type,
+            product_type=product_type,
+        )
+        if rule is None:
+            continue
+        if rule.rate_type == RateType.PERCENT:
+            out.append(_row(conversion, tenant, rule, item, product_type, base or Decimal("0.00")))
+        elif best_fixed is None or rule_specificity(rule) > rule_specificity(best_fixed[0]):
+            best_fixed = (rule, product_type)
+    if best_fixed is not None:
+        rule, product_type = best_fixed
+        out.append(_row(conversion, tenant, rule, None, product_type, conversion.amount))
+    return out
+
+
+def _row(
+    conversion: Conversion,
+    tenant: Any,
+    rule: Any,
+    item: ConversionItem | None,
+    product_type: str,
+    base: Decimal | None,
+) -> Commission:
+    return Commission(
+        tenant=tenant,
+        affiliate_id=conversion.affiliate_id,
+        merchant_id=conversion.merchant_id,
+        placement_id=conversion.placement_id,
+        conversion_id=conversion.pk,
+        conversion_item=item,
+        source=CommissionSource.CONVERSION,
+        event=conversion.type,
+        day=conversion.day,
+        customer_type=conversion.customer_type,
+        product_type=product_type or "",
+        rule=rule,
+        rate_type=rule.rate_type,
+        rate_value=rule.value,
+        base_amount=base,
+        amount=commission_amount(rate_type=rule.rate_type, value=rule.value, base=base),
+    )
+
+
+def _apply_earlier_status_changes(conversions: list[Conversion], created: list[Commission]) -> int:
+    """A merchant may refund or cancel an order before the nightly accrual: reverse the new
+    commissions of such conversions exactly as ``order_status_change`` would have."""
+    from apps.commissions.services.orders import commissions_reverse_for_conversion
+
+    changed = {
+        c.pk
+        for c in conversions
+        if c.status in (ConversionStatus.REFUNDED, ConversionStatus.CANCELLED)
+    }
+    targets = {c.conversion_id for c in created if c.conversion_id in changed}
+    for conversion in Conversion.objects.filter(pk__in=targets):
+        commissions_reverse_for_conversion(conversion=conversion)
+    return len(targets)
+
+
+# --- approval ------------------------------------------------------------------------------
+
+
+def approval_postings(commissions: list[Commission]) -> list[Posting]:
+    ids = {c.affiliate_id for c in commissions}
+    pending = affiliate_accounts(AccountKind.WEBMASTER_PENDING, ids)
+    payable = affiliate_accounts(AccountKind.WEBMASTER_PAYABLE, ids)
+    postings = []
+    for c in commissions:
+        net = c.amount - c.reversed_amount
+        if net > 0:
+            postings.append(
+                Posting(
+                    kind="commission_approved",
+                    idempotency_key=f"commission:{c.pk}:approved",
+                    occurred_on=timezone.localdate(c.approved_at, current_tenant().zone),
+                    legs=[(pending[c.affiliate_id], -net), (payable[c.affiliate_id], net)],
+                    memo=f"Approved commission {c.pk}",
+                )
+            )
+    return postings
+
+
+def commissions_approve_due(*, day: datetime.date) -> dict[str, int]:
+    """Daily step ``commissions.approve`` (order 50): approve pending commissions whose day
+    is at least ``tenant.lock_period_days`` before ``day`` or whose order the merchant
+    confirmed. Set-based: one locking read, one UPDATE, bulk ledger postings."""
+    tenant = current_tenant()
+    cutoff = day - datetime.timedelta(days=tenant.lock_period_days)
+    with transaction.atomic():
+        due = Commission.objects.filter(status=CommissionStatus.PENDING).filter(
+            day__lte=cutoff
+        ) | Commission.objects.filter(
+            status=CommissionStatus.PENDING, conversion__status=ConversionStatus.CONFIRMED
+        )
+        ids = list(due.values_list("pk", flat=True))
+        return {"approved": len(commissions_approve(ids=ids))}
+
+
+def commissions_approve(*, ids: list[int]) -> list[Commission]:
+    """Approve the given pending commissions (others are left alone), with their ledger
+    transactions. The bulk form of ``commission_transition(to="approved")``."""
+    if not ids:
+        return []
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            Commission.objects.select_for_update()
+            .filter(pk__in=ids, status=CommissionStatus.PENDING)
+            .only("id", "affiliate_id", "amount", "reversed_amount", "status")
+        )
+        Commission.objects.filter(pk__in=[c.pk for c in rows]).update(
+            status=CommissionStatus.APPROVED, approved_at=now, updated_at=now
+        )
+        for c in rows:
+            c.status, c.approved_at = CommissionStatus.APPROVED, now
+        ledger_post_many(approval_postings(rows))
+    return rows
+
+
+def commission_transition(
+    *, commission: Commission, to: str, actor: Any = None, at: datetime.datetime | None = None
+) -> Commission:
+    """Move one commission through ``ALLOWED`` under a row lock; re-applying its current
+    status is a no-op. Approval posts its ledger transaction; settlement (settle's payment)
+    only stamps ``settled_at``; reversals go through ``services.orders``."""
+    with transaction.atomic():
+        locked = lock_object(Commission.objects.all(), commission.pk)
+        if locked.status == to:
+            return locked
+        if to not in ALLOWED[locked.status]:
+            raise CommissionStateError(
+                f"Commission {locked.pk} is {locked.status}; it cannot become {to}.",
+                status=locked.status,
+                to=to,
+            )
+        if to == CommissionStatus.APPROVED:
+            locked = commissions_approve(ids=[locked.pk])[0]
+            return Commission.objects.get(pk=locked.pk)
+        now = at or timezone.now()
+        locked.status = to
+        fields = ["status", "updated_at"]
+        if to == CommissionStatus.SETTLED:
+            locked.settled_at = now
+            fields.append("settled_at")
+        if to == CommissionStatus.REVERSED:
+            locked.reversed_at = now
+            fields.append("reversed_at")
+        locked.save(update_fields=fields)
+    return locked
+
+
+# --- disputes ------------------------------------------------------------------------------
+
+
+def commission_create_from_dispute(
+    *,
+    affiliate: Any,
+    merchant: Any,
+    order_reference: str,
+    order_date: datetime.date,
+    amount: Decimal,
+    dispute_reference: str,
+    actor: Any = None,
+) -> Commission:
+    """An accepted missing-commission dispute becomes a commission (issue 5/6).
+
+    The order rule is resolved for this affiliate (and its kind) and merchant on
+    ``order_date`` with customer type and product type unknown, so only rules that are "any"
+    on those dimensions match. ``amount`` is the order amount (the base of a percent rule).
+    The commission is created *pending* (source ``dispute``, no placement), so it runs
+    through the same lock period as tracked ones (an old ``order_date`` is approved by the
+    next daily run) and its accrual is posted to the ledger. Idempotent on
+    ``dispute_reference``. No matching rule: ``CommissionError`` (code ``no_matching_rule``).
+    """
+    tenant = current_tenant()
+    amount = quantize_money(Decimal(amount))
+    existing = Commission.objects.filter(
+        source=CommissionSource.DISPUTE, source_reference=dispute_reference
+    ).first()
+    if existing is not None:
+        return existing
+    rule = RuleBook(on_day=order_date, events=[ConversionType.ORDER]).resolve(
+        event=ConversionType.ORDER,
+        merchant_id=merchant.pk,
+        affiliate_id=affiliate.pk,
+        affiliate_kind=affiliate.kind,
+        customer_type="",
+        product_type="",
+    )
+    if rule is None:
+        raise CommissionError(
+            f"No order commission rule matches {affiliate} and {merchant} on {order_date} "
+            "(with customer and product type unknown); add a rule first.",
+            code=CommissionError.NO_RULE,
+        )
+    try:
+        with transaction.atomic():
+            commission = Commission.objects.create(
+                tenant=tenant,
+                affiliate=affiliate,
+                merchant=merchant,
+                source=CommissionSource.DISPUTE,
+                source_reference=dispute_reference,
+                order_reference=order_reference,
+                event=ConversionType.ORDER,
+                day=order_date,
+                rule=rule,
+                rate_type=rule.rate_type,
+                rate_value=rule.value,
+                base_amount=amount,
+                amount=commission_amount(rate_type=rule.rate_type, value=rule.value, base=amount),
+            )
+            ledger_post_many(accrual_postings([commission]))
+    except IntegrityError:
+        return Commission.objects.get(
+            source=CommissionSource.DISPUTE, source_reference=dispute_reference
+        )
+    return commission
+
+
+__all__ = [
+    "ALLOWED",
+    "commission_create_from_dispute",
+    "commission_transition",
+    "commissions_accrue_day",
+    "commissions_approve",
+    "commissions_approve_due",
+    "ledger_account_for",
+]

@@ -1,0 +1,225 @@
+"""The double-entry ledger (issue 5 "Money moves only as balanced double-entry transactions").
+
+Sign convention: a leg's ``amount`` is signed; a credit to a liability or balance is
+positive. So ``webmaster_payable`` > 0 is what the network owes a webmaster,
+``merchant_balance`` > 0 is what a merchant has on account (deposits, compensation credits,
+rebates; spend is negative), ``network_revenue`` grows positive and ``network_cost`` grows
+negative (every cost is a debit). Every transaction's legs sum to zero.
+
+The accounting of a commission (``services.accrual``/``services.orders``):
+- accrued (pending): ``network_cost`` -a, ``webmaster_pending`` +a (key ``commission:<id>``)
+- approved: ``webmaster_pending`` -a, ``webmaster_payable`` +a (``commission:<id>:approved``)
+- reversed (refund/cancel) of x: the account the money sits in (pending before approval,
+  payable after approval and after settlement) -x, ``network_cost`` +x
+  (``commission:<id>:reversal:<reversed_amount after>``). A settled commission's reversal
+  makes the payable fall below what the statements paid: that is the clawback that settle's
+  next statement shows as a line (the statement line itself posts no second transaction).
+- contract earnings (click income + guarantee top-up) go straight to ``webmaster_payable``
+  (``earning:<placement>:<day>[:<n>]``, corrections as differences);
+- daily spend: ``merchant_balance`` -s, ``network_revenue`` +s
+  (``spend:<campaign>:<day>[:<n>]``);
+- compensation credits and rebates: ``merchant_balance`` +c, ``network_cost`` -c.
+
+The database refuses what the code might get wrong (migration 0002): a deferred constraint
+trigger checks at commit that each transaction's legs sum to zero, and UPDATE/DELETE of
+ledger rows raise (corrections are reversing transactions). Balances are sums of legs.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from apps.commissions.errors import LedgerError
+from apps.commissions.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
+from apps.core.money import quantize_money
+from apps.tenants.scope import current_tenant_or_none
+
+Legs = list[tuple[LedgerAccount, Decimal]]
+
+NETWORK_KINDS = {AccountKind.NETWORK_REVENUE, AccountKind.NETWORK_COST, AccountKind.NETWORK_CASH}
+
+
+def _tenant() -> Any:
+    tenant = current_tenant_or_none()
+    if tenant is None:
+        raise LedgerError("The ledger is used only inside a tenant scope.")
+    return tenant
+
+
+def ledger_account_for(*, kind: str, affiliate: Any = None, merchant: Any = None) -> LedgerAccount:
+    """The active tenant's account of ``kind`` for the party (get or create). Webmaster
+    accounts need ``affiliate``, merchant accounts ``merchant``, network accounts neither."""
+    if kind in (AccountKind.WEBMASTER_PAYABLE, AccountKind.WEBMASTER_PENDING):
+        if affiliate is None or merchant is not None:
+            raise LedgerError(f"A {kind} account belongs to one webmaster (affiliate=...).")
+    elif kind == AccountKind.MERCHANT_BALANCE:
+        if merchant is None or affiliate is not None:
+            raise LedgerError("A merchant balance account belongs to one merchant (merchant=...).")
+    elif kind in NETWORK_KINDS:
+        if affiliate is not None or merchant is not None:
+            raise LedgerError(f"The {kind} account belongs to the network, not to a party.")
+    else:
+        raise LedgerError(f"Unknown ledger account kind {kind!r}.")
+    tenant = _tenant()
+    lookup = {
+        "kind": kind,
+        "affiliate_id": getattr(affiliate, "pk", None),
+        "merchant_id": getattr(merchant, "pk", None),
+    }
+    account = LedgerAccount.objects.filter(**lookup).first()
+    if account is not None:
+        return account
+    try:
+        with transaction.atomic():
+            return LedgerAccount.objects.create(tenant=tenant, **lookup)
+    except IntegrityError:
+        return LedgerAccount.objects.get(**lookup)
+
+
+def network_account(kind: str) -> LedgerAccount:
+    return ledger_account_for(kind=kind)
+
+
+def _check_legs(idempotency_key: str, legs: Legs) -> list[tuple[LedgerAccount, Decimal]]:
+    if len(legs) < 2:
+        raise LedgerError(
+            f"Ledger transaction {idempotency_key!r} needs at least two legs.",
+            code=LedgerError.UNBALANCED,
+        )
+    clean = []
+    for account, amount in legs:
+        if not isinstance(amount, Decimal):
+            raise LedgerError(f"Ledger leg amounts are Decimals ({idempotency_key!r}).")
+        clean.append((account, quantize_money(amount)))
+    total = sum((amount for _, amount in clean), Decimal("0.00"))
+    if total != 0:
+        raise LedgerError(
+            f"Ledger transaction {idempotency_key!r} is unbalanced: its legs sum to {total}.",
+            code=LedgerError.UNBALANCED,
+            total=str(total),
+        )
+    return clean
+
+
+@dataclass
+class Posting:
+    """One transaction to post in bulk (``ledger_post_many``)."""
+
+    kind: str
+    idempotency_key: str
+    occurred_on: datetime.date
+    legs: Legs
+    memo: str = ""
+    created_by: Any = None
+    result: LedgerTransaction | None = field(default=None, repr=False)
+
+
+def ledger_post(
+    *,
+    kind: str,
+    idempotency_key: str,
+    occurred_on: datetime.date,
+    legs: Legs,
+    memo: str = "",
+    created_by: Any = None,
+) -> LedgerTransaction:
+    """Post one balanced transaction. Idempotent: a key already posted returns the existing
+    transaction (its legs unchanged). Unbalanced legs are refused before the database sees
+    them (and the database would refuse them at commit anyway)."""
+    posting = Posting(kind, idempotency_key, occurred_on, legs, memo, created_by)
+    return ledger_post_many([posting])[0]
+
+
+def ledger_post_many(postings: list[Posting]) -> list[LedgerTransaction]:
+    """Post many transactions with a few queries (the daily steps post thousands): existing
+    keys are returned as they are; new ones are inserted with ``bulk_create``."""
+    if not postings:
+        return []
+    tenant = _tenant()
+    cleaned = [(p, _check_legs(p.idempotency_key, p.legs)) for p in postings]
+    keys = [p.idempotency_key for p in postings]
+    if len(set(keys)) != len(keys):
+        raise LedgerError("The same idempotency key is posted twice in one batch.")
+    with transaction.atomic():
+        existing = {
+            tx.idempotency_key: tx
+            for tx in LedgerTransaction.objects.filter(idempotency_key__in=keys)
+        }
+        new = [(p, legs) for p, legs in cleaned if p.idempotency_key not in existing]
+        created = LedgerTransaction.objects.bulk_create(
+            [
+                LedgerTransaction(
+                    tenant=tenant,
+                    kind=p.kind,
+                    idempotency_key=p.idempotency_key,
+                    occurred_on=p.occurred_on,
+                    memo=p.memo[:300],
+                    created_by=p.created_by,
+                )
+                for p, _ in new
+            ]
+        )
+        entries = []
+        for tx, (_, legs) in zip(created, new, strict=True):
+            existing[tx.idempotency_key] = tx
+            entries.extend(
+                LedgerEntry(tenant=tenant, transaction=tx, account=account, amount=amount)
+                for account, amount in legs
+            )
+        LedgerEntry.objects.bulk_create(entries, batch_size=2000)
+    return [existing[key] for key in keys]
+
+
+def ledger_reverse(
+    *,
+    transaction_to_reverse: LedgerTransaction,
+    idempotency_key: str,
+    occurred_on: Any,
+    memo: str = "",
+    created_by: Any = None,
+) -> LedgerTransaction:
+    """Correct a mistake: post the mirror image of a transaction (rows are never edited)."""
+    legs = [
+        (e.account, -e.amount) for e in transaction_to_reverse.entries.select_related("account")
+    ]
+    return ledger_post(
+        kind="reversal",
+        idempotency_key=idempotency_key,
+        occurred_on=occurred_on,
+        legs=legs,
+        memo=memo or f"Reverses {transaction_to_reverse.idempotency_key}",
+        created_by=created_by,
+    )
+
+
+def merchant_compensation_credit(
+    *,
+    merchant: Any,
+    amount: Decimal,
+    idempotency_key: str,
+    occurred_on: datetime.date,
+    memo: str = "",
+    actor: Any = None,
+) -> LedgerTransaction:
+    """DESIGN.md rule 8: an accepted cost-compensation claim is paid as account credit:
+    ``merchant_balance`` +amount, ``network_cost`` -amount. Idempotent on the key (the claim
+    service passes e.g. ``claim:<id>``); later daily spend charges run against the credit."""
+    amount = quantize_money(amount)
+    if amount <= 0:
+        raise LedgerError(f"A compensation credit must be positive, not {amount}.")
+    return ledger_post(
+        kind="compensation_credit",
+        idempotency_key=idempotency_key,
+        occurred_on=occurred_on,
+        legs=[
+            (ledger_account_for(kind=AccountKind.MERCHANT_BALANCE, merchant=merchant), amount),
+            (network_account(AccountKind.NETWORK_COST), -amount),
+        ],
+        memo=memo or f"Compensation credit for {merchant}",
+        created_by=actor,
+    )
