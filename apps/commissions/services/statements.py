@@ -1,0 +1,625 @@
+"""Settlement statements: monthly generation, the four-eyes workflow, adjustments, payouts.
+
+Issue 5 and DESIGN.md ("finance staff review and approve settlement statements (four eyes),
+mark payouts paid"). A statement is one webmaster's month:
+
+- ``EARNING`` lines: one per ``DailyEarning`` row of the period, paying the contract part
+  (``click_income + guarantee_topup``); conversion fees are paid through commission lines, so
+  nothing is paid twice (see the models' docstring).
+- ``COMMISSION`` lines: approved commissions not yet on another statement, net of
+  ``reversed_amount``.
+- ``CLAWBACK`` lines: a commission refunded after it was settled gives back what was paid
+  beyond its new net: ``(amount - reversed_amount) - paid line`` (= ``-reversed_amount``
+  when nothing was reversed before payment). At most once per commission (unique constraint).
+- ``ADJUSTMENT`` lines: finance's manual corrections, with a reason; kept on refresh.
+
+``opening_balance`` is the previous statement's total when that one carried forward;
+``total = opening_balance + lines_total``; a total below the tenant's ``minimum_payout`` (or
+negative) carries forward: it is never approved for payout and opens the next statement.
+
+Workflow: draft → submitted → approved → paid, or submitted → draft with a reason. The
+approver is neither the submitter nor the last adjuster; a held webmaster's statement is not
+approved; approved and paid statements never change.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from apps.commissions.models import (
+    Commission,
+    CommissionStatus,
+    DailyEarning,
+    Statement,
+    StatementLine,
+    StatementLineKind,
+    StatementStatus,
+)
+from apps.core.db import lock_object
+from apps.core.errors import DomainError, NotPermittedError, StateConflictError
+from apps.core.money import ZERO, quantize_money
+from apps.tenants.scope import current_tenant
+
+
+class StatementError(DomainError):
+    """A statement action was refused (bad period, missing reason or reference)."""
+
+    code = "statement_error"
+    PERIOD = "statement_period_invalid"
+    REASON_REQUIRED = "statement_reason_required"
+    REFERENCE_REQUIRED = "statement_payout_reference_required"
+    AMOUNT = "statement_adjustment_amount"
+
+
+class StatementStateError(StateConflictError):
+    """The statement's status does not allow the action (e.g. it is approved)."""
+
+    code = "statement_state"
+    HOLD = "statement_payment_hold"
+    CARRIED = "statement_carried_forward"
+    STALE = "statement_stale"
+
+
+class StatementFourEyesError(NotPermittedError):
+    code = "statement_four_eyes"
+
+
+ALLOWED: dict[str, set[str]] = {
+    StatementStatus.DRAFT: {StatementStatus.SUBMITTED},
+    StatementStatus.SUBMITTED: {StatementStatus.APPROVED, StatementStatus.DRAFT},
+    StatementStatus.APPROVED: {StatementStatus.PAID},
+    StatementStatus.PAID: set(),
+}
+#: statements that never change again (issue 5: "approved statements never change")
+FROZEN = frozenset({StatementStatus.APPROVED, StatementStatus.PAID})
+
+
+# --- periods ------------------------------------------------------------------------------
+
+
+def period_bounds(period: str) -> tuple[datetime.date, datetime.date]:
+    """First and last day of ``YYYY-MM``; a malformed period is a ``StatementError``."""
+    try:
+        year_text, month_text = period.split("-")
+        if len(year_text) != 4 or len(month_text) != 2:
+            raise ValueError(period)
+        start = datetime.date(int(year_text), int(month_text), 1)
+    except (ValueError, AttributeError) as exc:
+        raise StatementError(
+            f"The period {period!r} is not a month written YYYY-MM (e.g. 2026-03).",
+            code=StatementError.PERIOD,
+        ) from exc
+    next_month = (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return start, next_month - datetime.timedelta(days=1)
+
+
+def previous_period(today: datetime.date) -> str:
+    """The month before ``today``'s month, as ``YYYY-MM``."""
+    last_of_previous = today.replace(day=1) - datetime.timedelta(days=1)
+    return f"{last_of_previous:%Y-%m}"
+
+
+def _advisory_lock(tenant_id: int, period: str) -> None:
+    """Serialize generation runs of one tenant and period (released at commit)."""
+    digest = hashlib.blake2b(f"statements:{tenant_id}:{period}".encode(), digest_size=8).digest()
+    key = int.from_bytes(digest, "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+# --- generation ---------------------------------------------------------------------------
+
+_LineKey = tuple[str, int]  # ("earning", DailyEarning id) or ("commission"/"clawback", id)
+
+
+def _line_key(line: StatementLine) -> _LineKey:
+    if line.kind == StatementLineKind.EARNING:
+        return (line.kind, line.earning_id)  # type: ignore[return-value]
+    return (line.kind, line.commission_id)  # type: ignore[return-value]
+
+
+def statements_generate(*, period: str, actor: Any = None) -> dict[str, Any]:
+    """Create or refresh the period's draft statement of every webmaster with activity.
+
+    Activity: a ``DailyEarning`` of the period paying clicks or a top-up, an approved commission
+    (day up to the period's end) on no other statement, a clawback due, or a carried-forward
+    balance. Only DRAFT statements are refreshed (submitted ones are under review; approved and
+    paid never change), and a statement is left alone once a later period's statement exists
+    for the webmaster (its total may already have opened that one).
+
+    Idempotent and safe to run twice at once: runs of one tenant and period are serialized by a
+    transaction-level advisory lock, the period's statement rows are locked ``FOR UPDATE``
+    (so workflow actions wait), and lines are unique per earning / commission and kind. A rerun
+    creates nothing new; a changed amount is updated in place. The number of queries does not
+    grow with the number of webmasters (bulk reads, ``bulk_create``, ``bulk_update``).
+    """
+    start, end = period_bounds(period)
+    tenant = current_tenant()
+    minimum = tenant.minimum_payout
+    with transaction.atomic():
+        _advisory_lock(tenant.pk, period)
+
+        existing = {
+            row.affiliate_id: row
+            for row in Statement.objects.filter(period=period).only("id", "affiliate_id", "status")
+        }
+        closed = set(
+            Statement.objects.filter(period__gt=period)
+            .values_list("affiliate_id", flat=True)
+            .distinct()
+        )
+
+        on_other = StatementLine.objects.exclude(statement__period=period)
+        earnings = list(
+            DailyEarning.objects.filter(day__gte=start, day__lte=end)
+            .filter(Q(click_income__gt=0) | Q(guarantee_topup__gt=0))
+            .exclude(Exists(on_other.filter(earning_id=OuterRef("pk"))))
+            .select_related("placement", "site")
+            .order_by("affiliate_id", "day", "placement_id")
+        )
+        commissions = list(
+            Commission.objects.filter(status=CommissionStatus.APPROVED, day__lte=end)
+            .exclude(
+                Exists(
+                    on_other.filter(commission_id=OuterRef("pk"), kind=StatementLineKind.COMMISSION)
+                )
+            )
+            .select_related("merchant")
+            .order_by("affiliate_id", "day", "pk")
+        )
+        paid_line = StatementLine.objects.filter(
+            commission_id=OuterRef("pk"), kind=StatementLineKind.COMMISSION
+        ).values("amount")[:1]
+        clawbacks = list(
+            Commission.objects.filter(
+                status__in=[CommissionStatus.SETTLED, CommissionStatus.REVERSED],
+                settled_at__isnull=False,
+                reversed_amount__gt=0,
+            )
+            .exclude(
+                Exists(
+                    on_other.filter(commission_id=OuterRef("pk"), kind=StatementLineKind.CLAWBACK)
+                )
+            )
+            .annotate(paid_amount=Subquery(paid_line))
+            .select_related("merchant")
+            .order_by("affiliate_id", "pk")
+        )
+        # The latest statement before this period, per webmaster (DISTINCT ON affiliate).
+        previous = {
+            row.affiliate_id: row
+            for row in Statement.objects.filter(period__lt=period)
+            .order_by("affiliate_id", "-period")
+            .distinct("affiliate_id")
+            .only("id", "affiliate_id", "total", "carried_forward", "period")
+        }
+
+        desired: dict[int, dict[_LineKey, StatementLine]] = defaultdict(dict)
+        for earning in earnings:
+            amount = quantize_money(earning.click_income + earning.guarantee_topup)
+            desired[earning.affiliate_id][(StatementLineKind.EARNING, earning.pk)] = StatementLine(
+                kind=StatementLineKind.EARNING,
+                description=(
+                    f"Clicks and guarantee, {earning.site.name} · {earning.placement.code}"
+                )[:300],
+                day=earning.day,
+                amount=amount,
+                earning_id=earning.pk,
+            )
+        for commission in commissions:
+            net = quantize_money(commission.amount - commission.reversed_amount)
+            if net <= 0:
+                continue
+            key = (StatementLineKind.COMMISSION, commission.pk)
+            desired[commission.affiliate_id][key] = StatementLine(
+                kind=StatementLineKind.COMMISSION,
+                description=(
+                    f"{commission.get_event_display()} commission, {commission.merchant.name}"
+                )[:300],
+                day=commission.day,
+                amount=net,
+                commission_id=commission.pk,
+            )
+        for commission in clawbacks:
+            paid = commission.paid_amount
+            if paid is None:
+                paid = commission.amount  # settled without a line of ours: all of it was paid
+            amount = quantize_money((commission.amount - commission.reversed_amount) - paid)
+            if amount >= 0:
+                continue
+            key = (StatementLineKind.CLAWBACK, commission.pk)
+            desired[commission.affiliate_id][key] = StatementLine(
+                kind=StatementLineKind.CLAWBACK,
+                description=(
+                    f"Clawback: {commission.get_event_display()} commission of "
+                    f"{commission.day:%Y-%m-%d} refunded after payout, {commission.merchant.name}"
+                )[:300],
+                day=commission.day,
+                amount=amount,
+                commission_id=commission.pk,
+            )
+
+        openings: dict[int, Decimal] = {
+            affiliate_id: row.total
+            for affiliate_id, row in previous.items()
+            if row.carried_forward and row.total != 0
+        }
+        candidates = set(desired) | set(openings) | set(existing)
+        targets = sorted(
+            affiliate_id
+            for affiliate_id in candidates
+            if affiliate_id not in closed
+            and (affiliate_id not in existing or existing[affiliate_id].status == "draft")
+        )
+        skipped = len(candidates) - len(targets)
+
+        missing = [affiliate_id for affiliate_id in targets if affiliate_id not in existing]
+        Statement.objects.bulk_create(
+            [
+                Statement(
+                    tenant=tenant,
+                    affiliate_id=affiliate_id,
+                    period=period,
+                    period_start=start,
+                    period_end=end,
+                )
+                for affiliate_id in missing
+            ],
+            ignore_conflicts=True,
+        )
+        statements = {
+            row.affiliate_id: row
+            for row in Statement.objects.filter(
+                period=period, affiliate_id__in=targets, status=StatementStatus.DRAFT
+            )
+            .select_for_update(of=("self",))
+            .order_by("pk")
+        }
+        current: dict[int, dict[_LineKey, StatementLine]] = defaultdict(dict)
+        for line in StatementLine.objects.filter(statement__in=list(statements.values())).exclude(
+            kind=StatementLineKind.ADJUSTMENT
+        ):
+            current[line.statement_id][_line_key(line)] = line
+
+        to_create: list[StatementLine] = []
+        to_update: list[StatementLine] = []
+        to_delete: list[int] = []
+        for affiliate_id, statement in statements.items():
+            wanted = desired.get(affiliate_id, {})
+            have = current.get(statement.pk, {})
+            for key, line in wanted.items():
+                old = have.get(key)
+                if old is None:
+                    line.tenant = tenant
+                    line.statement = statement
+                    line.created_by = actor
+                    to_create.append(line)
+                elif old.amount != line.amount or old.description != line.description:
+                    old.amount = line.amount
+                    old.description = line.description
+                    to_update.append(old)
+            to_delete += [line.pk for key, line in have.items() if key not in wanted]
+
+        StatementLine.objects.bulk_create(to_create, ignore_conflicts=True)
+        if to_update:
+            StatementLine.objects.bulk_update(to_update, ["amount", "description", "updated_at"])
+        if to_delete:
+            StatementLine.objects.filter(pk__in=to_delete).delete()
+
+        sums = dict(
+            StatementLine.objects.filter(statement__in=list(statements.values()))
+            .values("statement_id")
+            .annotate(total=Coalesce(Sum("amount"), ZERO))
+            .values_list("statement_id", "total")
+        )
+        changed: list[Statement] = []
+        for affiliate_id, statement in statements.items():
+            opening = openings.get(affiliate_id, ZERO)
+            lines_total = sums.get(statement.pk, ZERO)
+            total = opening + lines_total
+            carried = total < minimum or total < 0
+            if (
+                statement.opening_balance != opening
+                or statement.lines_total != lines_total
+                or statement.total != total
+                or statement.carried_forward != carried
+            ):
+                statement.opening_balance = opening
+                statement.lines_total = lines_total
+                statement.total = total
+                statement.carried_forward = carried
+                changed.append(statement)
+        if changed:
+            Statement.objects.bulk_update(
+                changed,
+                ["opening_balance", "lines_total", "total", "carried_forward", "updated_at"],
+            )
+    return {
+        "period": period,
+        "statements": len(statements),
+        "created": len(missing),
+        "updated": len(changed),
+        "skipped": skipped,
+        "lines_created": len(to_create),
+        "lines_updated": len(to_update),
+        "lines_deleted": len(to_delete),
+    }
+
+
+# --- workflow -----------------------------------------------------------------------------
+
+
+def _set_history(statement: Statement, *, actor: Any, reason: str) -> None:
+    statement._history_user = actor  # type: ignore[attr-defined]
+    statement._change_reason = reason[:100] if reason else None  # type: ignore[attr-defined]
+
+
+def _refresh(target: Statement, source: Statement) -> Statement:
+    for field in Statement._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+    return target
+
+
+def statement_transition(
+    *,
+    statement: Statement,
+    to: str,
+    actor: Any,
+    reason: str = "",
+    payout_reference: str = "",
+) -> Statement:
+    """Move a statement along ``ALLOWED``, under a row lock; re-applying the current status is a
+    no-op. Guards of each step (four eyes, holds, references) live in the named wrappers, which
+    call this inside their own transaction after locking; history records who, when and why."""
+    with transaction.atomic():
+        locked = lock_object(Statement.objects.all(), statement.pk)
+        if locked.status == to:
+            return _refresh(statement, locked)
+        if to not in ALLOWED[locked.status]:
+            raise StatementStateError(
+                f"Statement {locked.period} of webmaster #{locked.affiliate_id} is "
+                f"{locked.get_status_display().lower()}; it cannot become {to}.",
+                statement=locked.pk,
+                status=locked.status,
+            )
+        now = timezone.now()
+        fields = ["status", "updated_at"]
+        if to == StatementStatus.SUBMITTED:
+            locked.submitted_by, locked.submitted_at = actor, now
+            locked.returned_reason = ""
+            fields += ["submitted_by", "submitted_at", "returned_reason"]
+        elif to == StatementStatus.APPROVED:
+            locked.approved_by, locked.approved_at = actor, now
+            fields += ["approved_by", "approved_at"]
+        elif to == StatementStatus.PAID:
+            locked.paid_by, locked.paid_at = actor, now
+            locked.payout_reference = payout_reference
+            fields += ["paid_by", "paid_at", "payout_reference"]
+        elif to == StatementStatus.DRAFT:
+            locked.returned_reason = reason[:500]
+            locked.submitted_by, locked.submitted_at = None, None
+            fields += ["returned_reason", "submitted_by", "submitted_at"]
+        locked.status = to
+        _set_history(locked, actor=actor, reason=reason or f"statement {to}")
+        locked.save(update_fields=fields)
+    return _refresh(statement, locked)
+
+
+def _locked(statement: Statement) -> Statement:
+    return lock_object(Statement.objects.select_related("affiliate"), statement.pk)
+
+
+def statement_submit(*, statement: Statement, actor: Any) -> Statement:
+    """Finance submits a draft for approval by someone else."""
+    return statement_transition(statement=statement, to=StatementStatus.SUBMITTED, actor=actor)
+
+
+def statement_return_to_draft(*, statement: Statement, actor: Any, reason: str) -> Statement:
+    """Send a submitted statement back to draft; the reason is required and kept."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise StatementError(
+            f"Give a reason to return statement {statement.period} to draft.",
+            code=StatementError.REASON_REQUIRED,
+        )
+    return statement_transition(
+        statement=statement, to=StatementStatus.DRAFT, actor=actor, reason=reason
+    )
+
+
+def statement_approve(*, statement: Statement, actor: Any) -> Statement:
+    """Approve a submitted statement for payout (issue 5).
+
+    Four eyes: the approver is neither who submitted it nor who last adjusted it. A webmaster
+    on payment hold is refused with the hold's reason; a carried-forward statement (below the
+    minimum payout, or negative) is never approved for payout. Two approvals racing give one
+    approval: the row lock serializes them and the second finds it approved (a no-op). The
+    statement's commissions become settled in the same transaction; if one changed since the
+    statement was drafted (reversed or refunded), approval is refused: return it to draft and
+    generate again."""
+    with transaction.atomic():
+        locked = _locked(statement)
+        if locked.status == StatementStatus.APPROVED:
+            return _refresh(statement, locked)
+        if locked.status != StatementStatus.SUBMITTED:
+            raise StatementStateError(
+                f"Statement {locked.period} of {locked.affiliate.name} is "
+                f"{locked.get_status_display().lower()}; only a submitted statement is approved.",
+                statement=locked.pk,
+                status=locked.status,
+            )
+        actor_id = getattr(actor, "pk", None)
+        if actor_id is not None and actor_id in (
+            locked.submitted_by_id,
+            locked.last_adjusted_by_id,
+        ):
+            role = "submitted" if actor_id == locked.submitted_by_id else "last adjusted"
+            raise StatementFourEyesError(
+                f"You {role} statement {locked.period} of {locked.affiliate.name}; another "
+                "finance user must approve it (four eyes).",
+                statement=locked.pk,
+            )
+        if locked.affiliate.payment_hold:
+            raise StatementStateError(
+                f"Payouts to {locked.affiliate.name} are on hold: "
+                f"{locked.affiliate.payment_hold_reason or 'no reason recorded'}. "
+                "Risk staff must lift the hold before this statement is approved.",
+                code=StatementStateError.HOLD,
+                statement=locked.pk,
+            )
+        if locked.carried_forward:
+            raise StatementStateError(
+                f"Statement {locked.period} of {locked.affiliate.name} carries its total "
+                f"({locked.total}) forward to the next period; it is not approved for payout.",
+                code=StatementStateError.CARRIED,
+                statement=locked.pk,
+            )
+        statement_commissions_settle(statement=locked)
+        statement_transition(statement=locked, to=StatementStatus.APPROVED, actor=actor)
+    return _refresh(statement, locked)
+
+
+def statement_commissions_settle(*, statement: Statement) -> int:
+    """Mark the approved commissions on ``statement`` settled (status settled, ``settled_at``),
+    under row locks. A commission that changed since it was put on the statement (no longer
+    approved, or its net differs from the line) refuses the whole approval (``STALE``).
+
+    Money owns commission transitions; this is the one place statements settle them (noted in
+    docs/contract-notes.md)."""
+    lines = {
+        line.commission_id: line
+        for line in StatementLine.objects.filter(
+            statement=statement, kind=StatementLineKind.COMMISSION
+        )
+    }
+    if not lines:
+        return 0
+    commissions = list(
+        Commission.objects.filter(pk__in=list(lines)).select_for_update(of=("self",)).order_by("pk")
+    )
+    for commission in commissions:
+        net = quantize_money(commission.amount - commission.reversed_amount)
+        if commission.status != CommissionStatus.APPROVED or net != lines[commission.pk].amount:
+            raise StatementStateError(
+                f"Commission #{commission.pk} changed since statement {statement.period} was "
+                f"drafted (now {commission.get_status_display().lower()}, net {net}); return "
+                "the statement to draft and generate it again.",
+                code=StatementStateError.STALE,
+                commission=commission.pk,
+            )
+    return Commission.objects.filter(pk__in=list(lines)).update(
+        status=CommissionStatus.SETTLED, settled_at=timezone.now(), updated_at=timezone.now()
+    )
+
+
+def statement_mark_paid(*, statement: Statement, actor: Any, payout_reference: str) -> Statement:
+    """Record the bank payout of an approved statement (a payout reference is required) and post
+    it to the ledger: the webmaster's payable is debited and network cash credited by the total,
+    once per statement (idempotency key ``statement:<id>:paid``)."""
+    payout_reference = (payout_reference or "").strip()
+    if not payout_reference:
+        raise StatementError(
+            f"Give the bank's payout reference to mark statement {statement.period} paid.",
+            code=StatementError.REFERENCE_REQUIRED,
+        )
+    with transaction.atomic():
+        locked = _locked(statement)
+        if locked.status == StatementStatus.PAID:
+            return _refresh(statement, locked)
+        statement_transition(
+            statement=locked,
+            to=StatementStatus.PAID,
+            actor=actor,
+            reason=f"paid: {payout_reference}",
+            payout_reference=payout_reference[:120],
+        )
+        _post_payout(statement=locked, actor=actor)
+    return _refresh(statement, locked)
+
+
+def _post_payout(*, statement: Statement, actor: Any) -> None:
+    from apps.commissions.models import AccountKind
+    from apps.commissions.services.ledger import ledger_account_for, ledger_post
+
+    if statement.total == 0:
+        return
+    payable = ledger_account_for(kind=AccountKind.WEBMASTER_PAYABLE, affiliate=statement.affiliate)
+    cash = ledger_account_for(kind=AccountKind.NETWORK_CASH)
+    ledger_post(
+        kind="statement_payout",
+        idempotency_key=f"statement:{statement.pk}:paid",
+        occurred_on=timezone.localdate(statement.paid_at, current_tenant().zone),
+        legs=[(payable, -statement.total), (cash, statement.total)],
+        memo=f"Payout of statement {statement.period}, reference {statement.payout_reference}",
+        created_by=actor,
+    )
+
+
+def statement_adjust(
+    *, statement: Statement, amount: Decimal, reason: str, actor: Any
+) -> StatementLine:
+    """Add a manual adjustment line (positive or negative, with a reason) to a draft statement,
+    recompute its totals and carry-over, and record the adjuster (who may then not approve)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise StatementError(
+            f"Give a reason for the adjustment of statement {statement.period}.",
+            code=StatementError.REASON_REQUIRED,
+        )
+    if not isinstance(amount, Decimal) or amount == 0:
+        raise StatementError(
+            "An adjustment is a non-zero amount such as 25.00 or -10.00.",
+            code=StatementError.AMOUNT,
+        )
+    amount = quantize_money(amount)
+    with transaction.atomic():
+        locked = lock_object(Statement.objects.all(), statement.pk)
+        if locked.status != StatementStatus.DRAFT:
+            raise StatementStateError(
+                f"Statement {locked.period} is {locked.get_status_display().lower()}; only a "
+                "draft is adjusted (return it to draft first).",
+                statement=locked.pk,
+                status=locked.status,
+            )
+        line = StatementLine.objects.create(
+            tenant=locked.tenant,
+            statement=locked,
+            kind=StatementLineKind.ADJUSTMENT,
+            description=f"Adjustment: {reason}"[:300],
+            amount=amount,
+            reason=reason[:500],
+            created_by=actor,
+        )
+        _recompute(locked)
+        locked.last_adjusted_by = actor
+        _set_history(locked, actor=actor, reason=f"adjusted {amount}: {reason}")
+        locked.save(
+            update_fields=[
+                "lines_total",
+                "total",
+                "carried_forward",
+                "last_adjusted_by",
+                "updated_at",
+            ]
+        )
+    _refresh(statement, locked)
+    return line
+
+
+def _recompute(statement: Statement) -> None:
+    lines_total = StatementLine.objects.filter(statement=statement).aggregate(
+        total=Coalesce(Sum("amount"), ZERO)
+    )["total"]
+    statement.lines_total = lines_total
+    statement.total = statement.opening_balance + lines_total
+    minimum = current_tenant().minimum_payout
+    statement.carried_forward = statement.total < minimum or statement.total < 0
