@@ -7,7 +7,7 @@ class CampaignsConfig(AppConfig):
     verbose_name = "Merchants and campaigns"
 
     def ready(self) -> None:
-        from apps.core.imports import register_import
+        from apps.core.imports import register_export, register_import
         from apps.core.pipeline import register_daily_step
 
         # A string path: campaigns never imports tracking (apps import only to their left).
@@ -15,3 +15,5 @@ class CampaignsConfig(AppConfig):
             60, "campaigns.tagging", "apps.tracking.performance.product_tagging_step"
         )
         register_import("products", "apps.campaigns.resources_products.ProductResource")
+        register_import("merchants", "apps.campaigns.resources.MerchantImport")
+        register_export("merchants", "apps.campaigns.resources.MerchantExport")
