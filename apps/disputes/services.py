@@ -22,6 +22,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from apps.campaigns.models import Campaign, CampaignType, Merchant, MerchantUser
+from apps.commissions.services.accrual import commission_create_from_dispute
+from apps.commissions.services.ledger import merchant_compensation_credit
 from apps.core.db import lock_object
 from apps.core.errors import StateConflictError
 from apps.core.money import ZERO, quantize_money
@@ -440,8 +442,6 @@ def claim_decide(
     Approval credits the merchant's balance through the ledger with the idempotency key
     ``claim:<id>:credit`` (a double click credits once). Decided claims are immutable. The
     merchant's users are emailed after the commit."""
-    from apps.commissions.services.ledger import merchant_compensation_credit
-
     if decision not in ClaimDecision.ALL:
         raise ClaimDecisionError(f"Unknown decision {decision!r}; use one of {ClaimDecision.ALL}.")
     reason = (reason or "").strip()
@@ -694,8 +694,6 @@ def dispute_decide(*, dispute: Dispute, accept: bool, actor: Any, reason: str = 
     lock, then a no-op for the same decision, a ``StateConflictError`` for the other).
     Rejecting needs a reason. If no commission rule matches, the acceptance is refused and
     nothing changes."""
-    from apps.commissions.services.ledger import commission_create_from_dispute
-
     reason = (reason or "").strip()
     to = DisputeStatus.ACCEPTED if accept else DisputeStatus.REJECTED
     if not accept and not reason:
