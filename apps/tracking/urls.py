@@ -1,5 +1,15 @@
 """Public tracking endpoints (no login): /c/, /serve/, /ad.js, /px/. See API.md "Tracking"."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from apps.tracking import views
+
+app_name = "tracking"
+
+urlpatterns: list[URLPattern] = [
+    path("c/<str:code>", views.click, name="click"),
+    path("serve/<str:code>", views.serve, name="serve"),
+    path("ad.js", views.ad_js, name="ad-js"),
+    path("px/land", views.land, name="land"),
+    path("px/imp", views.impression_rendered, name="impression"),
+]

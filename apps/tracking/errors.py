@@ -1,0 +1,29 @@
+"""What the tracking app refuses, with stable codes a client can switch on."""
+
+from apps.core.errors import DomainError, StateConflictError
+
+
+class TrackingError(DomainError):
+    """A tracking request that cannot be recorded (bad deep link, ambiguous sku, bad sub)."""
+
+    code = "tracking_error"
+
+    DEEP_LINK_REFUSED = "deep_link_refused"
+    AMBIGUOUS_SKU = "ambiguous_sku"
+    SUB_TOO_LONG = "sub_too_long"
+    TARGET_REQUIRED = "target_required"
+
+
+class ConversionError(DomainError):
+    """A conversion status change refused; the message names the conversion."""
+
+    code = "conversion_error"
+
+    INVALID_REFUND = "invalid_refund"
+    INVALID_REASON = "invalid_reason"
+
+
+class ConversionStateError(StateConflictError):
+    """A status move the ALLOWED table does not permit (409)."""
+
+    code = "conversion_state_conflict"

@@ -1,0 +1,426 @@
+"""Conversions a merchant posts (API.md ``POST /conversions``) and their status moves.
+
+``conversions_record`` validates each event on its own, attributes it to its click, and
+inserts with ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: the unique constraint on
+``(tenant, merchant, type, external_id)`` decides, so however many identical posts race, each
+conversion is created exactly once and exactly one of them is told ``created``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Min
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from apps.campaigns.models import Merchant, Product
+from apps.core.db import lock_object
+from apps.core.money import CENT
+from apps.tenants.scope import current_tenant
+from apps.tracking.errors import ConversionError, ConversionStateError
+from apps.tracking.models import (
+    Click,
+    Conversion,
+    ConversionItem,
+    ConversionStatus,
+    ConversionType,
+    CustomerType,
+    ReversalReason,
+)
+
+MAX_EVENTS = 1000
+#: a merchant's clock may run this much behind ours: an event stamped slightly before its
+#: click is still that click's
+CLOCK_SKEW = datetime.timedelta(minutes=10)
+MAX_AMOUNT = Decimal("999999999999.99")
+
+CREATED = "created"
+DUPLICATE = "duplicate"
+REJECTED = "rejected"
+
+
+@dataclass
+class _Event:
+    index: int
+    type: Any
+    external_id: Any
+    errors: dict[str, str] = field(default_factory=dict)
+    click_uuid: uuid.UUID | None = None
+    occurred_at: datetime.datetime | None = None
+    amount: Decimal | None = None
+    customer_type: str = ""
+    customer_ref: str = ""
+    items: list[dict[str, Any]] = field(default_factory=list)
+    click: dict[str, Any] | None = None
+    status: str = ""
+
+
+def _text(value: Any, *, max_length: int) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    text = str(value).strip()
+    if not text or len(text) > max_length or "\x00" in text:
+        return None
+    return text
+
+
+def _money(value: Any) -> Decimal | None:
+    """A non-negative amount with at most 2 decimals, from a string or JSON number."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        return None
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
+        return None
+    if amount != amount.quantize(CENT):
+        return None
+    return amount.quantize(CENT)
+
+
+MONEY_ERROR = 'Enter an amount of at least 0 with at most 2 decimals, e.g. "199.90".'
+
+
+def _parse_items(raw: Any, event: _Event) -> None:
+    if raw is None:
+        return
+    if not isinstance(raw, list):
+        event.errors["items"] = "Send a list of {sku, product_type?, quantity, amount}."
+        return
+    for position, item in enumerate(raw):
+        where = f"items[{position}]"
+        if not isinstance(item, dict):
+            event.errors[where] = "Send an object {sku, product_type?, quantity, amount}."
+            continue
+        sku = _text(item.get("sku"), max_length=64)
+        if sku is None:
+            event.errors[f"{where}.sku"] = "Required: the product's sku (1-64 characters)."
+        product_type = item.get("product_type") or ""
+        if not isinstance(product_type, str) or len(product_type) > 60:
+            event.errors[f"{where}.product_type"] = "At most 60 characters."
+            product_type = ""
+        quantity = item.get("quantity")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            event.errors[f"{where}.quantity"] = "Required: a whole number of at least 1."
+        amount = _money(item.get("amount"))
+        if amount is None:
+            event.errors[f"{where}.amount"] = MONEY_ERROR
+        event.items.append(
+            {
+                "sku": sku,
+                "product_type": product_type.strip(),
+                "quantity": quantity,
+                "amount": amount,
+            }
+        )
+
+
+def _parse(index: int, raw: Any) -> _Event:
+    if not isinstance(raw, dict):
+        event = _Event(index=index, type=None, external_id=None)
+        event.errors["event"] = "Each event must be a JSON object."
+        return event
+    event = _Event(index=index, type=raw.get("type"), external_id=raw.get("external_id"))
+    if event.type not in ConversionType.values:
+        event.errors["type"] = "Required: registration or order."
+    external_id = _text(raw.get("external_id"), max_length=100)
+    if external_id is None:
+        event.errors["external_id"] = "Required: your id of this event (1-100 characters)."
+    else:
+        event.external_id = external_id
+    try:
+        event.click_uuid = uuid.UUID(str(raw.get("click_id") or ""))
+    except ValueError:
+        event.errors["click_id"] = "Required: the click_id our redirect added to your URL."
+    occurred = raw.get("occurred_at")
+    parsed = parse_datetime(occurred) if isinstance(occurred, str) else None
+    if parsed is None or timezone.is_naive(parsed):
+        event.errors["occurred_at"] = (
+            "Required: ISO 8601 with an offset, e.g. 2026-03-02T10:00:00+08:00."
+        )
+    else:
+        event.occurred_at = parsed
+    if event.type == ConversionType.ORDER:
+        event.amount = _money(raw.get("amount"))
+        if event.amount is None:
+            event.errors["amount"] = MONEY_ERROR
+        customer_type = raw.get("customer_type") or ""
+        if customer_type and customer_type not in CustomerType.values:
+            event.errors["customer_type"] = "new or returning (or leave it out)."
+        event.customer_type = customer_type if isinstance(customer_type, str) else ""
+        ref = raw.get("customer_ref")
+        if ref not in (None, ""):
+            text = _text(ref, max_length=100)
+            if text is None:
+                event.errors["customer_ref"] = "At most 100 characters."
+            else:
+                event.customer_ref = text
+        _parse_items(raw.get("items"), event)
+    return event
+
+
+def _attribute(events: list[_Event], *, merchant: Merchant, window_days: int) -> None:
+    """Attach each event's click, or reject it: the click must be this tenant's (the scope
+    and row-level security hide any other), on this merchant's offers, and at most
+    ``click_window_days`` before the event."""
+    uuids = {event.click_uuid for event in events if not event.errors}
+    clicks = {
+        row["click_id"]: row
+        for row in Click.objects.filter(click_id__in=uuids).values(
+            "id", "click_id", "clicked_at", "merchant_id", "placement_id", "affiliate_id",
+            "campaign_id", "product_id",
+        )
+    }  # fmt: skip
+    window = datetime.timedelta(days=window_days)
+    for event in events:
+        if event.errors:
+            continue
+        click = clicks.get(event.click_uuid)
+        if click is None:
+            event.errors["click_id"] = f"Unknown click_id {event.click_uuid}."
+        elif click["merchant_id"] != merchant.pk:
+            event.errors["click_id"] = (
+                f"click_id {event.click_uuid} is a click on another merchant's offer."
+            )
+        elif event.occurred_at < click["clicked_at"] - CLOCK_SKEW:
+            event.errors["occurred_at"] = f"occurred_at is before click {event.click_uuid}."
+        elif event.occurred_at - click["clicked_at"] > window:
+            event.errors["click_id"] = (
+                f"click {event.click_uuid} is more than {window_days} days before occurred_at "
+                "(the click window)."
+            )
+        else:
+            event.click = click
+
+
+def _decide_customer_types(events: list[_Event], *, merchant: Merchant) -> None:
+    """No ``customer_type``: returning when an earlier order of this merchant (already stored
+    or earlier in this batch) has the same ``customer_ref``, else new (API.md)."""
+    pending = [e for e in events if e.type == ConversionType.ORDER and not e.customer_type]
+    refs = {e.customer_ref for e in pending if e.customer_ref}
+    first_seen: dict[str, datetime.datetime] = dict(
+        Conversion.objects.filter(
+            merchant=merchant, type=ConversionType.ORDER, customer_ref__in=refs
+        )
+        .values("customer_ref")
+        .annotate(first=Min("occurred_at"))
+        .values_list("customer_ref", "first")
+    ) if refs else {}  # fmt: skip
+    for event in events:
+        if event.type == ConversionType.ORDER and event.customer_ref:
+            known = first_seen.get(event.customer_ref)
+            if not event.customer_type:
+                is_returning = known is not None and known < event.occurred_at
+                event.customer_type = CustomerType.RETURNING if is_returning else CustomerType.NEW
+            if known is None or event.occurred_at < known:
+                first_seen[event.customer_ref] = event.occurred_at
+        elif event.type == ConversionType.ORDER and not event.customer_type:
+            event.customer_type = CustomerType.NEW
+
+
+_COLUMNS = (
+    "tenant_id", "created_at", "updated_at", "merchant_id", "type", "external_id", "click_id",
+    "placement_id", "affiliate_id", "campaign_id", "product_id", "occurred_at", "day", "amount",
+    "customer_type", "customer_ref", "status", "refund_amount", "status_reason",
+)  # fmt: skip
+
+
+def _insert(rows: list[tuple[Any, ...]]) -> list[tuple[int, str, str]]:
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING``: the rows this call created."""
+    if not rows:
+        return []
+    placeholders = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+    sql = (
+        f"INSERT INTO {Conversion._meta.db_table} ({', '.join(_COLUMNS)}) VALUES "  # noqa: S608
+        + ", ".join([placeholders] * len(rows))
+        + " ON CONFLICT (tenant_id, merchant_id, type, external_id) DO NOTHING"
+        + " RETURNING id, type, external_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in rows for value in row])
+        return cursor.fetchall()
+
+
+def conversions_record(*, merchant: Merchant, events: list[Any]) -> list[dict[str, Any]]:
+    """Record a merchant's registrations and orders; one result per event, in order.
+
+    Rules (API.md "Partner API", ``POST /conversions``):
+    - each event is validated on its own; a bad one is ``rejected`` with ``errors`` naming
+      each bad field, the others still count; unknown fields are ignored;
+    - attribution: ``click_id`` must be a click of this tenant on this merchant's offers,
+      at most ``tenant.click_window_days`` before ``occurred_at`` (allowing ``CLOCK_SKEW``),
+      else ``rejected``; the conversion takes the click's placement, webmaster, campaign,
+      product;
+    - ``(type, external_id)`` already stored, or earlier in the same batch: ``duplicate``,
+      nothing counted twice (the unique constraint decides under concurrency);
+    - orders: ``amount`` >= 0 with at most 2 decimals; no ``customer_type``: returning if an
+      earlier order of this merchant has the same ``customer_ref``, else new; items keep
+      their product type (given, else the product's);
+    - ``day`` is the tenant-local date of ``occurred_at``."""
+    if len(events) > MAX_EVENTS:
+        raise ConversionError(
+            f"At most {MAX_EVENTS} events per request; this one has {len(events)}.",
+            code="too_many_events",
+        )
+    tenant = current_tenant()
+    parsed = [_parse(index, raw) for index, raw in enumerate(events)]
+    _attribute(parsed, merchant=merchant, window_days=tenant.click_window_days)
+
+    seen: set[tuple[str, str]] = set()
+    to_insert: list[_Event] = []
+    for event in parsed:
+        if event.errors:
+            event.status = REJECTED
+            continue
+        key = (event.type, event.external_id)
+        if key in seen:
+            event.status = DUPLICATE
+            continue
+        seen.add(key)
+        to_insert.append(event)
+
+    with transaction.atomic():
+        _decide_customer_types(to_insert, merchant=merchant)
+        now = timezone.now()
+        zone = tenant.zone
+        # A fixed order, so two batches sharing keys lock them in the same order (no deadlock).
+        to_insert.sort(key=lambda e: (e.type, e.external_id))
+        rows = [
+            (
+                tenant.pk, now, now, merchant.pk, e.type, e.external_id, e.click["id"],
+                e.click["placement_id"], e.click["affiliate_id"], e.click["campaign_id"],
+                e.click["product_id"], e.occurred_at, e.occurred_at.astimezone(zone).date(),
+                e.amount, e.customer_type, e.customer_ref, ConversionStatus.PENDING,
+                Decimal("0.00"), "",
+            )
+            for e in to_insert
+        ]  # fmt: skip
+        created = {(type_, external_id): pk for pk, type_, external_id in _insert(rows)}
+        skus = {item["sku"] for e in to_insert for item in e.items}
+        products = {
+            sku: (pk, product_type)
+            for pk, sku, product_type in Product.objects.filter(
+                merchant=merchant, sku__in=skus
+            ).values_list("id", "sku", "product_type")
+        }
+        items = []
+        for event in to_insert:
+            pk = created.get((event.type, event.external_id))
+            event.status = CREATED if pk is not None else DUPLICATE
+            if pk is None:
+                continue
+            for item in event.items:
+                product_id, product_type = products.get(item["sku"], (None, ""))
+                items.append(
+                    ConversionItem(
+                        tenant=tenant,
+                        conversion_id=pk,
+                        sku=item["sku"],
+                        product_id=product_id,
+                        product_type=item["product_type"] or product_type,
+                        quantity=item["quantity"],
+                        amount=item["amount"],
+                    )
+                )
+        ConversionItem.objects.bulk_create(items)
+
+    results: list[dict[str, Any]] = []
+    for event in parsed:
+        result: dict[str, Any] = {
+            "external_id": event.external_id,
+            "type": event.type,
+            "status": event.status,
+        }
+        if event.errors:
+            result["errors"] = event.errors
+        results.append(result)
+    return results
+
+
+ALLOWED: dict[str, set[str]] = {
+    ConversionStatus.PENDING: {
+        ConversionStatus.CONFIRMED,
+        ConversionStatus.REFUNDED,
+        ConversionStatus.CANCELLED,
+    },
+    ConversionStatus.CONFIRMED: {ConversionStatus.REFUNDED, ConversionStatus.CANCELLED},
+    # a further refund raises the refunded total
+    ConversionStatus.REFUNDED: {ConversionStatus.REFUNDED, ConversionStatus.CANCELLED},
+    ConversionStatus.CANCELLED: set(),
+}
+
+
+def conversion_status_set(
+    *,
+    conversion: Conversion,
+    status: str,
+    refund_amount: Decimal | str | None = None,
+    reason: str = "",
+) -> Conversion:
+    """Move a conversion to ``confirmed``, ``refunded`` or ``cancelled`` (API.md
+    ``POST /orders/{external_id}/status``; the endpoint and commission reversals are money's).
+
+    - The row is locked first (``lock_object``), so racing updates see each other's result.
+    - Re-applying the current state is a no-op (for ``refunded``: the same refunded total).
+    - ``refund_amount`` is the total refunded so far (default: the whole amount); it is
+      > 0, at most the order's amount, and never decreases. Only orders are refunded.
+    - ``reason`` is one of returned, cancelled, duplicate, fraud, other (or empty).
+    - Roll-ups read the new state when the conversion's day is run again (``run_daily``):
+      refunded orders keep counting as orders with GMV = amount - refund_amount; cancelled
+      ones count 0."""
+    if status not in ALLOWED:
+        raise ConversionError(
+            f"Unknown status {status!r}; use confirmed, refunded or cancelled.", code="invalid"
+        )
+    if reason and reason not in ReversalReason.values:
+        raise ConversionError(
+            f"Unknown reason {reason!r}; use one of {', '.join(ReversalReason.values)}.",
+            code=ConversionError.INVALID_REASON,
+        )
+    with transaction.atomic():
+        locked = lock_object(Conversion.objects.all(), conversion.pk)
+        label = f"{locked.type} {locked.external_id}"
+        new_refund = locked.refund_amount
+        if status == ConversionStatus.REFUNDED:
+            if locked.type != ConversionType.ORDER:
+                raise ConversionError(
+                    f"{label}: only orders can be refunded.", code=ConversionError.INVALID_REFUND
+                )
+            amount = locked.amount or Decimal("0.00")
+            new_refund = amount if refund_amount in (None, "") else _money(refund_amount)
+            if new_refund is None or new_refund <= 0 or new_refund > amount:
+                raise ConversionError(
+                    f"{label}: refund_amount must be more than 0 and at most the order's "
+                    f"amount {amount}, with at most 2 decimals.",
+                    code=ConversionError.INVALID_REFUND,
+                )
+            if locked.status == ConversionStatus.REFUNDED:
+                if new_refund == locked.refund_amount:
+                    return locked
+                if new_refund < locked.refund_amount:
+                    raise ConversionError(
+                        f"{label}: {locked.refund_amount} is already refunded; refund_amount is "
+                        "the total refunded and cannot go down.",
+                        code=ConversionError.INVALID_REFUND,
+                    )
+        elif status == locked.status:
+            return locked
+        if status not in ALLOWED[locked.status]:
+            raise ConversionStateError(f"{label} is {locked.status}; it cannot become {status}.")
+        locked.status = status
+        locked.refund_amount = new_refund
+        locked.status_reason = reason
+        locked.status_changed_at = timezone.now()
+        locked.save(
+            update_fields=[
+                "status", "refund_amount", "status_reason", "status_changed_at", "updated_at",
+            ]
+        )  # fmt: skip
+        return locked
