@@ -130,3 +130,28 @@ class AffiliateIp(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.affiliate_id} @ {self.ip}"
+
+
+class AffiliateSignup(TenantOwnedModel):
+    """A self-service signup waiting for its email address to be verified (issue 3).
+
+    Signup asks for a name and a kind; the pending ``Affiliate`` is created from this row only
+    once allauth reports the address confirmed (``apps.affiliates.signals``), in the tenant
+    whose host the person signed up on."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="affiliate_signups"
+    )
+    name = models.CharField(max_length=150)
+    kind = models.CharField(
+        max_length=20, choices=AffiliateKind.choices, default=AffiliateKind.WEBMASTER
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user"], name="affiliate_signup_user_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"signup of {self.user_id} ({self.name})"

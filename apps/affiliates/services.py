@@ -24,6 +24,7 @@ from apps.affiliates.models import (
     AffiliateIp,
     AffiliateKind,
     AffiliateNote,
+    AffiliateSignup,
     PipelineStatus,
 )
 from apps.core.db import lock_object
@@ -186,6 +187,43 @@ def affiliate_signup(
             user=user,
             actor=user,
         )
+
+
+def affiliate_signup_start(
+    *, user: User, name: str, kind: str = AffiliateKind.WEBMASTER
+) -> AffiliateSignup:
+    """Remember a self-service signup on this tenant's host until its email is verified.
+
+    Nothing is created for staff yet: the pending profile comes with the verification
+    (:func:`affiliate_signup_complete`). Signing up again replaces the name and kind.
+    """
+    name = (name or "").strip()
+    if not name:
+        raise AffiliateError("Tell us your name or your site's name.", code=AffiliateError.INVALID)
+    if kind not in AffiliateKind.values:
+        raise AffiliateError(f"Unknown webmaster kind {kind!r}.", code=AffiliateError.INVALID)
+    with transaction.atomic():
+        intent, _ = AffiliateSignup.objects.update_or_create(
+            tenant=current_tenant(),
+            user=user,
+            defaults={"name": name[:150], "kind": kind, "completed_at": None},
+        )
+    return intent
+
+
+def affiliate_signup_complete(*, user: User) -> Affiliate | None:
+    """The email of ``user`` was just verified: turn its signup in this tenant (if any) into a
+    pending webmaster profile. Users who did not sign up here as webmasters (staff verifying
+    their address, say) get nothing. Idempotent."""
+    with transaction.atomic():
+        intent = AffiliateSignup.objects.select_for_update().filter(user=user).first()
+        if intent is None:
+            return None
+        affiliate = affiliate_signup(user=user, name=intent.name, kind=intent.kind)
+        if intent.completed_at is None:
+            intent.completed_at = timezone.now()
+            intent.save(update_fields=["completed_at", "updated_at"])
+    return affiliate
 
 
 def affiliate_transition(
@@ -366,4 +404,34 @@ def affiliate_payment_hold_set(
             _set_history(locked, actor=actor, reason=f"{label}: {reason}" if reason else label)
             locked.save(update_fields=["payment_hold", "payment_hold_reason", "updated_at"])
     _refresh(affiliate, locked)
+    return affiliate
+
+
+#: What a webmaster may change on their own profile (the portal's profile page).
+SELF_SERVICE_FIELDS = frozenset({"name", "kind"} | PROFILE_FIELDS)
+
+
+def affiliate_profile_update(
+    *, affiliate: Affiliate, actor: User | None, **changes: Any
+) -> Affiliate:
+    """Update contact and payout details (``SELF_SERVICE_FIELDS`` only: never the status,
+    owner or hold). Validated with ``full_clean``; history records who changed what."""
+    unknown = sorted(set(changes) - SELF_SERVICE_FIELDS)
+    if unknown:
+        raise AffiliateError(
+            f"These webmaster fields cannot be changed here: {', '.join(unknown)}.",
+            code=AffiliateError.INVALID,
+        )
+    with transaction.atomic():
+        locked = lock_object(Affiliate.objects.all(), affiliate.pk)
+        changed = [field for field, value in changes.items() if getattr(locked, field) != value]
+        if not changed:
+            return affiliate
+        for field in changed:
+            setattr(locked, field, changes[field])
+        _full_clean(locked)
+        _set_history(locked, actor=actor, reason="profile updated: " + ", ".join(changed))
+        locked.save(update_fields=[*changed, "updated_at"])
+    for field in changed:
+        setattr(affiliate, field, getattr(locked, field))
     return affiliate

@@ -3,16 +3,31 @@
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 
+from apps.affiliates.selectors import affiliate_for_user
+from apps.campaigns.models import MerchantUser
 from apps.core.admin_site import staff_roles_for
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """Staff go to the back office, webmasters and merchant users to their portal (of the
+    request's tenant: a profile in another network does not count)."""
     if not request.user.is_authenticated:
         return render(request, "portal/landing.html")
     if staff_roles_for(request):
         return redirect("admin:index")
-    return render(request, "portal/no_role.html", status=200)
+    if getattr(request, "tenant", None) is None:
+        return render(request, "portal/no_role.html", status=200)
+    if affiliate_for_user(user=request.user) is not None:
+        return redirect("portal:webmaster-dashboard")
+    if MerchantUser.objects.filter(user=request.user, is_active=True).exists():
+        try:
+            return redirect(reverse("portal:merchant-dashboard"))
+        except NoReverseMatch:
+            return render(request, "portal/no_role.html", status=200)
+    # A person with an account (perhaps made on another network's host) may join this one.
+    return render(request, "portal/webmaster/join.html", status=200)
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -9,6 +9,12 @@ from django.urls import NoReverseMatch, reverse
 
 WEBMASTER_NAV: list[tuple[str, str]] = [
     # ("Dashboard", "portal:webmaster-dashboard"),
+    ("Dashboard", "portal:webmaster-dashboard"),
+    ("Sites", "portal:webmaster-sites"),
+    ("Placements", "portal:webmaster-placements"),
+    ("Contracts", "portal:webmaster-contracts"),
+    ("API keys", "portal:webmaster-api-keys"),
+    ("Profile", "portal:webmaster-profile"),
 ]
 MERCHANT_NAV: list[tuple[str, str]] = [
     # ("Dashboard", "portal:merchant-dashboard"),

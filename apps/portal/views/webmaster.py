@@ -1,0 +1,311 @@
+"""The webmaster portal: dashboard, sites, placements and ad code, contracts, API keys.
+
+Every view goes through :func:`webmaster_required`, which finds the signed-in user's webmaster
+profile in the request's tenant (another network's profile does not count) and looks objects up
+only among that profile's own rows, so another webmaster's or tenant's id is a 404.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from apps.affiliates.errors import AffiliateError
+from apps.affiliates.forms import AffiliateProfileForm
+from apps.affiliates.models import Affiliate
+from apps.affiliates.selectors import affiliate_for_user
+from apps.affiliates.services import (
+    affiliate_ip_record,
+    affiliate_profile_update,
+    affiliate_signup,
+)
+from apps.api.models import AFFILIATE_SCOPES, ApiKey
+from apps.api.services import api_key_create, api_key_revoke
+from apps.core.errors import DomainError
+from apps.sites import verification
+from apps.sites.models import PlacementPosition
+from apps.sites.selectors import (
+    ad_code_for,
+    click_url_template_for,
+    contract_list_for_affiliate,
+    placement_is_live,
+    placement_list_for_affiliate,
+    placement_list_for_site,
+    site_list_for_affiliate,
+)
+from apps.sites.services import placement_create, site_register, site_verification_request
+
+View = Callable[..., HttpResponse]
+
+
+def _client_ip(request: HttpRequest) -> str:
+    try:
+        from apps.tracking.clientip import client_ip
+    except ImportError:  # pragma: no cover - tracking ships it; the socket address will do
+        return request.META.get("REMOTE_ADDR", "")
+    return client_ip(request)
+
+
+def base_url_of(request: HttpRequest) -> str:
+    """Scheme and host the webmaster reached us on: the ad code points at the same host."""
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def webmaster_required(view: View) -> View:
+    """Sign-in required, and a webmaster profile in the request's tenant; sets
+    ``request.affiliate`` and ``request.portal_role`` and records the address used."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if getattr(request, "tenant", None) is None:
+            raise Http404("The webmaster portal lives on a network's host.")
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        affiliate = affiliate_for_user(user=request.user)
+        if affiliate is None:
+            return redirect("portal:home")
+        request.affiliate = affiliate  # type: ignore[attr-defined]
+        request.portal_role = "webmaster"  # type: ignore[attr-defined]
+        affiliate_ip_record(affiliate=affiliate, ip=_client_ip(request))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _affiliate(request: HttpRequest) -> Affiliate:
+    return request.affiliate  # type: ignore[attr-defined,no-any-return]
+
+
+def _error(request: HttpRequest, exc: DomainError) -> None:
+    messages.error(request, exc.message)
+
+
+# --- forms (input parsing only; the rules are in the services) ----------------------------
+
+
+class SiteForm(forms.Form):
+    url = forms.URLField(label="Site address", max_length=500, assume_scheme="https")
+    name = forms.CharField(max_length=150)
+    category = forms.CharField(max_length=60, required=False)
+
+
+class PlacementForm(forms.Form):
+    position = forms.ChoiceField(choices=PlacementPosition.choices)
+    name = forms.CharField(max_length=150, required=False, label="Label (optional)")
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(max_length=100, required=False, label="Label (optional)")
+    scopes = forms.MultipleChoiceField(
+        choices=[(s, s) for s in AFFILIATE_SCOPES],
+        initial=AFFILIATE_SCOPES,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+@webmaster_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    affiliate = _affiliate(request)
+    sites = list(site_list_for_affiliate(affiliate=affiliate))
+    placements = list(placement_list_for_affiliate(affiliate=affiliate))
+    context = {
+        "affiliate": affiliate,
+        "sites": sites,
+        "site_count": len(sites),
+        "verified_count": sum(1 for s in sites if s.is_verified),
+        "approved_site_count": sum(1 for s in sites if s.status == "approved"),
+        "placement_count": len(placements),
+        "live_count": sum(1 for p in placements if placement_is_live(placement=p)),
+        # Other areas (earnings, reports) add their cards here.
+        "extra_cards": [],
+    }
+    return render(request, "portal/webmaster/dashboard.html", context)
+
+
+@webmaster_required
+def sites(request: HttpRequest) -> HttpResponse:
+    affiliate = _affiliate(request)
+    form = SiteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            site = site_register(affiliate=affiliate, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, f"{site.name} is registered. Prove you own it with the steps below."
+            )
+            return redirect("portal:webmaster-site", pk=site.pk)
+    context = {
+        "affiliate": affiliate,
+        "sites": site_list_for_affiliate(affiliate=affiliate),
+        "form": form,
+    }
+    return render(request, "portal/webmaster/sites.html", context, status=_status(form))
+
+
+def _status(form: forms.Form) -> int:
+    return 400 if form.is_bound and form.errors else 200
+
+
+@webmaster_required
+def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    affiliate = _affiliate(request)
+    site = get_object_or_404(site_list_for_affiliate(affiliate=affiliate), pk=pk)
+    form = PlacementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            placement = placement_create(site=site, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Placement {placement.code} created.")
+            return redirect("portal:webmaster-site", pk=site.pk)
+    base_url = base_url_of(request)
+    rows = [
+        {
+            "placement": p,
+            "ad_code": ad_code_for(placement=p, base_url=base_url),
+            "click_url_template": click_url_template_for(placement=p, base_url=base_url),
+            "contracts": p.contract_list,
+        }
+        for p in placement_list_for_site(site=site)
+    ]
+    context = {
+        "affiliate": affiliate,
+        "site": site,
+        "meta_tag": verification.meta_tag(site.verification_token),
+        "file_url": verification.file_url(site.url),
+        "rows": rows,
+        "form": form,
+    }
+    return render(request, "portal/webmaster/site_detail.html", context, status=_status(form))
+
+
+@require_POST
+@webmaster_required
+def site_verify_now(request: HttpRequest, pk: int) -> HttpResponse:
+    site = get_object_or_404(site_list_for_affiliate(affiliate=_affiliate(request)), pk=pk)
+    site_verification_request(site=site)
+    messages.success(
+        request, "We are checking your site now; refresh this page in a moment for the result."
+    )
+    return redirect("portal:webmaster-site", pk=site.pk)
+
+
+@webmaster_required
+def placements(request: HttpRequest) -> HttpResponse:
+    affiliate = _affiliate(request)
+    base_url = base_url_of(request)
+    rows = [
+        {
+            "placement": p,
+            "ad_code": ad_code_for(placement=p, base_url=base_url),
+            "click_url_template": click_url_template_for(placement=p, base_url=base_url),
+        }
+        for p in placement_list_for_affiliate(affiliate=affiliate)
+    ]
+    return render(
+        request, "portal/webmaster/placements.html", {"affiliate": affiliate, "rows": rows}
+    )
+
+
+@webmaster_required
+def contracts(request: HttpRequest) -> HttpResponse:
+    affiliate = _affiliate(request)
+    return render(
+        request,
+        "portal/webmaster/contracts.html",
+        {"affiliate": affiliate, "contracts": contract_list_for_affiliate(affiliate=affiliate)},
+    )
+
+
+@webmaster_required
+def api_keys(request: HttpRequest) -> HttpResponse:
+    affiliate = _affiliate(request)
+    form = ApiKeyForm(request.POST or None)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = api_key_create(
+                affiliate=affiliate,
+                scopes=form.cleaned_data["scopes"],
+                name=form.cleaned_data["name"],
+                created_by=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            form = ApiKeyForm()
+    keys = ApiKey.objects.filter(affiliate=affiliate).order_by("revoked_at", "-created_at")
+    context = {"affiliate": affiliate, "form": form, "keys": keys, "issued": issued}
+    response = render(request, "portal/webmaster/api_keys.html", context, status=_status(form))
+    if issued is not None:
+        response["Cache-Control"] = "no-store"  # the key is shown once; never cache it
+    return response
+
+
+@require_POST
+@webmaster_required
+def api_key_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    api_key = get_object_or_404(ApiKey.objects.filter(affiliate=_affiliate(request)), pk=pk)
+    api_key_revoke(api_key=api_key)
+    messages.success(request, f"Key {api_key.prefix} is revoked; it stops working at once.")
+    return redirect("portal:webmaster-api-keys")
+
+
+@webmaster_required
+def profile(request: HttpRequest) -> HttpResponse:
+    affiliate = _affiliate(request)
+    # The form works on a copy: the service, not the form, writes the profile.
+    draft = Affiliate.objects.get(pk=affiliate.pk)
+    form = AffiliateProfileForm(request.POST or None, instance=draft)
+    if request.method == "POST" and form.is_valid():
+        changes = {f: form.cleaned_data[f] for f in AffiliateProfileForm.Meta.fields}
+        try:
+            affiliate_profile_update(affiliate=affiliate, actor=request.user, **changes)
+        except AffiliateError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Your details are saved.")
+            return redirect("portal:webmaster-profile")
+    return render(
+        request,
+        "portal/webmaster/profile.html",
+        {"affiliate": affiliate, "form": form},
+        status=_status(form),
+    )
+
+
+@require_POST
+def join(request: HttpRequest) -> HttpResponse:
+    """A signed-in person with a verified address joins this network as a webmaster (their
+    account may have been made on another network's host)."""
+    if getattr(request, "tenant", None) is None:
+        raise Http404
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("portal:home"))
+    from allauth.account.models import EmailAddress
+
+    if not EmailAddress.objects.filter(
+        user=request.user, email__iexact=request.user.email, verified=True
+    ).exists():
+        messages.error(request, "Verify your email address first.")
+        return redirect("portal:home")
+    try:
+        affiliate_signup(user=request.user, name=request.POST.get("name", "").strip())
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:home")
+    messages.success(request, "Welcome! Your application is waiting for review.")
+    return redirect("portal:webmaster-dashboard")

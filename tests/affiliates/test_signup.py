@@ -1,0 +1,167 @@
+"""The full self-service path (issue 3): signup → verification link → pending profile →
+staff approval → live ad code on the placements page."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from apps.affiliates.models import Affiliate, AffiliateSignup
+from apps.affiliates.services import affiliate_approve
+from apps.sites.models import Placement, Site
+from apps.sites.services import site_transition
+from apps.tenants.models import User
+from apps.tenants.scope import tenant_scope
+from tests.conftest import client_for, host_of
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-Passphrase-42"
+
+
+def _signup(client, email="new.webmaster@example.net", **extra):
+    data = {
+        "email": email,
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        "name": "Deal Hunters",
+        "kind": "content",
+        **extra,
+    }
+    return client.post("/accounts/signup/", data)
+
+
+def _verification_link(tenant) -> str:
+    bodies = [m.body for m in mail.outbox]
+    links = re.findall(r"https?://[^\s]+/accounts/confirm-email/[^\s]+/", "\n".join(bodies))
+    assert links, f"no verification link in {bodies!r}"
+    assert host_of(tenant) in links[-1]
+    return links[-1].split(host_of(tenant), 1)[1]
+
+
+def test_full_signup_path_to_live_ad_code(
+    tenant, other_tenant, staff_user, django_capture_on_commit_callbacks
+):
+    client = client_for(tenant)
+
+    # signup: the form asks for name and kind; nothing for staff yet
+    response = _signup(client)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    user = User.objects.get(email="new.webmaster@example.net")
+    assert user.name == "Deal Hunters"
+    with tenant_scope(tenant):
+        assert Affiliate.objects.count() == 0
+        assert AffiliateSignup.objects.get(user=user).kind == "content"
+
+    # the email carries a link to this tenant's host; confirming it makes the pending profile
+    path = _verification_link(tenant)
+    assert client.get(path).status_code == 200
+    response = client.post(path)
+    assert response.status_code == 302
+    with tenant_scope(tenant):
+        affiliate = Affiliate.objects.get(user=user)
+        assert (affiliate.status, affiliate.kind, affiliate.name, affiliate.email) == (
+            "pending",
+            "content",
+            "Deal Hunters",
+            "new.webmaster@example.net",
+        )
+        assert AffiliateSignup.objects.get(user=user).completed_at is not None
+    with tenant_scope(other_tenant):
+        assert Affiliate.objects.count() == 0
+
+    # the person is signed in and lands on the webmaster dashboard with a pending banner
+    client = client_for(tenant, user)
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0] == "/webmaster/dashboard/"
+    assert 'data-status="pending"' in response.content.decode()
+
+    # a pending webmaster can register a site and a placement but sees no ad code
+    response = client.post(
+        "/webmaster/sites/", {"url": "https://deals.example.org", "name": "Deals"}
+    )
+    assert response.status_code == 302
+    with tenant_scope(tenant):
+        site = Site.objects.get(affiliate=affiliate)
+    assert site.status == "pending"
+    response = client.post(f"/webmaster/sites/{site.pk}/", {"position": "bottom_right"})
+    assert response.status_code == 302
+    with tenant_scope(tenant):
+        placement = Placement.objects.get(site=site)
+    page = client.get("/webmaster/placements/").content.decode()
+    assert "available once your account is approved" in page
+    assert "ad.js" not in page
+
+    # staff approve the webmaster (emailed after the commit) and the site
+    with tenant_scope(tenant), django_capture_on_commit_callbacks(execute=True):
+        affiliate_approve(affiliate=affiliate, actor=staff_user)
+        site_transition(site=site, to="approved", actor=staff_user)
+    assert mail.outbox[-1].to == ["new.webmaster@example.net"]
+    assert "approved" in mail.outbox[-1].subject
+
+    # now the placements page shows the unified ad code with a copy button
+    page = client.get("/webmaster/placements/").content.decode()
+    expected = (
+        f"&lt;script async src=&quot;http://{host_of(tenant)}/ad.js&quot; "
+        f"data-placement=&quot;{placement.code}&quot;&gt;&lt;/script&gt;"
+    )
+    assert expected in page
+    assert f'data-copy-target="ad-code-{placement.code}"' in page
+    assert "available once your account is approved" not in page
+    assert 'data-status="active"' in page
+
+
+def test_signup_is_closed_off_tenant_hosts(db):
+    from django.test import Client
+
+    response = Client(HTTP_HOST="localhost").get("/accounts/signup/")
+
+    assert response.status_code in (404, 400) or b"closed" in response.content.lower()
+
+
+def test_unverified_signup_has_no_profile_and_cannot_enter_portal(tenant):
+    client = client_for(tenant)
+    _signup(client, email="slow@example.net")
+    user = User.objects.get(email="slow@example.net")
+
+    response = client_for(tenant, user).get("/webmaster/dashboard/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    with tenant_scope(tenant):
+        assert Affiliate.objects.count() == 0
+
+
+def test_verifying_staff_email_creates_no_profile(tenant, staff_user):
+    from allauth.account.models import EmailAddress
+    from allauth.account.signals import email_confirmed
+
+    address = EmailAddress.objects.get(user=staff_user)
+    with tenant_scope(tenant):
+        email_confirmed.send(sender=EmailAddress, request=None, email_address=address)
+        assert Affiliate.objects.count() == 0
+
+
+def test_signup_links_a_profile_bd_created_for_the_same_email(tenant, staff_user):
+    from apps.affiliates.services import affiliate_create
+
+    with tenant_scope(tenant):
+        imported = affiliate_create(
+            email="known@example.net", name="Known", status="contracted", actor=staff_user
+        )
+    client = client_for(tenant)
+    _signup(client, email="known@example.net")
+    client.post(_verification_link(tenant))
+
+    with tenant_scope(tenant):
+        assert Affiliate.objects.count() == 1
+        imported.refresh_from_db()
+        assert imported.user.email == "known@example.net"
+        assert imported.status == "contracted"
+
+
+def test_signup_needs_a_name(tenant):
+    response = _signup(client_for(tenant), email="anon@example.net", name="")
+
+    assert response.status_code == 200
+    assert not User.objects.filter(email="anon@example.net").exists()
