@@ -37,6 +37,7 @@ from apps.campaigns.models import (
 )
 from apps.campaigns.services.products import roi_tiers
 from apps.core.db import lock_object
+from apps.tenants.models import User
 
 S = CampaignStatus
 ALLOWED: dict[str, set[str]] = {
@@ -55,6 +56,12 @@ UPDATABLE_FIELDS = (
     "ends_at",
     "min_site_weight",
 )
+
+
+def _set_history_user(campaign: Campaign, actor: Any) -> None:
+    # Always set: without it simple_history takes the request's user, which on the partner API
+    # is the key's stand-in user, not a person.
+    campaign._history_user = actor if isinstance(actor, User) else None  # type: ignore[attr-defined]
 
 
 def _label(campaign: Campaign) -> str:
@@ -169,11 +176,10 @@ def campaign_create(
             starts_at=starts_at,
             ends_at=ends_at,
             min_site_weight=min_site_weight,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=actor if isinstance(actor, User) else None,
         )
         _full_clean(campaign)
-        if actor is not None and getattr(actor, "pk", None):
-            campaign._history_user = actor  # type: ignore[attr-defined]
+        _set_history_user(campaign, actor)
         campaign.save()
         _set_products(campaign, products)
         if status == S.ACTIVE:
@@ -238,8 +244,7 @@ def campaign_update(
         _full_clean(campaign)
         if new_products is not None and campaign.status == S.ACTIVE:
             _check_activation(campaign=campaign, merchant=merchant, products=new_products)
-        if actor is not None and getattr(actor, "pk", None):
-            campaign._history_user = actor  # type: ignore[attr-defined]
+        _set_history_user(campaign, actor)
         campaign.save()
         if new_products is not None:
             _set_products(campaign, new_products)
@@ -358,8 +363,7 @@ def campaign_transition(*, campaign: Campaign, to: str, actor: Any = None) -> Ca
                         "target_roi_was_tier",
                     ]
         campaign.status = to
-        if actor is not None and getattr(actor, "pk", None):
-            campaign._history_user = actor  # type: ignore[attr-defined]
+        _set_history_user(campaign, actor)
         campaign.save(update_fields=update_fields)
     return campaign
 
