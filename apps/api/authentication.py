@@ -87,19 +87,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             # Coarse last-used stamp: one write a minute per key, not one per request.
             ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         if api_key.affiliate is not None:  # self-click detection knows the webmaster's addresses
-            affiliate_ip_record(affiliate=api_key.affiliate, ip=_client_ip(request._request))
+            affiliate_ip_record(affiliate=api_key.affiliate, ip=client_ip(request._request))
         return (KeyUser(api_key), api_key)
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword
-
-
-def _client_ip(request: Any) -> str:
-    try:
-        from apps.tracking.clientip import client_ip
-    except ImportError:  # pragma: no cover
-        return request.META.get("REMOTE_ADDR", "")
-    return client_ip(request)
 
 
 def _principal_active(api_key: ApiKey) -> bool:

@@ -41,16 +41,9 @@ from apps.sites.selectors import (
     site_list_for_affiliate,
 )
 from apps.sites.services import placement_create, site_register, site_verification_request
+from apps.tracking.clientip import client_ip
 
 View = Callable[..., HttpResponse]
-
-
-def _client_ip(request: HttpRequest) -> str:
-    try:
-        from apps.tracking.clientip import client_ip
-    except ImportError:  # pragma: no cover - tracking ships it; the socket address will do
-        return request.META.get("REMOTE_ADDR", "")
-    return client_ip(request)
 
 
 def base_url_of(request: HttpRequest) -> str:
@@ -73,7 +66,7 @@ def webmaster_required(view: View) -> View:
             return redirect("portal:home")
         request.affiliate = affiliate  # type: ignore[attr-defined]
         request.portal_role = "webmaster"  # type: ignore[attr-defined]
-        affiliate_ip_record(affiliate=affiliate, ip=_client_ip(request))
+        affiliate_ip_record(affiliate=affiliate, ip=client_ip(request))
         return view(request, *args, **kwargs)
 
     return wrapper
