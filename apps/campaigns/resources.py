@@ -9,7 +9,7 @@ existing merchant's quota (200 for a new one); a blank ``domains`` keeps its dom
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +35,6 @@ from apps.core.imports import (
     CleanRow,
     ImportResource,
     ImportRow,
-    RowError,
     RowErrors,
     SafeExportResource,
 )
@@ -73,6 +72,8 @@ class MerchantImport(ImportResource):
                 code_lower__in=codes
             )
         }
+        self.code_lines: dict[str, int] = {}
+        self.domain_lines: dict[str, tuple[int, str]] = {}
         self.domain_owner = dict(
             MerchantDomain.objects.values_list("domain", "merchant__code").iterator()
         )
@@ -82,6 +83,11 @@ class MerchantImport(ImportResource):
         code = _text(errors, row, "code", 40)
         if code:
             errors.check("code", code_validator, code)
+            # rules across rows are checked here, in file order, so a row with other errors
+            # still reports its duplicate
+            first = self.code_lines.setdefault(code.lower(), row.line)
+            if first != row.line:
+                errors.add("code", f"the code {code} is already on line {first}")
         name = _text(errors, row, "name", 150)
         tier = row.get("tier").lower()
         if tier not in MerchantTier.values:
@@ -111,6 +117,9 @@ class MerchantImport(ImportResource):
                 owner = self.domain_owner.get(domain)
                 if owner is not None and owner.lower() != code.lower():
                     errors.add("domains", f"{domain} already belongs to merchant {owner}")
+                line, given_to = self.domain_lines.setdefault(domain, (row.line, code))
+                if given_to.lower() != code.lower():
+                    errors.add("domains", f"{domain} is also given to {given_to} on line {line}")
                 if domain not in found:
                     found.append(domain)
             domains = tuple(found)
@@ -126,21 +135,6 @@ class MerchantImport(ImportResource):
                 )
         errors.raise_if_any()
         return MerchantRow(code, name, tier, email, domains, plan_quota)
-
-    def check_rows(self, rows: Sequence[CleanRow]) -> Iterable[RowError]:
-        code_lines: dict[str, int] = {}
-        domain_lines: dict[str, tuple[int, str]] = {}
-        for row in rows:
-            data: MerchantRow = row.data
-            first = code_lines.setdefault(data.code.lower(), row.line)
-            if first != row.line:
-                yield RowError(row.line, "code", f"the code {data.code} is already on line {first}")
-            for domain in data.domains or ():
-                line, code = domain_lines.setdefault(domain, (row.line, data.code))
-                if code.lower() != data.code.lower():
-                    yield RowError(
-                        row.line, "domains", f"{domain} is also given to {code} on line {line}"
-                    )
 
     def save_row(self, row: CleanRow) -> None:
         data: MerchantRow = row.data

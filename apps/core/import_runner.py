@@ -267,7 +267,7 @@ def run_import(
             progress(index, len(rows) * 2)
     errors.extend(resource.check_rows(cleaned))
     order = {column: i for i, column in enumerate(header)}
-    report.errors = sorted(errors, key=lambda e: (e.line, order.get(e.column, -1), e.message))
+    report.errors = sorted(errors, key=lambda e: (e.line, order.get(e.column, -1)))
     if report.errors or dry_run:
         return report
 

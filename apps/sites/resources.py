@@ -15,7 +15,7 @@ file and in the tenant. ``bd_owner_email`` must be active staff of the tenant. I
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -36,7 +36,6 @@ from apps.core.imports import (
     CleanRow,
     ImportResource,
     ImportRow,
-    RowError,
     RowErrors,
     SafeExportResource,
 )
@@ -143,6 +142,9 @@ class AffiliateImport(ImportResource):
         """Everything the rows look up, in five queries whatever the file's size."""
         emails = {row.get("email").lower() for row in rows}
         self.met: set[str] = set()  # webmasters this run has written rows for
+        self.code_lines: dict[str, int] = {}
+        self.kinds: dict[str, tuple[int, str]] = {}
+        self.site_owners: dict[str, tuple[int, str]] = {}
         self.affiliates: dict[str, Affiliate] = {
             affiliate.email_lower: affiliate
             for affiliate in Affiliate.objects.annotate(email_lower=Lower("email")).filter(
@@ -190,6 +192,10 @@ class AffiliateImport(ImportResource):
             errors.add(
                 "kind", f"unknown kind {row.get('kind')!r}; use one of {', '.join(AffiliateKind)}"
             )
+        elif email:
+            line, first_kind = self.kinds.setdefault(email, (row.line, kind))
+            if first_kind != kind:
+                errors.add("kind", f"{email} is a {first_kind} on line {line}; one kind each")
 
         raw_url = _required(errors, row, "site_url", 500)
         site_url = normalize_site_url(raw_url) if raw_url else ""
@@ -206,6 +212,9 @@ class AffiliateImport(ImportResource):
                 )
             if site is not None and site.status == SiteStatus.REJECTED:
                 errors.add("site_url", f"the site {site_url} was rejected")
+            line, owner_email = self.site_owners.setdefault(site_url, (row.line, email))
+            if owner_email != email:
+                errors.add("site_url", f"{site_url} belongs to {owner_email} on line {line}")
         site_name = _required(errors, row, "site_name", 150)
         site_category = row.get("site_category")
         if len(site_category) > 60:
@@ -217,6 +226,12 @@ class AffiliateImport(ImportResource):
                 errors.add("placement_code", f"{code!r}: use 3-32 letters, digits, '-' or '_'")
             elif code in self.taken_codes:
                 errors.add("placement_code", f"{code} is already taken in this network")
+            else:
+                # rules across rows are checked here, in file order, so a row with other
+                # errors still reports its duplicate
+                first = self.code_lines.setdefault(code, row.line)
+                if first != row.line:
+                    errors.add("placement_code", f"{code} is already used on line {first}")
         position = row.get("position").lower()
         if position not in PlacementPosition.values:
             errors.add(
@@ -260,31 +275,6 @@ class AffiliateImport(ImportResource):
             contract_end=ends_on,
             bd_owner=owner,
         )
-
-    def check_rows(self, rows: Sequence[CleanRow]) -> Iterable[RowError]:
-        code_lines: dict[str, int] = {}
-        kinds: dict[str, tuple[int, str]] = {}
-        site_owners: dict[str, tuple[int, str]] = {}
-        for row in rows:
-            data: AffiliateRow = row.data
-            if data.placement_code:
-                first = code_lines.setdefault(data.placement_code, row.line)
-                if first != row.line:
-                    yield RowError(
-                        row.line,
-                        "placement_code",
-                        f"{data.placement_code} is already used on line {first}",
-                    )
-            line, kind = kinds.setdefault(data.email, (row.line, data.kind))
-            if kind != data.kind:
-                yield RowError(
-                    row.line, "kind", f"{data.email} is a {kind} on line {line}; one kind each"
-                )
-            line, email = site_owners.setdefault(data.site_url, (row.line, data.email))
-            if email != data.email:
-                yield RowError(
-                    row.line, "site_url", f"{data.site_url} belongs to {email} on line {line}"
-                )
 
     def save_row(self, row: CleanRow) -> None:
         data: AffiliateRow = row.data
