@@ -1,0 +1,103 @@
+"""A webmaster's first visit in real Chromium: signup → verification link from the outbox →
+sign in → register a site and a placement → staff approval → the live ad code."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from apps.affiliates.models import Affiliate
+from apps.affiliates.services import affiliate_approve
+from apps.sites.models import Placement, Site
+from apps.sites.services import site_transition
+from apps.tenants.scope import tenant_scope
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+EMAIL = "e2e.webmaster@example.net"
+PASSWORD = "Correct-Horse-Battery-42"
+
+
+def test_webmaster_signs_up_and_sees_ad_code(
+    tenant, staff_user, browser_page, tenant_live_url, shot
+):
+    page = browser_page
+    base = tenant_live_url(tenant)
+
+    # 1. the landing page invites webmasters; the signup form asks for name and kind
+    page.goto(base + "/")
+    page.get_by_role("link", name="Join as a webmaster").first.click()
+    page.fill("input[name=email]", EMAIL)
+    page.fill("input[name=password1]", PASSWORD)
+    page.fill("input[name=password2]", PASSWORD)
+    page.fill("input[name=name]", "Deal Hunters")
+    page.select_option("select[name=kind]", "content")
+    shot(page, "01-signup-form")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    assert "/accounts/confirm-email/" in page.url
+    shot(page, "02-verification-sent")
+
+    # 2. open the link from the email
+    links = re.findall(r"http://[^\s]+/accounts/confirm-email/[^\s]+/", mail.outbox[-1].body)
+    assert links, mail.outbox[-1].body
+    assert links[0].startswith(base)
+    page.goto(links[0])
+    shot(page, "03-confirm-email")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    with tenant_scope(tenant):
+        affiliate = Affiliate.objects.get(email=EMAIL)
+    assert affiliate.status == "pending"
+
+    # 3. sign out and back in: a pending webmaster lands on the dashboard with a banner
+    page.goto(base + "/")
+    if page.get_by_role("button", name="Sign out").count():
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_load_state()
+    page.goto(base + "/accounts/login/")
+    page.fill("input[name=login]", EMAIL)
+    page.fill("input[name=password]", PASSWORD)
+    shot(page, "04-sign-in")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url(re.compile(r".*/webmaster/dashboard/$"))
+    assert "pending review" in page.locator(".wm-banner").inner_text()
+    shot(page, "05-dashboard-pending")
+
+    # 4. register a site; the page explains both ways to prove ownership
+    page.get_by_role("link", name="Sites", exact=True).click()
+    page.fill("input[name=url]", "https://deals.example.org")
+    page.fill("input[name=name]", "Deals")
+    page.fill("input[name=category]", "shopping")
+    page.get_by_role("button", name="Register site").click()
+    page.wait_for_url(re.compile(r".*/webmaster/sites/\d+/$"))
+    assert "alliance-site-verification" in page.locator("#meta-tag").inner_text()
+    shot(page, "06-site-verification")
+
+    # 5. add a placement: no live code before approval
+    page.select_option("select[name=position]", "bottom_right")
+    page.get_by_role("button", name="Add placement").click()
+    page.wait_for_load_state()
+    assert "available once your account is approved" in page.locator(".wm-locked").inner_text()
+    shot(page, "07-placement-before-approval")
+
+    # 6. staff approve the webmaster (an email goes out) and the site
+    with tenant_scope(tenant):
+        affiliate_approve(affiliate=affiliate, actor=staff_user)
+        site_transition(site=Site.objects.get(affiliate=affiliate), to="approved", actor=staff_user)
+        code = Placement.objects.get(site__affiliate=affiliate).code
+    assert mail.outbox[-1].to == [EMAIL]
+
+    # 7. the placements page shows the unified ad code, and Copy copies it
+    page.get_by_role("link", name="Placements").click()
+    snippet = page.locator(f"#ad-code-{code}").inner_text()
+    assert snippet == f'<script async src="{base}/ad.js" data-placement="{code}"></script>'
+    button = page.locator(f'[data-copy-target="ad-code-{code}"]')
+    button.click()
+    assert button.inner_text() in {"Copied", "Press Ctrl+C"}
+    assert "approved" in page.locator(".wm-banner").inner_text()
+    shot(page, "08-ad-code-live")
+
+    # 8. the same page on a phone-sized screen
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "09-ad-code-mobile")
