@@ -42,3 +42,18 @@ register_model(
     Statement, make=lambda t: StatementFactory(tenant=t), search=lambda o: o.affiliate.email
 )
 register_model(StatementLine, make=lambda t: StatementLineFactory(tenant=t))
+
+
+# Payment holds (risk): the webmaster seen through the proxy; no table of its own.
+from apps.commissions.models import WebmasterPaymentHold  # noqa: E402
+from apps.tenants.scope import tenant_scope  # noqa: E402
+from tests.affiliates.factories import AffiliateFactory  # noqa: E402
+
+
+def _payment_hold(tenant):
+    affiliate = AffiliateFactory(tenant=tenant)
+    with tenant_scope(tenant):
+        return WebmasterPaymentHold.objects.get(pk=affiliate.pk)
+
+
+register_model(WebmasterPaymentHold, make=_payment_hold, search=lambda o: o.email)

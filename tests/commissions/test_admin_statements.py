@@ -1,0 +1,185 @@
+"""The finance back office for statements, and risk's payment holds (issue 5)."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.affiliates.models import Affiliate
+from apps.commissions.models import Statement, StatementLine
+from apps.commissions.services.statements import statement_submit, statements_generate
+from apps.tenants.scope import tenant_scope
+from tests.affiliates.factories import AffiliateFactory
+from tests.commissions.statement_helpers import earning
+from tests.conftest import client_for, make_staff
+
+pytestmark = pytest.mark.django_db
+
+URL = "/admin/commissions/statement/"
+HOLDS = "/admin/commissions/webmasterpaymenthold/"
+
+
+def _drafts(tenant, count=1, amount="300.00"):
+    for _ in range(count):
+        earning(AffiliateFactory(tenant=tenant), datetime.date(2026, 3, 1), amount)
+    with tenant_scope(tenant):
+        statements_generate(period="2026-03")
+        return list(Statement.objects.order_by("pk"))
+
+
+def _status(tenant, statement):
+    with tenant_scope(tenant):
+        return Statement.objects.get(pk=statement.pk).status
+
+
+def _act(client, action, statements, **data):
+    return client.post(
+        URL,
+        {"action": action, "_selected_action": [s.pk for s in statements], **data},
+        follow=True,
+    )
+
+
+def test_changelist_shows_totals_per_status_in_constant_queries(tenant):
+    client = client_for(tenant, make_staff(tenant, "finance"))
+    _drafts(tenant, 2)
+    client.get(URL)
+    with CaptureQueriesContext(connection) as few:
+        response = client.get(URL)
+    _drafts(tenant, 8)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(URL)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "10 · 3000.00 CNY" in content  # ten drafts of 300.00
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_submit_needs_confirmation_then_submits(tenant):
+    (statement,) = _drafts(tenant)
+    client = client_for(tenant, make_staff(tenant, "finance"))
+    response = client.post(URL, {"action": "submit_statements", "_selected_action": [statement.pk]})
+    assert response.status_code == 200
+    assert "Confirm: Submit" in response.content.decode()
+    assert _status(tenant, statement) == "draft"
+    _act(client, "submit_statements", [statement], apply="1")
+    assert _status(tenant, statement) == "submitted"
+
+
+def test_own_statement_approval_is_refused_with_message(tenant):
+    (statement,) = _drafts(tenant)
+    finance = make_staff(tenant, "finance")
+    client = client_for(tenant, finance)
+    _act(client, "submit_statements", [statement], apply="1")
+    response = _act(client, "approve_statements", [statement], apply="1")
+    assert "four eyes" in response.content.decode()
+    assert _status(tenant, statement) == "submitted"
+    other = client_for(tenant, make_staff(tenant, "finance"))
+    _act(other, "approve_statements", [statement], apply="1")
+    assert _status(tenant, statement) == "approved"
+
+
+def test_return_to_draft_asks_for_a_reason(tenant):
+    (statement,) = _drafts(tenant)
+    finance = make_staff(tenant, "finance")
+    with tenant_scope(tenant):
+        statement_submit(statement=statement, actor=finance)
+    client = client_for(tenant, make_staff(tenant, "finance"))
+    response = _act(client, "return_to_draft", [statement], apply="1", reason="")
+    assert "Give a reason" in response.content.decode()
+    assert _status(tenant, statement) == "submitted"
+    _act(client, "return_to_draft", [statement], apply="1", reason="Wrong top-up")
+    with tenant_scope(tenant):
+        back = Statement.objects.get(pk=statement.pk)
+    assert (back.status, back.returned_reason) == ("draft", "Wrong top-up")
+
+
+def test_mark_paid_needs_a_reference(tenant):
+    (statement,) = _drafts(tenant)
+    submitter = client_for(tenant, make_staff(tenant, "finance"))
+    approver = client_for(tenant, make_staff(tenant, "finance"))
+    _act(submitter, "submit_statements", [statement], apply="1")
+    _act(approver, "approve_statements", [statement], apply="1")
+    _act(approver, "mark_paid", [statement], apply="1", payout_reference="")
+    assert _status(tenant, statement) == "approved"
+    _act(approver, "mark_paid", [statement], apply="1", payout_reference="BANK-77")
+    with tenant_scope(tenant):
+        paid = Statement.objects.get(pk=statement.pk)
+    assert (paid.status, paid.payout_reference) == ("paid", "BANK-77")
+
+
+def test_adjustment_action_adds_a_line(tenant):
+    (statement,) = _drafts(tenant)
+    client = client_for(tenant, make_staff(tenant, "finance"))
+    _act(client, "add_adjustment", [statement], apply="1", amount="-12.50", reason="Late fraud")
+    with tenant_scope(tenant):
+        line = StatementLine.objects.get(statement=statement, kind="adjustment")
+        total = Statement.objects.get(pk=statement.pk).total
+    assert (line.amount, line.reason, total) == (Decimal("-12.50"), "Late fraud", Decimal("287.50"))
+
+
+def test_bd_staff_cannot_run_finance_actions(tenant):
+    (statement,) = _drafts(tenant)
+    client = client_for(tenant, make_staff(tenant, "bd"))
+    assert client.get(URL).status_code == 200
+    _act(client, "submit_statements", [statement], apply="1")
+    assert _status(tenant, statement) == "draft"
+
+
+def test_change_page_is_read_only_with_lines(tenant):
+    (statement,) = _drafts(tenant)
+    client = client_for(tenant, make_staff(tenant, "finance"))
+    response = client.get(f"{URL}{statement.pk}/change/")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "300.00" in content
+    assert 'name="_save"' not in content
+
+
+def test_risk_puts_on_hold_and_lifts_with_reason(tenant):
+    webmaster = AffiliateFactory(tenant=tenant)
+    client = client_for(tenant, make_staff(tenant, "risk"))
+    listing = client.get(HOLDS)
+    assert listing.status_code == 200
+    assert webmaster.email in listing.content.decode()
+    response = client.post(HOLDS, {"action": "put_on_hold", "_selected_action": [webmaster.pk]})
+    assert "Reason" in response.content.decode()
+    client.post(
+        HOLDS,
+        {
+            "action": "put_on_hold",
+            "_selected_action": [webmaster.pk],
+            "apply": "1",
+            "reason": "KYC",
+        },
+    )
+    with tenant_scope(tenant):
+        held = Affiliate.objects.get(pk=webmaster.pk)
+    assert (held.payment_hold, held.payment_hold_reason) == (True, "KYC")
+    client.post(
+        HOLDS,
+        {"action": "lift_hold", "_selected_action": [webmaster.pk], "apply": "1", "reason": "OK"},
+    )
+    with tenant_scope(tenant):
+        assert Affiliate.objects.get(pk=webmaster.pk).payment_hold is False
+
+
+def test_finance_cannot_put_on_hold(tenant):
+    webmaster = AffiliateFactory(tenant=tenant)
+    client = client_for(tenant, make_staff(tenant, "finance"))
+    client.post(
+        HOLDS,
+        {"action": "put_on_hold", "_selected_action": [webmaster.pk], "apply": "1", "reason": "x"},
+    )
+    with tenant_scope(tenant):
+        assert Affiliate.objects.get(pk=webmaster.pk).payment_hold is False
+
+
+def test_other_tenant_statement_actions_do_nothing(tenant, other_tenant):
+    (statement,) = _drafts(tenant)
+    client = client_for(other_tenant, make_staff(other_tenant, "finance"))
+    _act(client, "submit_statements", [statement], apply="1")
+    assert _status(tenant, statement) == "draft"
+    assert client.get(f"{URL}{statement.pk}/change/").status_code == 404
