@@ -5,3 +5,24 @@ class CommissionsConfig(AppConfig):
     name = "apps.commissions"
     label = "commissions"
     verbose_name = "Commissions, earnings and settlements"
+
+    def ready(self) -> None:
+        from apps.core.imports import register_import
+        from apps.core.pipeline import register_daily_step
+
+        register_daily_step(
+            20, "commissions.accrue", "apps.commissions.services.accrual.commissions_accrue_day"
+        )
+        register_daily_step(
+            30, "commissions.earnings", "apps.commissions.services.earnings.earnings_compute_day"
+        )
+        register_daily_step(
+            35, "commissions.spend", "apps.commissions.services.ledger.merchant_spend_charge_day"
+        )
+        register_daily_step(
+            40, "commissions.weights", "apps.commissions.services.weights.site_weights_compute"
+        )
+        register_daily_step(
+            50, "commissions.approve", "apps.commissions.services.accrual.commissions_approve_due"
+        )
+        register_import("commission_rules", "apps.commissions.resources.CommissionRuleImport")

@@ -15,7 +15,7 @@ from apps.commissions.services.ledger import (
     ledger_reverse,
     merchant_compensation_credit,
 )
-from apps.tenants.scope import tenant_scope
+from apps.tenants.scope import current_tenant, tenant_scope
 from tests.campaigns.factories import MerchantFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ DAY = datetime.date(2026, 3, 2)
 
 
 def _accounts():
-    merchant = MerchantFactory()
+    merchant = MerchantFactory(tenant=current_tenant())
     return (
         merchant,
         ledger_account_for(kind=AccountKind.MERCHANT_BALANCE, merchant=merchant),
@@ -130,7 +130,7 @@ def test_a_mistake_is_corrected_by_a_reversing_transaction(scoped):
 
 
 def test_compensation_credit_is_idempotent_and_spent_by_later_charges(scoped):
-    merchant = MerchantFactory()
+    merchant = MerchantFactory(tenant=current_tenant())
     first = merchant_compensation_credit(
         merchant=merchant, amount=Decimal("120.455"), idempotency_key="claim:1", occurred_on=DAY
     )
@@ -144,7 +144,7 @@ def test_compensation_credit_is_idempotent_and_spent_by_later_charges(scoped):
 
 
 def test_compensation_credit_must_be_positive(scoped):
-    merchant = MerchantFactory()
+    merchant = MerchantFactory(tenant=current_tenant())
     with pytest.raises(LedgerError, match="must be positive"):
         merchant_compensation_credit(
             merchant=merchant, amount=Decimal("0"), idempotency_key="claim:0", occurred_on=DAY
@@ -154,12 +154,12 @@ def test_compensation_credit_must_be_positive(scoped):
 
 def test_balances_are_per_tenant(tenant, other_tenant):
     with tenant_scope(other_tenant):
-        theirs = MerchantFactory()
+        theirs = MerchantFactory(tenant=current_tenant())
         merchant_compensation_credit(
             merchant=theirs, amount=Decimal("50"), idempotency_key="claim:9", occurred_on=DAY
         )
     with tenant_scope(tenant):
-        mine = MerchantFactory()
+        mine = MerchantFactory(tenant=current_tenant())
         # the same key in another tenant is another transaction
         merchant_compensation_credit(
             merchant=mine, amount=Decimal("7"), idempotency_key="claim:9", occurred_on=DAY

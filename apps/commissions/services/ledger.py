@@ -66,6 +66,9 @@ def ledger_account_for(*, kind: str, affiliate: Any = None, merchant: Any = None
     else:
         raise LedgerError(f"Unknown ledger account kind {kind!r}.")
     tenant = _tenant()
+    for party in (affiliate, merchant):
+        if party is not None and party.tenant_id != tenant.pk:
+            raise LedgerError(f"{party} belongs to another network.")
     lookup = {
         "kind": kind,
         "affiliate_id": getattr(affiliate, "pk", None),
@@ -223,3 +226,55 @@ def merchant_compensation_credit(
         memo=memo or f"Compensation credit for {merchant}",
         created_by=actor,
     )
+
+
+def merchant_spend_charge_day(*, day: datetime.date) -> dict[str, int]:
+    """Daily step ``commissions.spend`` (order 35): each campaign's spend of ``day`` (tracking's
+    ``CampaignDayStats.spend``, summed over products) is charged to its merchant:
+    ``merchant_balance`` -s, ``network_revenue`` +s, keyed ``spend:<campaign>:<day>``; a rerun
+    with a changed spend posts the difference as ``spend:<campaign>:<day>:<n>``. A
+    compensation credit on the merchant's balance is so spent against later charges."""
+    from django.db.models import Sum
+
+    from apps.campaigns.models import Merchant
+    from apps.tracking.models import CampaignDayStats
+
+    with transaction.atomic():
+        due = {
+            row["campaign_id"]: (row["merchant_id"], row["spend"] or Decimal("0.00"))
+            for row in CampaignDayStats.objects.filter(day=day)
+            .values("campaign_id", "merchant_id")
+            .annotate(spend=Sum("spend"))
+        }
+        already: dict[int, Decimal] = {}
+        seq: dict[int, int] = {}
+        for key, amount in LedgerEntry.objects.filter(
+            transaction__kind="spend",
+            transaction__occurred_on=day,
+            account__kind=AccountKind.NETWORK_REVENUE,
+        ).values_list("transaction__idempotency_key", "amount"):
+            campaign_id = int(key.split(":")[1])
+            already[campaign_id] = already.get(campaign_id, Decimal("0.00")) + amount
+            seq[campaign_id] = seq.get(campaign_id, 0) + 1
+        merchants = Merchant.objects.in_bulk({m for m, _ in due.values()})
+        revenue = network_account(AccountKind.NETWORK_REVENUE)
+        postings = []
+        for campaign_id, (merchant_id, spend) in sorted(due.items()):
+            diff = quantize_money(spend) - already.get(campaign_id, Decimal("0.00"))
+            if diff == 0:
+                continue
+            n = seq.get(campaign_id, 0)
+            balance = ledger_account_for(
+                kind=AccountKind.MERCHANT_BALANCE, merchant=merchants[merchant_id]
+            )
+            postings.append(
+                Posting(
+                    kind="spend",
+                    idempotency_key=f"spend:{campaign_id}:{day}" + (f":{n}" if n else ""),
+                    occurred_on=day,
+                    legs=[(balance, -diff), (revenue, diff)],
+                    memo=f"Spend of campaign {campaign_id} on {day}",
+                )
+            )
+        ledger_post_many(postings)
+    return {"spend_postings": len(postings)}

@@ -1,0 +1,194 @@
+"""Daily earnings per placement and day (DESIGN.md rule 1), step ``commissions.earnings``.
+
+For each placement and tenant-local ``day``:
+- ``click_income = quantize_money(valid_clicks x click_rate)`` and
+  ``guarantee_topup = max(0, daily_guarantee - click_income)`` come from the placement's
+  contract that is *active* on that day (``status="active"``, ``starts_on <= day <=
+  ends_on``, open-ended when ``ends_on`` is empty). No contract that day: no click income and
+  no top-up (the webmaster is paid only by commission rules). A terminated contract pays
+  nothing on any day, also on a rerun of an earlier day: end contracts with ``ends_on`` to
+  keep their past days. A contract placement with no traffic still gets its guarantee.
+- ``registration_commission``/``order_commission`` are that day's commissions of the
+  placement net of reversals (``amount - reversed_amount``; fully reversed ones are left
+  out), with ``registrations``/``orders`` counting the conversions that earned one.
+- ``total`` is the sum (a database check guarantees it).
+Valid clicks come from tracking's ``PlacementDayStats``. Rows are upserted on
+``(tenant, placement, day)``: a rerun gives identical rows.
+
+The contract part (click income + top-up) is paid into the webmaster's payable account:
+``earning:<placement>:<day>`` for the first posting and, when a rerun changes the number,
+``earning:<placement>:<day>:<n>`` for the difference (ledger rows are never updated).
+Commissions post their own transactions (``services.accrual``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, F, Q, Sum
+
+from apps.commissions.models import (
+    AccountKind,
+    Commission,
+    CommissionStatus,
+    DailyEarning,
+    LedgerEntry,
+)
+from apps.commissions.services.accrual import _advisory_lock, affiliate_accounts
+from apps.commissions.services.ledger import Posting, ledger_post_many, network_account
+from apps.core.money import ZERO, quantize_money
+from apps.sites.models import Contract, ContractStatus, Placement
+from apps.tenants.scope import current_tenant
+from apps.tracking.models import ConversionType, PlacementDayStats
+
+FIELDS = [
+    "site",
+    "affiliate",
+    "contract",
+    "valid_clicks",
+    "click_rate",
+    "daily_guarantee",
+    "click_income",
+    "guarantee_topup",
+    "registrations",
+    "registration_commission",
+    "orders",
+    "order_commission",
+    "total",
+]
+
+
+def contract_part(
+    *, valid_clicks: int, click_rate: Decimal, daily_guarantee: Decimal
+) -> tuple[Decimal, Decimal]:
+    """Rule 1's contract part: ``(click_income, guarantee_topup)``."""
+    click_income = quantize_money(Decimal(valid_clicks) * click_rate)
+    return click_income, max(ZERO, quantize_money(daily_guarantee) - click_income)
+
+
+def earnings_compute_day(*, day: datetime.date) -> dict[str, int]:
+    """Daily step (order 30): build ``DailyEarning`` rows for ``day`` and post the contract
+    part to the ledger (module docstring)."""
+    tenant = current_tenant()
+    with transaction.atomic():
+        _advisory_lock(f"commissions.earnings:{tenant.pk}:{day}")
+        clicks = dict(
+            PlacementDayStats.objects.filter(day=day).values_list("placement_id", "valid_clicks")
+        )
+        contracts = {
+            c.placement_id: c
+            for c in Contract.objects.filter(
+                status=ContractStatus.ACTIVE, starts_on__lte=day
+            ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+        }
+        net = F("amount") - F("reversed_amount")
+        sums: dict[int, dict[str, tuple[int, Decimal]]] = defaultdict(dict)
+        for row in (
+            Commission.objects.filter(day=day, placement__isnull=False)
+            .exclude(status=CommissionStatus.REVERSED)
+            .values("placement_id", "event")
+            .annotate(n=Count("conversion_id", distinct=True), total=Sum(net))
+        ):
+            sums[row["placement_id"]][row["event"]] = (row["n"], row["total"] or ZERO)
+        ids = set(clicks) | set(contracts) | set(sums)
+        placements = {
+            p.pk: p
+            for p in Placement.objects.filter(pk__in=ids)
+            .select_related("site")
+            .only("id", "site_id", "site__affiliate_id")
+        }
+        rows = []
+        for pid in sorted(ids):
+            placement = placements[pid]
+            contract = contracts.get(pid)
+            valid = clicks.get(pid, 0)
+            if contract is not None:
+                income, topup = contract_part(
+                    valid_clicks=valid,
+                    click_rate=contract.click_rate,
+                    daily_guarantee=contract.daily_guarantee,
+                )
+            else:
+                income, topup = ZERO, ZERO
+            regs, reg_total = sums[pid].get(ConversionType.REGISTRATION, (0, ZERO))
+            orders, order_total = sums[pid].get(ConversionType.ORDER, (0, ZERO))
+            rows.append(
+                DailyEarning(
+                    tenant=tenant,
+                    day=day,
+                    placement_id=pid,
+                    site_id=placement.site_id,
+                    affiliate_id=placement.site.affiliate_id,
+                    contract=contract,
+                    valid_clicks=valid,
+                    click_rate=contract.click_rate if contract else Decimal("0"),
+                    daily_guarantee=contract.daily_guarantee if contract else None,
+                    click_income=income,
+                    guarantee_topup=topup,
+                    registrations=regs,
+                    registration_commission=reg_total,
+                    orders=orders,
+                    order_commission=order_total,
+                    total=income + topup + reg_total + order_total,
+                )
+            )
+        # Rows of placements that no longer earn anything that day become zero rows (a
+        # DailyEarning may already be on a statement, so it is never deleted).
+        stale = DailyEarning.objects.filter(day=day).exclude(placement_id__in=ids)
+        for old in stale.select_related("placement__site"):
+            rows.append(
+                DailyEarning(
+                    tenant=tenant,
+                    day=day,
+                    placement_id=old.placement_id,
+                    site_id=old.site_id,
+                    affiliate_id=old.affiliate_id,
+                )
+            )
+        DailyEarning.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["tenant", "placement", "day"],
+            update_fields=[*FIELDS, "updated_at"],
+            batch_size=1000,
+        )
+        posted = _post_contract_part(day, rows)
+    return {"earnings": len(rows), "earning_postings": posted}
+
+
+def _post_contract_part(day: datetime.date, rows: list[DailyEarning]) -> int:
+    prefix = "earning:"
+    already: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    seq: dict[int, int] = defaultdict(int)
+    for key, amount in LedgerEntry.objects.filter(
+        transaction__kind="contract_earning",
+        transaction__occurred_on=day,
+        account__kind=AccountKind.WEBMASTER_PAYABLE,
+    ).values_list("transaction__idempotency_key", "amount"):
+        pid = int(key[len(prefix) :].split(":")[0])
+        already[pid] += amount
+        seq[pid] += 1
+    payable = affiliate_accounts(AccountKind.WEBMASTER_PAYABLE, {r.affiliate_id for r in rows})
+    cost = network_account(AccountKind.NETWORK_COST)
+    postings = []
+    for row in rows:
+        due = row.click_income + row.guarantee_topup
+        diff = due - already[row.placement_id]
+        if diff == 0:
+            continue
+        n = seq[row.placement_id]
+        key = f"{prefix}{row.placement_id}:{day}" + (f":{n}" if n else "")
+        postings.append(
+            Posting(
+                kind="contract_earning",
+                idempotency_key=key,
+                occurred_on=day,
+                legs=[(payable[row.affiliate_id], diff), (cost, -diff)],
+                memo=f"Clicks and guarantee, placement {row.placement_id}, {day}",
+            )
+        )
+    ledger_post_many(postings)
+    return len(postings)
