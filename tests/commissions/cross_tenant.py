@@ -57,3 +57,42 @@ def _payment_hold(tenant):
 
 
 register_model(WebmasterPaymentHold, make=_payment_hold, search=lambda o: o.email)
+
+
+# Order status (money): A's merchant key posts B's order id and must get 404.
+from apps.tracking.models import Conversion  # noqa: E402
+from tests.tenancy.harness import register_endpoint  # noqa: E402
+
+register_endpoint(
+    "api:order-status",
+    principal="merchant",
+    model=Conversion,
+    kwargs=lambda c: {"external_id": c.external_id},
+    owner=lambda c: c.merchant,
+    method="post",
+    body=lambda c: {"status": "confirmed"},
+)
+
+# Reports and settlements for webmaster keys.
+from apps.tracking.models import PlacementDayStats  # noqa: E402
+from tests.tenancy.harness import register_endpoint  # noqa: E402
+
+register_endpoint(
+    "api:reports-daily",
+    principal="affiliate",
+    model=PlacementDayStats,
+    identify=lambda stats: stats.placement.code,
+    id_field="placement",
+    owner=lambda stats: stats.affiliate,
+    query={"from": "2026-03-01", "to": "2026-03-31"},
+)
+register_endpoint(
+    "api:settlements", principal="affiliate", model=Statement, owner=lambda s: s.affiliate
+)
+register_endpoint(
+    "api:settlement-detail",
+    principal="affiliate",
+    model=Statement,
+    kwargs=lambda s: {"pk": s.pk},
+    owner=lambda s: s.affiliate,
+)
