@@ -1,14 +1,30 @@
 """Tenants, domains and people on the platform site; staff memberships in each back office."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from apps.core.admin import ADMINS, TenantAdmin
 from apps.core.admin_site import platform_site
-from apps.tenants.models import Membership, Tenant, TenantDomain, User
+from apps.core.errors import DomainError
+from apps.core.imports import import_names, import_resource_class
+from apps.tenants.import_jobs import (
+    MAX_STORED_ERRORS,
+    import_job_confirm,
+    import_job_create,
+    import_job_progress,
+    inline_max_rows,
+)
+from apps.tenants.models import ImportJob, Membership, Tenant, TenantDomain, User
 from apps.tenants.services import membership_grant, user_invite
 
 
@@ -101,3 +117,135 @@ class MembershipAdmin(TenantAdmin):
         obj.pk = membership.pk
         obj.user = membership.user
         obj.tenant = membership.tenant
+
+
+# --- imports (issue 3) --------------------------------------------------------------------
+
+IMPORTERS = frozenset({"tenant_admin", "bd", "finance"})
+
+
+class ImportUploadForm(forms.Form):
+    resource = forms.ChoiceField(label="What the file holds")
+    file = forms.FileField(help_text="A .csv (UTF-8) or .xlsx file; the header is line 1.")
+    dry_run = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Dry run first",
+        help_text="Check every row and show the errors; import only after you confirm.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["resource"].choices = [(name, name) for name in import_names()]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(TenantAdmin):
+    """Uploads, dry-run previews (every row error by line and column), progress and results.
+    The merchant and webmaster lists link here with ``?resource=...``."""
+
+    view_roles = IMPORTERS
+    change_roles = IMPORTERS
+    list_display = ["__str__", "resource", "status", "progress", "created_by", "created_at"]
+    list_filter = ["resource", "status"]
+    list_select_related = ["created_by"]
+    search_fields = ["original_name", "resource"]
+    refresh_seconds = 3
+
+    @admin.display(description="Progress")
+    def progress(self, job: ImportJob) -> str:
+        processed, total = import_job_progress(job)
+        percent = 100 * processed // total if total else 100
+        return format_html(
+            '<progress max="{}" value="{}" title="{}%"></progress> {} / {}',
+            total or 1,
+            processed,
+            percent,
+            processed,
+            total,
+        )
+
+    def get_urls(self) -> list[Any]:
+        urls = super().get_urls()
+        confirm = path(
+            "<path:object_id>/confirm/",
+            self.admin_site.admin_view(self.confirm_view),
+            name="tenants_importjob_confirm",
+        )
+        return [confirm, *urls]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # jobs are read-only records; they change only by running
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        initial = {"resource": request.GET.get("resource", ""), "dry_run": True}
+        form = ImportUploadForm(request.POST or None, request.FILES or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                job = import_job_create(
+                    resource=form.cleaned_data["resource"],
+                    upload=form.cleaned_data["file"],
+                    actor=request.user,
+                    dry_run=form.cleaned_data["dry_run"],
+                    request=request,
+                )
+            except DomainError as exc:
+                form.add_error("file", str(exc))
+            else:
+                return HttpResponseRedirect(
+                    reverse("admin:tenants_importjob_change", args=[job.pk])
+                )
+        formats = [(name, ", ".join(_columns(name))) for name in import_names()]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Import a file",
+            "form": form,
+            "formats": formats,
+            "inline_max_rows": inline_max_rows(),
+        }
+        return TemplateResponse(request, "admin/imports/upload.html", context)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        job = self.get_object(request, object_id)
+        if not self.has_view_permission(request, job):
+            raise PermissionDenied
+        processed, total = import_job_progress(job)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": job,
+            "title": f"Import #{job.pk}",
+            "job": job,
+            "processed": processed,
+            "total": total,
+            "percent": 100 * processed // total if total else 100,
+            "counts": sorted(job.counts.items()),
+            "refresh_seconds": self.refresh_seconds,
+            "max_errors": MAX_STORED_ERRORS,
+            "can_confirm": self.has_add_permission(request),
+            "confirm_url": reverse("admin:tenants_importjob_confirm", args=[job.pk]),
+            "upload_url": reverse("admin:tenants_importjob_add") + f"?resource={job.resource}",
+            "list_url": reverse("admin:tenants_importjob_changelist"),
+        }
+        return TemplateResponse(request, "admin/imports/job.html", context)
+
+    def confirm_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        job = self.get_object(request, object_id)
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:tenants_importjob_change", args=[job.pk]))
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        self.run_service(request, import_job_confirm, job=job, actor=request.user, request=request)
+        return HttpResponseRedirect(reverse("admin:tenants_importjob_change", args=[job.pk]))
+
+
+def _columns(name: str) -> list[str]:
+    resource = import_resource_class(name)
+    return [*resource.required_columns, *(f"{c}?" for c in resource.optional_columns)]
