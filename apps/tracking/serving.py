@@ -15,8 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, Sum
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.campaigns.auction import (
@@ -29,6 +27,7 @@ from apps.campaigns.auction import (
 )
 from apps.campaigns.models import Campaign, CampaignProduct, CampaignStatus
 from apps.tracking import cache
+from apps.tracking.performance import campaign_bid_inputs
 from apps.tracking.selectors import PlacementRef, ProductRef, product_by_id
 
 
@@ -76,46 +75,14 @@ def campaign_candidates(*, tenant_id: int) -> tuple[CampaignCandidate, ...]:
     return cache.cached(("campaigns", tenant_id), _load_candidates)
 
 
-def _fallback_bid_inputs(*, campaign_ids: list[int]) -> dict[int, BidInputs]:
-    """Bid inputs from the roll-ups, until apps.tracking.performance provides them."""
-    from apps.tenants.scope import current_tenant
-    from apps.tracking.models import CampaignDayStats
-
-    today = timezone.now().astimezone(current_tenant().zone).date()
-    since = today - datetime.timedelta(days=30)
-    zero = Decimal("0.00")
-    rows = (
-        CampaignDayStats.objects.filter(campaign_id__in=campaign_ids)
-        .values("campaign_id")
-        .annotate(
-            clicks=Coalesce(Sum("valid_clicks"), 0),
-            impressions=Coalesce(Sum("impressions"), 0),
-            clicks_30d=Coalesce(Sum("valid_clicks", filter=Q(day__gte=since)), 0),
-            gmv_30d=Coalesce(Sum("gmv", filter=Q(day__gte=since)), zero),
-            spend_today=Coalesce(Sum("spend", filter=Q(day=today)), zero),
-        )
-    )
-    return {
-        row["campaign_id"]: BidInputs(
-            clicks=row["clicks"],
-            impressions=row["impressions"],
-            gmv_30d=row["gmv_30d"],
-            clicks_30d=row["clicks_30d"],
-            spend_today=row["spend_today"],
-        )
-        for row in rows
-    }
-
-
 def _bid_inputs(*, tenant_id: int, campaign_ids: list[int]) -> Mapping[int, BidInputs]:
-    try:
-        from apps.tracking.performance import campaign_bid_inputs
-    except ImportError:
-        campaign_bid_inputs = _fallback_bid_inputs
-
+    """History for the bids (camp's ``campaign_bid_inputs``), cached like the campaign list.
+    ``raw_today=True``: until tonight's roll-up, today's spend is read from today's raw rows
+    (two aggregates a cache period per tenant), so a spent budget stops bidding within
+    ``TRACKING_CACHE_SECONDS``."""
     return cache.cached(
         ("bid_inputs", tenant_id, tuple(sorted(campaign_ids))),
-        lambda: campaign_bid_inputs(campaign_ids=campaign_ids),
+        lambda: campaign_bid_inputs(campaign_ids=campaign_ids, now=timezone.now(), raw_today=True),
     )
 
 

@@ -8,7 +8,7 @@ from apps.tracking.models import (
     PlacementDayStats,
     PlacementSubDayStats,
 )
-from tests.tenancy.harness import register_model
+from tests.tenancy.harness import ENDPOINTS_WITHOUT_TENANT_DATA, register_model
 from tests.tracking.factories import (
     CampaignDayStatsFactory,
     ClickFactory,
@@ -29,4 +29,10 @@ register_model(ConversionItem, make=lambda t: ConversionItemFactory(tenant=t))
 register_model(PlacementDayStats, make=lambda t: PlacementDayStatsFactory(tenant=t))
 register_model(PlacementSubDayStats, make=lambda t: PlacementSubDayStatsFactory(tenant=t))
 register_model(CampaignDayStats, make=lambda t: CampaignDayStatsFactory(tenant=t))
-register_model(DailyRun, make=lambda t: DailyRunFactory(tenant=t))
+register_model(DailyRun, make=lambda t: DailyRunFactory(tenant=t), search=lambda o: str(o.day))
+
+# POST /api/v1/conversions has no object in its URL and lists nothing: the harness's two
+# shapes (another tenant's id -> 404, a list without B's rows) do not fit it. Its cross-tenant
+# rule is per event (API.md: another tenant's click_id -> "rejected"), proven in
+# tests/tracking/test_conversions_api.py::TestCrossTenant.
+ENDPOINTS_WITHOUT_TENANT_DATA.add("api:conversions")
