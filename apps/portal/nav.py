@@ -18,6 +18,12 @@ WEBMASTER_NAV: list[tuple[str, str]] = [
 ]
 MERCHANT_NAV: list[tuple[str, str]] = [
     # ("Dashboard", "portal:merchant-dashboard"),
+    ("Dashboard", "portal:merchant-dashboard"),
+    ("Products", "portal:merchant-products"),
+    ("Campaigns", "portal:merchant-campaigns"),
+    ("Full-site promotion", "portal:merchant-full-site"),
+    ("Performance", "portal:merchant-performance"),
+    ("Domains", "portal:merchant-domains"),
 ]
 
 
