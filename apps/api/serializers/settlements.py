@@ -1,0 +1,92 @@
+"""Serializers of ``/reports/daily`` and ``/settlements`` (API.md, webmaster keys)."""
+
+from rest_framework import serializers
+
+from apps.commissions.models import Statement, StatementLine
+from apps.commissions.selectors_reports import INVALID_REASONS
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+#: the longest range one report request may cover (a year, leap years included)
+MAX_REPORT_DAYS = 366
+
+
+class DailyReportInput(serializers.Serializer):
+    # "from" and "to" are Python keywords: read from the query by name in the view.
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    site = serializers.CharField(required=False, allow_blank=False)
+    placement = serializers.CharField(required=False, allow_blank=False)
+    by = serializers.ChoiceField(choices=["sub"], required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["date_to"] < attrs["date_from"]:
+            raise serializers.ValidationError({"to": "to must be on or after from."})
+        if (attrs["date_to"] - attrs["date_from"]).days + 1 > MAX_REPORT_DAYS:
+            raise serializers.ValidationError(
+                {"to": f"A report covers at most {MAX_REPORT_DAYS} days; ask for less."}
+            )
+        return attrs
+
+
+class EarningsOutput(serializers.Serializer):
+    clicks = serializers.DecimalField(**MONEY)
+    guarantee_topup = serializers.DecimalField(**MONEY)
+    registrations = serializers.DecimalField(**MONEY)
+    orders = serializers.DecimalField(**MONEY)
+    total = serializers.DecimalField(**MONEY)
+
+
+class InvalidByReasonOutput(serializers.Serializer):
+    bot = serializers.IntegerField()
+    duplicate = serializers.IntegerField()
+    ip_cap = serializers.IntegerField()
+    self = serializers.IntegerField()
+
+    class Meta:
+        fields = INVALID_REASONS
+
+
+class DailyReportRowOutput(serializers.Serializer):
+    date = serializers.DateField()
+    site = serializers.IntegerField(help_text="The site's id (as in GET /sites).")
+    site_name = serializers.CharField()
+    placement = serializers.CharField(help_text="The placement's code.")
+    sub = serializers.CharField(required=False, help_text="Only with by=sub.")
+    clicks = serializers.IntegerField()
+    valid_clicks = serializers.IntegerField()
+    invalid_clicks = serializers.IntegerField()
+    invalid_by_reason = InvalidByReasonOutput(allow_null=True)
+    landings = serializers.IntegerField()
+    lost_after_jump = serializers.IntegerField(help_text="valid_clicks - landings, at least 0.")
+    registrations = serializers.IntegerField()
+    orders = serializers.IntegerField()
+    earnings = EarningsOutput()
+
+
+class StatementLineOutput(serializers.ModelSerializer):
+    class Meta:
+        model = StatementLine
+        fields = ["id", "kind", "day", "description", "amount", "reason"]
+
+
+class StatementOutput(serializers.ModelSerializer):
+    lines = StatementLineOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Statement
+        fields = [
+            "id",
+            "period",
+            "period_start",
+            "period_end",
+            "status",
+            "opening_balance",
+            "lines_total",
+            "total",
+            "carried_forward",
+            "submitted_at",
+            "approved_at",
+            "paid_at",
+            "payout_reference",
+            "lines",
+        ]
