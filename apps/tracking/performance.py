@@ -265,3 +265,61 @@ def _raw_spend_today(*, campaign_ids: list[int], today: datetime.date) -> dict[i
     return {
         cid: value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) for cid, value in spend.items()
     }
+
+
+def merchant_campaign_performance(
+    *, merchant: Any, date_from: datetime.date, date_to: datetime.date
+) -> dict[int, dict[str, Any]]:
+    """Spend, GMV, ROI and attainment of each of a merchant's plans over [from, to], by
+    campaign id, in one grouped query (plans without roll-ups are absent)."""
+    rows = (
+        CampaignDayStats.objects.filter(merchant=merchant, day__gte=date_from, day__lte=date_to)
+        .values("campaign_id", "campaign__target_roi")
+        .annotate(
+            spend=_sum("spend"),
+            gmv=_sum("gmv"),
+            impressions=_sum("impressions"),
+            valid_clicks=_sum("valid_clicks"),
+            orders=_sum("orders"),
+        )
+        .order_by("campaign_id")
+    )
+    answer = {}
+    for row in rows:
+        roi = _ratio(row["gmv"], row["spend"])
+        target = row["campaign__target_roi"]
+        answer[row["campaign_id"]] = {
+            "spend": row["spend"],
+            "gmv": row["gmv"],
+            "roi": roi,
+            "target_roi": target,
+            "attainment": _ratio(roi, target) if roi is not None and target else None,
+            "impressions": row["impressions"],
+            "valid_clicks": row["valid_clicks"],
+            "orders": row["orders"],
+        }
+    return answer
+
+
+def merchant_daily_series(
+    *, merchant: Any, date_from: datetime.date, date_to: datetime.date
+) -> list[dict[str, Any]]:
+    """The merchant's spend and GMV per day over [from, to] (zeros on quiet days)."""
+    rows = {
+        row["day"]: row
+        for row in CampaignDayStats.objects.filter(
+            merchant=merchant, day__gte=date_from, day__lte=date_to
+        )
+        .values("day")
+        .annotate(spend=_sum("spend"), gmv=_sum("gmv"))
+        .order_by("day")
+    }
+    series = []
+    day = date_from
+    while day <= date_to:
+        row = rows.get(day)
+        spend = row["spend"] if row else ZERO
+        gmv = row["gmv"] if row else ZERO
+        series.append({"day": day, "spend": spend, "gmv": gmv, "roi": _ratio(gmv, spend)})
+        day += datetime.timedelta(days=1)
+    return series

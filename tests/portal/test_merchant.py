@@ -1,0 +1,291 @@
+"""The merchant portal: products, campaigns, the three-step full-site setup, performance."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.messages import get_messages
+
+from apps.campaigns.models import Campaign, MerchantDomain
+from apps.campaigns.services.products import ProductTaggingStats, product_tagging_apply
+from apps.tenants.scope import tenant_scope
+from tests.campaigns.factories import (
+    CampaignFactory,
+    CampaignProductFactory,
+    MerchantFactory,
+    MerchantUserFactory,
+    ProductFactory,
+)
+from tests.conftest import client_for
+from tests.tenants.factories import UserFactory
+from tests.tracking.factories import CampaignDayStatsFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def merchant(tenant):
+    return MerchantFactory(tenant=tenant, code="SHOP", name="Shop Ltd")
+
+
+@pytest.fixture
+def portal(tenant, merchant):
+    link = MerchantUserFactory(tenant=tenant, merchant=merchant)
+    return client_for(tenant, link.user)
+
+
+def _product(merchant, sku, **kwargs):
+    return ProductFactory(tenant=merchant.tenant, merchant=merchant, sku=sku, **kwargs)
+
+
+def _tag(tenant, product):
+    """ROI 3.125 -> tiers 2.5 / 3.1 / 3.8."""
+    with tenant_scope(tenant):
+        product_tagging_apply(
+            day=datetime.date(2026, 3, 1),
+            stats={product.pk: ProductTaggingStats(20, 400, Decimal("5000"), Decimal("1600"))},
+            median_conversion_rate=Decimal("0.01"),
+        )
+
+
+def _messages(response):
+    return [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)]
+
+
+def _campaigns(tenant):
+    with tenant_scope(tenant):
+        return list(Campaign.objects.order_by("pk"))
+
+
+def test_dashboard_shows_the_merchant_and_its_nav(portal, merchant):
+    response = portal.get("/merchant/dashboard/")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Shop Ltd" in content
+    for url in ("/merchant/products/", "/merchant/campaigns/", "/merchant/full-site/"):
+        assert f'href="{url}"' in content
+    assert "<script" not in content.split("</head>")[1]  # no inline script in the body
+    assert 'src="/static/js/merchant.js"' in content
+
+
+def test_portal_needs_a_merchant_user_of_this_tenant(tenant, other_tenant):
+    stranger = client_for(tenant, UserFactory())
+    assert stranger.get("/merchant/dashboard/").status_code == 302
+    outsider = MerchantUserFactory(tenant=other_tenant)
+    response = client_for(tenant, outsider.user).get("/merchant/campaigns/")
+    assert response.status_code == 302
+    assert client_for(tenant).get("/merchant/dashboard/")["Location"].startswith("/accounts/")
+
+
+def test_products_lists_own_products_with_tiers(portal, tenant, merchant):
+    tagged = _product(merchant, "KETTLE")
+    _tag(tenant, tagged)
+    ProductFactory(tenant=tenant, sku="NEIGHBOUR")
+    content = portal.get("/merchant/products/").content.decode()
+    assert "KETTLE" in content
+    assert "2.5 · 3.1 · 3.8" in content
+    assert "NEIGHBOUR" not in content
+
+
+def _new_plan(portal, product, **overrides):
+    data = {
+        "name": "Clicks",
+        "type": "cpc",
+        "products": [product.pk],
+        "bid": "0.50",
+        "daily_budget": "100.00",
+        "starts_at": "2026-01-01T00:00",
+        "min_site_weight": "1",
+        "activate": "on",
+    }
+    data.update(overrides)
+    return portal.post("/merchant/campaigns/new/", data, follow=True)
+
+
+def test_create_a_cpc_plan(portal, tenant, merchant):
+    product = _product(merchant, "KETTLE")
+    response = _new_plan(portal, product)
+    [campaign] = _campaigns(tenant)
+    assert (campaign.type, campaign.status, campaign.bid) == ("cpc", "active", Decimal("0.5000"))
+    assert response.redirect_chain[-1][0] == f"/merchant/campaigns/{campaign.pk}/"
+
+
+def test_quota_refusal_is_shown_and_creates_nothing(portal, tenant, merchant):
+    merchant.plan_quota = 1
+    with tenant_scope(tenant):
+        merchant.save(update_fields=["plan_quota"])
+    product = _product(merchant, "KETTLE")
+    _new_plan(portal, product)
+    response = _new_plan(portal, product, name="Second")
+    assert response.status_code == 200
+    errors = [text for level, text in _messages(response) if level == "error"]
+    assert len(errors) == 1
+    assert "quota of 1" in errors[0]
+    assert len(_campaigns(tenant)) == 1
+
+
+def test_a_neighbours_product_is_not_a_choice(portal, tenant, merchant):
+    theirs = ProductFactory(tenant=tenant, sku="NEIGHBOUR")
+    response = _new_plan(portal, theirs)
+    assert "products" in response.context["form"].errors
+    assert _campaigns(tenant) == []
+
+
+def _wizard(portal, product, roi_post):
+    assert portal.post("/merchant/full-site/", {"product": product.pk}).status_code == 302
+    response = portal.post(
+        "/merchant/full-site/budget/",
+        {
+            "name": "Kettle push",
+            "daily_budget": "200.00",
+            "starts_at": "2026-01-01T00:00",
+            "ends_at": "",
+            "min_site_weight": "3",
+        },
+    )
+    assert response["Location"] == "/merchant/full-site/roi/"
+    return portal.post("/merchant/full-site/roi/", roi_post, follow=True)
+
+
+def test_full_site_setup_offers_three_tiers_for_a_tagged_product(portal, tenant, merchant):
+    product = _product(merchant, "KETTLE")
+    _tag(tenant, product)
+    portal.post("/merchant/full-site/", {"product": product.pk})
+    portal.post(
+        "/merchant/full-site/budget/",
+        {"name": "Push", "daily_budget": "200.00", "starts_at": "2026-01-01T00:00",
+         "min_site_weight": "1"},
+    )  # fmt: skip
+    page = portal.get("/merchant/full-site/roi/").content.decode()
+    for tier in ("2.5", "3.1", "3.8"):
+        assert f'name="tier" value="{tier}"' in page
+    assert "Not a recommended tier: not eligible for compensation" in page
+    # choosing the middle tier starts an active plan that claims may rely on
+    response = portal.post("/merchant/full-site/roi/", {"tier": "3.1"}, follow=True)
+    [campaign] = _campaigns(tenant)
+    assert (campaign.type, campaign.status, campaign.target_roi) == (
+        "full_site",
+        "active",
+        Decimal("3.10"),
+    )
+    assert (campaign.product_was_tagged, campaign.target_roi_was_tier) == (True, True)
+    assert campaign.roi_tiers_at_start == ["2.5", "3.1", "3.8"]
+    assert campaign.daily_budget == Decimal("200.00")
+    assert any("eligible for cost compensation" in text for _, text in _messages(response))
+
+
+def test_full_site_setup_allows_a_free_value_marked_not_eligible(portal, tenant, merchant):
+    product = _product(merchant, "KETTLE")
+    _tag(tenant, product)
+    response = _wizard(portal, product, {"tier": "custom", "custom_roi": "4.2"})
+    [campaign] = _campaigns(tenant)
+    assert (campaign.target_roi, campaign.target_roi_was_tier) == (Decimal("4.20"), False)
+    assert campaign.min_site_weight == 3
+    assert any("not eligible for compensation" in text for _, text in _messages(response))
+
+
+def test_full_site_setup_for_an_untagged_product_asks_a_value(portal, tenant, merchant):
+    product = _product(merchant, "PLAIN")
+    portal.post("/merchant/full-site/", {"product": product.pk})
+    portal.post(
+        "/merchant/full-site/budget/",
+        {"name": "Push", "daily_budget": "50.00", "starts_at": "2026-01-01T00:00",
+         "min_site_weight": "1"},
+    )  # fmt: skip
+    page = portal.get("/merchant/full-site/roi/").content.decode()
+    assert 'name="tier" value="custom"' in page
+    assert "is not tagged" in page
+    portal.post("/merchant/full-site/roi/", {"tier": "custom", "custom_roi": "2"})
+    [campaign] = _campaigns(tenant)
+    assert (campaign.product_was_tagged, campaign.target_roi_was_tier) == (False, False)
+
+
+def test_full_site_setup_refuses_a_product_in_another_active_plan(portal, tenant, merchant):
+    product = _product(merchant, "KETTLE")
+    other = CampaignFactory(tenant=tenant, merchant=merchant, name="Shelf")
+    CampaignProductFactory(tenant=tenant, campaign=other, product=product)
+    response = _wizard(portal, product, {"tier": "custom", "custom_roi": "3"})
+    errors = [text for level, text in _messages(response) if level == "error"]
+    assert errors == [
+        f"Product KETTLE is in the active plan “Shelf” (#{other.pk}); a full-site plan needs a "
+        "product that is in no other active plan."
+    ]
+    assert len(_campaigns(tenant)) == 1
+    assert response.request["PATH_INFO"] == "/merchant/full-site/roi/"
+
+
+def test_full_site_steps_cannot_be_skipped(portal):
+    assert portal.get("/merchant/full-site/roi/")["Location"] == "/merchant/full-site/"
+    assert portal.get("/merchant/full-site/budget/")["Location"] == "/merchant/full-site/"
+
+
+def test_campaign_page_shows_performance_and_a_chart(portal, tenant, merchant):
+    campaign = CampaignFactory(
+        tenant=tenant, merchant=merchant, type="full_site", bid=None, target_roi=Decimal("4.00")
+    )
+    CampaignDayStatsFactory(
+        tenant=tenant,
+        campaign=campaign,
+        day=datetime.date(2026, 3, 2),
+        spend=Decimal("150.00"),
+        gmv=Decimal("450.00"),
+    )
+    response = portal.get(f"/merchant/campaigns/{campaign.pk}/?from=2026-03-01&to=2026-03-07")
+    assert response.status_code == 200
+    performance = response.context["performance"]
+    assert (performance["spend"], performance["roi"], performance["attainment"]) == (
+        Decimal("150.00"),
+        Decimal("3.0000"),
+        Decimal("0.7500"),
+    )
+    content = response.content.decode()
+    assert "<svg" in content
+    assert content.count('class="mc-bar"') == 7
+    assert ">75%<" in content
+
+
+def test_performance_page_lists_each_plan(portal, tenant, merchant):
+    campaign = CampaignFactory(tenant=tenant, merchant=merchant, name="Banner")
+    CampaignDayStatsFactory(
+        tenant=tenant, campaign=campaign, day=datetime.date(2026, 3, 2), spend=Decimal("15.10")
+    )
+    response = portal.get("/merchant/performance/?from=2026-03-01&to=2026-03-31")
+    assert response.status_code == 200
+    assert [(row["campaign"].name, row["spend"]) for row in response.context["rows"]] == [
+        ("Banner", Decimal("15.10"))
+    ]
+    assert response.context["spend"] == Decimal("15.10")
+
+
+def test_pause_resume_and_end(portal, tenant, merchant):
+    product = _product(merchant, "KETTLE")
+    _new_plan(portal, product)
+    [campaign] = _campaigns(tenant)
+    url = f"/merchant/campaigns/{campaign.pk}/status"
+    portal.post(url, {"to": "paused"})
+    assert _campaigns(tenant)[0].status == "paused"
+    portal.post(url, {"to": "active"})
+    portal.post(url, {"to": "ended"})
+    response = portal.post(url, {"to": "active"}, follow=True)
+    assert any("cannot become active" in text for _, text in _messages(response))
+    assert _campaigns(tenant)[0].status == "ended"
+
+
+def test_another_merchants_or_tenants_campaign_is_404(portal, tenant, other_tenant):
+    neighbour = CampaignFactory(tenant=tenant)
+    foreign = CampaignFactory(tenant=other_tenant)
+    for campaign in (neighbour, foreign):
+        assert portal.get(f"/merchant/campaigns/{campaign.pk}/").status_code == 404
+        response = portal.post(f"/merchant/campaigns/{campaign.pk}/status", {"to": "paused"})
+        assert response.status_code == 404
+    with tenant_scope(other_tenant):
+        assert Campaign.objects.get(pk=foreign.pk).status == "active"
+
+
+def test_domains_can_be_added_and_removed(portal, tenant, merchant):
+    portal.post("/merchant/domains/", {"domain": "https://Shop.Example.com/path"})
+    with tenant_scope(tenant):
+        assert list(MerchantDomain.objects.values_list("domain", flat=True)) == ["shop.example.com"]
+    portal.post("/merchant/domains/", {"remove": "shop.example.com"})
+    with tenant_scope(tenant):
+        assert MerchantDomain.objects.count() == 0
