@@ -15,6 +15,9 @@ WEBMASTER_NAV: list[tuple[str, str]] = [
     ("Contracts", "portal:webmaster-contracts"),
     ("API keys", "portal:webmaster-api-keys"),
     ("Profile", "portal:webmaster-profile"),
+    ("Earnings", "portal:webmaster-earnings"),
+    ("Site weights", "portal:webmaster-weights"),
+    ("Statements", "portal:webmaster-statements"),
 ]
 MERCHANT_NAV: list[tuple[str, str]] = [
     # ("Dashboard", "portal:merchant-dashboard"),
