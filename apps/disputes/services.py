@@ -38,6 +38,7 @@ from apps.disputes.models import (
     Dispute,
     DisputeStatus,
 )
+from apps.tenants.models import User
 from apps.tenants.scope import current_tenant
 from apps.tracking.models import CampaignDayStats, Click, ClickVerdict, Conversion, ConversionType
 
@@ -98,6 +99,11 @@ def first_spend_day(*, campaign: Campaign) -> datetime.date | None:
     return CampaignDayStats.objects.filter(campaign=campaign, spend__gt=0).aggregate(
         first=Min("day")
     )["first"]
+
+
+def _person(actor: Any) -> Any:
+    """The actor if it is a person (history and ``*_by`` columns); an API key is not."""
+    return actor if isinstance(actor, User) else None
 
 
 def _local_today() -> datetime.date:
@@ -319,7 +325,7 @@ def claim_evidence_add(
                 original_name=PurePath(upload.name).name[:255],
                 content_type=content_type,
                 size=upload.size,
-                uploaded_by=actor,
+                uploaded_by=_person(actor),
             )
             evidence.file.save(upload.name, upload, save=False)
             evidence.save()
@@ -353,7 +359,7 @@ def claim_submit(
         raise ClaimError(quote.refusal_message, code=quote.refusal_code, campaign=campaign.pk)
     try:
         with transaction.atomic():
-            claim = Claim.objects.create(
+            claim = Claim(
                 tenant=current_tenant(),
                 campaign=campaign,
                 merchant_id=campaign.merchant_id,
@@ -366,8 +372,10 @@ def claim_submit(
                 tolerance=quote.tolerance,
                 computed_amount=quote.amount,
                 note=note.strip(),
-                submitted_by=actor,
+                submitted_by=_person(actor),
             )
+            claim._history_user = _person(actor)  # type: ignore[attr-defined]
+            claim.save()
             claim_evidence_add(claim=claim, files=files, actor=actor)
     except IntegrityError as exc:
         if "claim_one_per_campaign" not in str(exc):
@@ -412,6 +420,7 @@ def claim_transition(
     locked.decided_at = timezone.now()
     locked.decision_reason = reason
     locked.approved_amount = amount
+    locked._history_user = _person(actor)  # type: ignore[attr-defined]
     locked._change_reason = f"{to}: {reason}" if reason else to  # type: ignore[attr-defined]
     locked.save(
         update_fields=[
@@ -467,6 +476,7 @@ def claim_decide(
                 actor=actor,
             )
             locked.ledger_transaction = entry
+            locked._history_user = _person(actor)  # type: ignore[attr-defined]
             locked.save(update_fields=["ledger_transaction", "updated_at"])
         _email_merchant_on_commit(claim=locked)
     _refresh(claim, locked)
@@ -598,6 +608,7 @@ def dispute_file(
     amount: Decimal,
     note: str = "",
     today: datetime.date | None = None,
+    actor: Any = None,
 ) -> Dispute:
     """A webmaster disputes a missing commission on one order (issue 6).
 
@@ -648,6 +659,7 @@ def dispute_file(
                 evidence=evidence,
             )
             dispute.full_clean()
+            dispute._history_user = _person(actor)  # type: ignore[attr-defined]
             dispute.save()
     except IntegrityError as exc:
         if "dispute_one_open_per_order" not in str(exc):
@@ -678,6 +690,7 @@ def dispute_transition(*, dispute: Dispute, to: str, actor: Any, reason: str = "
     locked.decided_by = actor
     locked.decided_at = timezone.now()
     locked.decision_reason = reason
+    locked._history_user = _person(actor)  # type: ignore[attr-defined]
     locked._change_reason = f"{to}: {reason}" if reason else to  # type: ignore[attr-defined]
     locked.save(
         update_fields=["status", "decided_by", "decided_at", "decision_reason", "updated_at"]
@@ -722,6 +735,7 @@ def dispute_decide(*, dispute: Dispute, accept: bool, actor: Any, reason: str = 
                 actor=actor,
             )
             locked.commission = commission
+            locked._history_user = _person(actor)  # type: ignore[attr-defined]
             locked.save(update_fields=["commission", "updated_at"])
         _email_affiliate_on_commit(dispute=locked)
     for field in ("status", "decided_by_id", "decided_at", "decision_reason", "commission_id"):

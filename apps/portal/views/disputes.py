@@ -277,6 +277,7 @@ def webmaster_disputes(request: HttpRequest) -> HttpResponse:
                 order_date=data["order_date"],
                 amount=data["amount"],
                 note=data["note"],
+                actor=request.user,
             )
         except DomainError as exc:
             form.add_error(None, str(exc))
