@@ -32,4 +32,9 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=0, hour=6, day_of_month="1-3"),
         "args": ("commissions.generate_settlements_due",),
     },
+    "monthly-rebates": {
+        "task": "tenants.for_each_tenant",
+        "schedule": crontab(minute=0, hour=12, day_of_month="1-3"),
+        "args": ("commissions.rebates_credit_due",),
+    },
 }

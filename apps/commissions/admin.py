@@ -1,4 +1,243 @@
 """Commissions, earnings and the ledger in the back office. Statements are in
-``admin_statements`` (built separately)."""
+``admin_statements`` (built separately).
+
+- Commission rules: BD and tenant admins edit them (with history); everyone on staff reads
+  them. Editing a rule never changes past money: commissions keep their rule's rate.
+- Commissions, daily earnings, merchant rebates and the ledger are read-only records.
+- Finance, risk and tenant admins see the ledger: accounts with their balances (one
+  aggregate query per page), each account's entries, transactions with their legs.
+- Finance and tenant admins edit the rebate tiers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import DecimalField, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+from unfold.decorators import action, display
 
 from apps.commissions import admin_statements  # noqa: F401
+from apps.commissions.models import (
+    Commission,
+    CommissionRule,
+    DailyEarning,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    MerchantRebate,
+    RebateTier,
+)
+from apps.core.admin import ALL_STAFF, TenantAdmin, TenantTabularInline
+
+BD = frozenset({"bd", "tenant_admin"})
+FINANCE = frozenset({"finance", "tenant_admin"})
+LEDGER_READERS = frozenset({"finance", "risk", "tenant_admin"})
+NOBODY: frozenset[str] = frozenset()
+ZERO = Value(0, output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+class ReadOnlyAdmin(TenantAdmin):
+    """Money records: shown, never added, changed or deleted here."""
+
+    change_roles = NOBODY
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(CommissionRule)
+class CommissionRuleAdmin(SimpleHistoryAdmin, TenantAdmin):
+    view_roles = ALL_STAFF
+    change_roles = BD
+    list_display = [
+        "event",
+        "merchant",
+        "affiliate",
+        "affiliate_kind",
+        "customer_type",
+        "product_type",
+        "rate",
+        "priority",
+        "valid_from",
+        "valid_to",
+        "is_active",
+    ]
+    list_filter = ["event", "customer_type", "rate_type", "is_active", "affiliate_kind", "merchant"]
+    list_select_related = ["merchant", "affiliate"]
+    search_fields = ["product_type", "merchant__code", "merchant__name", "affiliate__email"]
+    autocomplete_fields = ["merchant", "affiliate"]
+    readonly_fields = ["created_by", "created_at"]
+    actions_list = ["import_file"]
+    fieldsets = [
+        (None, {"fields": ["event", "rate_type", "value", "priority", "is_active"]}),
+        (
+            "Who and what it applies to (blank: any)",
+            {
+                "fields": [
+                    "merchant",
+                    "affiliate",
+                    "affiliate_kind",
+                    "customer_type",
+                    "product_type",
+                ]
+            },
+        ),
+        ("Validity", {"fields": ["valid_from", "valid_to", "created_by", "created_at"]}),
+    ]
+
+    @display(description="Rate")
+    def rate(self, rule: CommissionRule) -> str:
+        return f"{rule.value}%" if rule.rate_type == "percent" else f"{rule.value} fixed"
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @action(description="Import", icon="upload", url_path="import-file", permissions=["change"])
+    def import_file(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponseRedirect(
+            reverse("admin:tenants_importjob_add") + "?resource=commission_rules"
+        )
+
+
+@admin.register(Commission)
+class CommissionAdmin(ReadOnlyAdmin):
+    view_roles = ALL_STAFF
+    list_display = [
+        "day",
+        "affiliate",
+        "merchant",
+        "event",
+        "rate_type",
+        "rate_value",
+        "amount",
+        "reversed_amount",
+        "status",
+        "source",
+    ]
+    list_filter = ["status", "event", "source", "rate_type", "reversal_reason", "day"]
+    list_select_related = ["affiliate", "merchant"]
+    search_fields = ["affiliate__email", "source_reference", "order_reference"]
+    date_hierarchy = "day"
+    readonly_fields = [f.name for f in Commission._meta.fields]
+
+
+@admin.register(DailyEarning)
+class DailyEarningAdmin(ReadOnlyAdmin):
+    view_roles = ALL_STAFF
+    list_display = [
+        "day",
+        "placement",
+        "affiliate",
+        "valid_clicks",
+        "click_income",
+        "guarantee_topup",
+        "registration_commission",
+        "order_commission",
+        "total",
+    ]
+    list_filter = ["day"]
+    list_select_related = ["placement", "affiliate"]
+    search_fields = ["affiliate__email", "placement__code"]
+    readonly_fields = [f.name for f in DailyEarning._meta.fields]
+
+
+@admin.register(RebateTier)
+class RebateTierAdmin(TenantAdmin):
+    view_roles = ALL_STAFF
+    change_roles = FINANCE
+    delete_roles = FINANCE  # configuration, not money: credited rebates keep their rate
+    list_display = ["merchant_tier", "monthly_spend_from", "rate"]
+    list_filter = ["merchant_tier"]
+
+
+@admin.register(MerchantRebate)
+class MerchantRebateAdmin(ReadOnlyAdmin):
+    view_roles = LEDGER_READERS
+    list_display = ["period", "merchant", "spend", "rate", "amount"]
+    list_filter = ["period"]
+    list_select_related = ["merchant"]
+    search_fields = ["merchant__code", "merchant__name"]
+    readonly_fields = [f.name for f in MerchantRebate._meta.fields]
+
+
+@admin.register(LedgerAccount)
+class LedgerAccountAdmin(ReadOnlyAdmin):
+    """The ledger per webmaster and per merchant: each account with its balance."""
+
+    view_roles = LEDGER_READERS
+    list_display = ["kind", "party", "balance", "entries_link"]
+    list_filter = ["kind"]
+    list_select_related = ["affiliate", "merchant"]
+    search_fields = ["affiliate__email", "affiliate__name", "merchant__code", "merchant__name"]
+    readonly_fields = ["kind", "affiliate", "merchant", "balance", "entries_link"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(balance_sum=Coalesce(Sum("entries__amount"), ZERO))
+        )
+
+    @display(description="Party")
+    def party(self, account: LedgerAccount) -> str:
+        return str(account.affiliate or account.merchant or "Network")
+
+    @display(description="Balance", ordering="balance_sum")
+    def balance(self, account: LedgerAccount) -> Any:
+        return account.balance_sum
+
+    @display(description="Entries")
+    def entries_link(self, account: LedgerAccount) -> str:
+        url = reverse("admin:commissions_ledgerentry_changelist")
+        return format_html('<a href="{}?account__id__exact={}">entries</a>', url, account.pk)
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    view_roles = LEDGER_READERS
+    list_display = ["id", "created_at", "account", "amount", "transaction"]
+    list_filter = ["account__kind"]
+    list_select_related = [
+        "account",
+        "account__affiliate",
+        "account__merchant",
+        "transaction",
+    ]
+    search_fields = ["transaction__idempotency_key", "account__affiliate__email"]
+    readonly_fields = ["transaction", "account", "amount", "created_at"]
+
+    ordering = ["-id"]
+
+    def lookup_allowed(self, lookup: str, value: str, request: Any = None) -> bool:
+        return lookup == "account__id__exact" or super().lookup_allowed(lookup, value, request)
+
+
+class LedgerEntryInline(TenantTabularInline):
+    model = LedgerEntry
+    fields = ["account", "amount"]
+    readonly_fields = ["account", "amount"]
+    view_roles = LEDGER_READERS
+    change_roles = NOBODY
+    can_delete = False
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdmin):
+    view_roles = LEDGER_READERS
+    list_display = ["occurred_on", "kind", "idempotency_key", "memo", "created_by"]
+    list_filter = ["kind", "occurred_on"]
+    list_select_related = ["created_by"]
+    search_fields = ["idempotency_key", "memo"]
+    readonly_fields = ["kind", "idempotency_key", "occurred_on", "memo", "created_by"]
+    inlines = [LedgerEntryInline]

@@ -1,3 +1,28 @@
 """Celery tasks of the money. Statement tasks live in ``tasks_statements`` (built separately)."""
 
+from typing import Any
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
 from apps.commissions.tasks_statements import *  # noqa: F403
+from apps.tenants.scope import current_tenant
+from apps.tenants.tasks import TenantTask
+
+
+@shared_task(
+    base=TenantTask,
+    bind=True,
+    acks_late=True,
+    name="commissions.rebates_credit_due",
+    max_retries=3,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+)
+def rebates_credit_due(self: Any, *, tenant_id: int, period: str | None = None) -> dict:
+    """Monthly (beat, day 1): credit last month's rebates (tenant-local). Idempotent."""
+    from apps.commissions.services.rebates import previous_period, rebates_credit_month
+
+    today = timezone.localdate(timezone.now(), current_tenant().zone)
+    return rebates_credit_month(period=period or previous_period(today))
