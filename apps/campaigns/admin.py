@@ -1,28 +1,174 @@
-"""Merchants in the back office."""
+"""Merchants in the back office (issue 3): tiers, contacts, plan quota, deep-link domains,
+merchant users invited by staff, import and export."""
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
+from unfold.contrib.import_export.forms import ExportForm
+from unfold.decorators import action
+from unfold.widgets import UnfoldAdminEmailInputWidget
 
 from apps.campaigns.models import Merchant, MerchantDomain, MerchantUser
+from apps.campaigns.services.merchants import (
+    UPDATABLE_FIELDS,
+    merchant_create,
+    merchant_domains_set,
+    merchant_update,
+    merchant_user_invite,
+    normalize_domain,
+)
 from apps.core.admin import TenantAdmin, TenantTabularInline
+from apps.core.admin_bulk import confirm_step
+from apps.core.errors import DomainError
+from apps.core.imports import export_resource_class
 
 BD = frozenset({"tenant_admin", "bd"})
 
 
+class MerchantDomainFormSet(forms.BaseInlineFormSet):
+    """A domain belongs to one merchant of the tenant: say which one already has it, as a
+    form error, before anything is written (the service checks it again when saving)."""
+
+    def clean(self) -> None:
+        super().clean()
+        merchant = self.instance
+        wanted = [
+            normalize_domain(form.cleaned_data["domain"])
+            for form in self.forms
+            if form.cleaned_data.get("domain") and not form.cleaned_data.get("DELETE")
+        ]
+        if len(wanted) != len(set(wanted)):
+            raise ValidationError("The same domain is listed twice.")
+        taken = MerchantDomain.objects.filter(domain__in=wanted).select_related("merchant")
+        if merchant.pk is not None:
+            taken = taken.exclude(merchant=merchant)
+        clash = taken.first()
+        if clash is not None:
+            raise ValidationError(
+                f"The domain {clash.domain} already belongs to merchant {clash.merchant.code}."
+            )
+        self.wanted_domains = wanted
+
+
 class MerchantDomainInline(TenantTabularInline):
     model = MerchantDomain
+    formset = MerchantDomainFormSet
     fields = ["domain"]
     change_roles = BD
     delete_roles = BD
 
 
+class MerchantUserInline(TenantTabularInline):
+    model = MerchantUser
+    fields = ["user", "is_active", "created_at"]
+    readonly_fields = ["user", "created_at"]
+    change_roles = BD
+    verbose_name_plural = "Merchant users (invite from the button above)"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # invited through merchant_user_invite, never typed in
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        widget=UnfoldAdminEmailInputWidget,
+        help_text="The person gets an email; a new account sets its password from the link.",
+    )
+
+
 @admin.register(Merchant)
-class MerchantAdmin(SimpleHistoryAdmin, TenantAdmin):
+class MerchantAdmin(ExportMixin, SimpleHistoryAdmin, TenantAdmin):
     change_roles = BD
     list_display = ["code", "name", "tier", "contact_email", "plan_quota", "is_active"]
     list_filter = ["tier", "is_active"]
-    search_fields = ["code", "name", "contact_email"]
-    inlines = [MerchantDomainInline]
+    search_fields = ["code", "name", "contact_email", "domains__domain"]
+    inlines = [MerchantDomainInline, MerchantUserInline]
+    actions_list = ["import_file"]
+    actions_detail = ["invite_user"]
+    export_form_class = ExportForm
+    export_formats = [CSV, XLSX]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["code"] if obj is not None else []  # links and API keys name the code
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            changes = {name: data[name] for name in form.changed_data if name in UPDATABLE_FIELDS}
+            if changes:
+                merchant_update(merchant=obj, actor=request.user, **changes)
+            return
+        created = merchant_create(
+            code=data["code"],
+            name=data["name"],
+            tier=data["tier"],
+            contact_email=data["contact_email"],
+            plan_quota=data["plan_quota"],
+            contact_name=data.get("contact_name", ""),
+            phone=data.get("phone", ""),
+            actor=request.user,
+        )
+        obj.pk, obj.tenant = created.pk, created.tenant
+        obj._state.adding = False
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is MerchantDomain:
+            merchant_domains_set(merchant=form.instance, domains=formset.wanted_domains)
+            return
+        super().save_formset(request, form, formset, change)
+
+    # -- merchant users ----------------------------------------------------------------
+    @action(description="Invite a merchant user", icon="person_add", url_path="invite-user")
+    def invite_user(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        merchant = self.get_object(request, object_id)  # another tenant's id: 404
+        if not self.has_change_permission(request, merchant):
+            raise PermissionDenied
+        queryset: QuerySet[Merchant] = Merchant.objects.filter(pk=merchant.pk)
+        step = confirm_step(
+            self,
+            request,
+            queryset,
+            action="",
+            question=f"Invite a person to act for {merchant.name} ({merchant.code})",
+            submit_label="Send invitation",
+            form_class=InviteForm,
+        )
+        if step.response is not None:
+            return step.response
+        try:
+            merchant_user = merchant_user_invite(
+                merchant=merchant,
+                email=step.cleaned_data["email"],
+                actor=request.user,
+                request=request,
+            )
+        except DomainError as exc:
+            self.message_user(request, str(exc), level="ERROR")
+        else:
+            self.message_user(request, f"Invited {merchant_user.user.email} to {merchant.code}.")
+        return HttpResponseRedirect(reverse("admin:campaigns_merchant_change", args=[merchant.pk]))
+
+    # -- import / export ---------------------------------------------------------------
+    @action(description="Import", icon="upload", url_path="import-file", permissions=["change"])
+    def import_file(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponseRedirect(reverse("admin:tenants_importjob_add") + "?resource=merchants")
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return self._has_role(request, self.change_roles)
+
+    def get_export_resource_classes(self, request: HttpRequest) -> list[Any]:
+        return [export_resource_class("merchants")]
+
+    def get_export_queryset(self, request: HttpRequest) -> QuerySet[Merchant]:
+        return super().get_export_queryset(request).prefetch_related("domains")
 
 
 @admin.register(MerchantDomain)
@@ -34,15 +180,22 @@ class MerchantDomainAdmin(TenantAdmin):
     search_fields = ["domain", "merchant__code", "merchant__name"]
     autocomplete_fields = ["merchant"]
 
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False  # domains are set on the merchant page (merchant_domains_set)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
 
 @admin.register(MerchantUser)
 class MerchantUserAdmin(TenantAdmin):
     change_roles = BD
     list_display = ["user", "merchant", "is_active"]
+    list_filter = ["is_active"]
     list_select_related = ["user", "merchant"]
     search_fields = ["user__email", "merchant__code"]
     autocomplete_fields = ["merchant"]
-    readonly_fields = ["user"]
+    readonly_fields = ["user", "merchant"]
 
     def has_add_permission(self, request, *args):  # type: ignore[no-untyped-def]
         return False  # merchant users are invited from the merchant page
