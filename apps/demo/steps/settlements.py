@@ -1,7 +1,57 @@
-"""Demo data: settlements. Idempotent; runs inside the demo tenant's scope."""
+"""Demo data: settlements. Idempotent; runs inside the demo tenant's scope.
+
+Last month's statements are generated, then three are moved through the workflow so each
+state can be seen: one submitted by finance@demo.localhost (waiting for finance2's approval,
+the four-eyes case), one approved by finance2, one approved and paid. A rerun regenerates the
+drafts (nothing twice) and moves nothing that already moved.
+"""
 
 from typing import Any
 
+from django.utils import timezone
+
+from apps.commissions.models import Statement, StatementStatus
+from apps.commissions.services.statements import (
+    previous_period,
+    statement_approve,
+    statement_mark_paid,
+    statement_submit,
+    statements_generate,
+)
+from apps.tenants.models import User
+
+FINANCE = "finance@demo.localhost"
+FINANCE2 = "finance2@demo.localhost"
+
 
 def seed(*, tenant: Any, days: int, result: Any, log: Any) -> None:
-    pass
+    period = previous_period(timezone.localdate(timezone.now(), tenant.zone))
+    summary = statements_generate(period=period)
+    log(
+        f"Statements {period}: {summary['statements']} draft(s), {summary['lines_created']} "
+        "new line(s)"
+    )
+    statements = Statement.objects.filter(period=period).select_related("affiliate")
+    if statements.exclude(status=StatementStatus.DRAFT).exists():
+        return  # the workflow part ran before
+    finance = User.objects.filter(email=FINANCE).first()
+    finance2 = User.objects.filter(email=FINANCE2).first()
+    if finance is None or finance2 is None:
+        return
+    payable = list(
+        statements.filter(carried_forward=False, affiliate__payment_hold=False).order_by(
+            "affiliate__name", "pk"
+        )[:3]
+    )
+    for index, statement in enumerate(payable):
+        statement_submit(statement=statement, actor=finance)
+        if index == 0:
+            continue  # waits for finance2
+        statement_approve(statement=statement, actor=finance2)
+        if index == 2:
+            statement_mark_paid(
+                statement=statement,
+                actor=finance2,
+                payout_reference=f"DEMO-{period}-{statement.pk}",
+            )
+    log(f"Statements {period}: {len(payable)} moved through submit / approve / paid")
