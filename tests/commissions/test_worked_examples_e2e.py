@@ -5,7 +5,8 @@ valid clicks and 700.00 with 3,000 (500/day guarantee, 0.10 per valid click, reg
 
 ``SAMPLE`` clicks go through the ``/c/`` view one request each; the rest are bulk-inserted as
 identical rows (same placement, product, merchant, user agent, one fresh IP each), because
-test-client requests to ``/c/`` measured about 36 ms each here (6,000 would take over 3 min). ``run_daily`` then classifies every click the same way.
+test-client requests to ``/c/`` measured about 36 ms each here (6,000 would take over
+3 minutes). ``run_daily`` then classifies every click the same way.
 """
 
 import datetime
