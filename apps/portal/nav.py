@@ -18,6 +18,7 @@ WEBMASTER_NAV: list[tuple[str, str]] = [
     ("Earnings", "portal:webmaster-earnings"),
     ("Site weights", "portal:webmaster-weights"),
     ("Statements", "portal:webmaster-statements"),
+    ("Disputes", "portal:webmaster-disputes"),
 ]
 MERCHANT_NAV: list[tuple[str, str]] = [
     # ("Dashboard", "portal:merchant-dashboard"),
@@ -27,6 +28,8 @@ MERCHANT_NAV: list[tuple[str, str]] = [
     ("Full-site promotion", "portal:merchant-full-site"),
     ("Performance", "portal:merchant-performance"),
     ("Domains", "portal:merchant-domains"),
+    ("Claims", "portal:merchant-claims"),
+    ("Disputes", "portal:merchant-disputes"),
 ]
 
 
