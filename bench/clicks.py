@@ -1,0 +1,304 @@
+"""The click path under gunicorn (``config/gunicorn.py``) and wrk, beside the baseline view."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bench.common import BENCH, RESULTS, ROOT, log, summarize
+
+LUA = BENCH / "wrk" / "click.lua"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(*, env: dict[str, str] | None = None) -> Iterator[int]:
+    """The production configuration on a loopback port (``GUNICORN_*`` in ``env`` override)."""
+    port = free_port()
+    child_env = {**os.environ, **(env or {}), "GUNICORN_BIND": f"127.0.0.1:{port}"}
+    logfile = (RESULTS / "gunicorn.log").open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config" / "gunicorn.py")],
+        cwd=ROOT,
+        env=child_env,
+        stdout=logfile,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        "gunicorn did not start: see bench/results/gunicorn.log"
+                    ) from None
+                time.sleep(0.3)
+        yield port
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        logfile.close()
+
+
+def write_paths(
+    *, tenant: Any, kind: str, path: Path, n: int = 5000, seed: int = 7
+) -> tuple[int, int]:
+    """``n`` requests rotating placement codes (weighted like the traffic) and skus.
+
+    ``kind`` is "click" (``/c/``) or "baseline" (``/bench/baseline/``); the two get the same
+    codes, skus and client addresses in the same order."""
+    from apps.campaigns.models import CampaignProduct
+    from apps.sites.models import Placement
+    from apps.tenants.scope import tenant_scope
+
+    rng = random.Random(seed)
+    with tenant_scope(tenant):
+        codes = list(Placement.objects.order_by("id").values_list("code", flat=True))
+        skus = list(CampaignProduct.objects.order_by("id").values_list("product__sku", flat=True))
+    prefix = "/c/" if kind == "click" else "/bench/baseline/"
+    lines = []
+    for _ in range(n):
+        code = codes[min(len(codes) - 1, int(rng.paretovariate(1.2)) - 1)]
+        code = code if rng.random() < 0.5 else rng.choice(codes)
+        sku = rng.choice(skus)
+        ip = f"100.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+        lines.append(f"{prefix}{code}?sku={sku}\t{ip}")
+    path.write_text("\n".join(lines) + "\n")
+    return len(codes), len(skus)
+
+
+def stored_since(tenant: Any, last_id: int) -> int:
+    from django.db import connection
+
+    from apps.tenants.scope import tenant_scope
+
+    with tenant_scope(tenant), connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM tracking_click WHERE id > %s", [last_id])
+        return cursor.fetchone()[0]
+
+
+def settled_count(tenant: Any, last_id: int, *, timeout: float = 30.0) -> int:
+    """The stored rows once the server is done: requests wrk abandoned at the cut-off still
+    finish (and may be queued behind others), so wait until two reads a second apart agree."""
+    deadline = time.monotonic() + timeout
+    previous = -1
+    while True:
+        current = stored_since(tenant, last_id)
+        if current == previous or time.monotonic() > deadline:
+            return current
+        previous = current
+        time.sleep(1.0)
+
+
+def last_click_id(tenant: Any) -> int:
+    from django.db import connection
+
+    from apps.tenants.scope import tenant_scope
+
+    with tenant_scope(tenant), connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM tracking_click")
+        return cursor.fetchone()[0]
+
+
+def wrk(
+    *, port: int, paths: Path, host: str, duration: int, connections: int, threads: int
+) -> dict[str, Any]:
+    out = RESULTS / f"wrk-{paths.stem}.json"
+    env = {**os.environ, "WRK_PATHS": str(paths), "WRK_OUT": str(out), "WRK_HOST": host}
+    subprocess.run(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--timeout",
+            "10s",
+            "--latency",
+            "-s",
+            str(LUA),
+            f"http://127.0.0.1:{port}",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result = json.loads(out.read_text())
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+def one_run(
+    *, tenant: Any, port: int, paths: Path, duration: int, connections: int, threads: int
+) -> dict[str, Any]:
+    before = last_click_id(tenant)
+    result = wrk(
+        port=port,
+        paths=paths,
+        host=f"{tenant.slug}.localhost",
+        duration=duration,
+        connections=connections,
+        threads=threads,
+    )
+    stored = settled_count(tenant, before)
+    redirects = int(result["statuses"].get("302", 0))
+    result["stored"] = stored
+    result["redirects"] = redirects
+    result["lost"] = max(0, redirects - stored)
+    result["in_flight_at_cutoff"] = stored - redirects
+    result["other_statuses"] = {k: v for k, v in result["statuses"].items() if k != "302"}
+    return result
+
+
+def bench_click_path(
+    *, tenant: Any, runs: int, duration: int, connections: int, threads: int
+) -> dict[str, Any]:
+    """>= 3 alternating wrk runs of the baseline and ``/c/`` on one gunicorn."""
+    paths = {kind: RESULTS / f"paths-{kind}.tsv" for kind in ("baseline", "click")}
+    for kind, path in paths.items():
+        n_codes, n_skus = write_paths(tenant=tenant, kind=kind, path=path)
+    raw: dict[str, list[dict[str, Any]]] = {"baseline": [], "click": []}
+    with gunicorn() as port:
+        for kind in ("baseline", "click"):  # warm caches, connections, the JIT-less interpreter
+            one_run(
+                tenant=tenant,
+                port=port,
+                paths=paths[kind],
+                duration=3,
+                connections=connections,
+                threads=threads,
+            )
+        for run in range(runs):
+            for kind in ("baseline", "click") if run % 2 == 0 else ("click", "baseline"):
+                result = one_run(
+                    tenant=tenant,
+                    port=port,
+                    paths=paths[kind],
+                    duration=duration,
+                    connections=connections,
+                    threads=threads,
+                )
+                log(
+                    f"  {kind} run {run + 1}: {result['rps']:.0f} req/s, "
+                    f"p50 {result['latency_us']['p50'] / 1000:.1f} ms, "
+                    f"p99 {result['latency_us']['p99'] / 1000:.1f} ms, "
+                    f"302s {result['redirects']}, stored {result['stored']}, "
+                    f"other {result['other_statuses']}"
+                )
+                raw[kind].append(result)
+    out: dict[str, Any] = {
+        "settings": {
+            "duration_s": duration,
+            "connections": connections,
+            "wrk_threads": threads,
+            "placements_rotated": n_codes,
+            "skus_rotated": n_skus,
+            "gunicorn": gunicorn_settings(),
+        },
+        "raw": raw,
+    }
+    for kind, results in raw.items():
+        out[kind] = {
+            "rps": summarize([r["rps"] for r in results]),
+            "p50_ms": summarize([r["latency_us"]["p50"] / 1000 for r in results]),
+            "p99_ms": summarize([r["latency_us"]["p99"] / 1000 for r in results]),
+            "redirects": sum(r["redirects"] for r in results),
+            "stored": sum(r["stored"] for r in results),
+            "lost": sum(r["lost"] for r in results),
+            "in_flight_at_cutoff": sum(r["in_flight_at_cutoff"] for r in results),
+            "errors": sum(sum(r["errors"].values()) for r in results),
+            "other_statuses": [r["other_statuses"] for r in results],
+        }
+    return out
+
+
+def gunicorn_settings() -> dict[str, Any]:
+    """The values config/gunicorn.py resolves to here (what the click benchmark ran)."""
+    namespace: dict[str, Any] = {}
+    code = (ROOT / "config" / "gunicorn.py").read_text()
+    exec(compile(code, "config/gunicorn.py", "exec"), namespace)  # our own config file
+    keys = ["worker_class", "workers", "threads", "keepalive", "preload_app", "max_requests"]
+    return {key: namespace.get(key) for key in keys}
+
+
+def bench_worker_choice(*, tenant: Any, duration: int, connections: int) -> list[dict[str, Any]]:
+    """The worker class and count, tried on ``/c/`` (one short run each)."""
+    paths = RESULTS / "paths-click.tsv"
+    write_paths(tenant=tenant, kind="click", path=paths)
+    cores = os.cpu_count() or 1
+    options = [
+        {"GUNICORN_WORKER_CLASS": "sync", "GUNICORN_WORKERS": str(2 * cores + 1)},
+        {
+            "GUNICORN_WORKER_CLASS": "gthread",
+            "GUNICORN_WORKERS": str(2 * cores + 1),
+            "GUNICORN_THREADS": "4",
+        },
+        {
+            "GUNICORN_WORKER_CLASS": "gthread",
+            "GUNICORN_WORKERS": str(cores + 1),
+            "GUNICORN_THREADS": "4",
+        },
+        {
+            "GUNICORN_WORKER_CLASS": "gthread",
+            "GUNICORN_WORKERS": str(cores),
+            "GUNICORN_THREADS": "8",
+        },
+        {
+            "GUNICORN_WORKER_CLASS": "gthread",
+            "GUNICORN_WORKERS": str(2 * cores + 1),
+            "GUNICORN_THREADS": "1",
+        },
+    ]
+    rows = []
+    for option in options:
+        with gunicorn(env=option) as port:
+            one_run(
+                tenant=tenant,
+                port=port,
+                paths=paths,
+                duration=2,
+                connections=connections,
+                threads=2,
+            )
+            result = one_run(
+                tenant=tenant,
+                port=port,
+                paths=paths,
+                duration=duration,
+                connections=connections,
+                threads=2,
+            )
+        row = {
+            "worker_class": option["GUNICORN_WORKER_CLASS"],
+            "workers": int(option["GUNICORN_WORKERS"]),
+            "threads": int(option.get("GUNICORN_THREADS", 1)),
+            "rps": result["rps"],
+            "p50_ms": result["latency_us"]["p50"] / 1000,
+            "p99_ms": result["latency_us"]["p99"] / 1000,
+            "lost": result["lost"],
+        }
+        log(f"  {row}")
+        rows.append(row)
+    return rows

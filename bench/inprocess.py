@@ -1,0 +1,636 @@
+"""The benchmarks that run in Python: the daily pipeline and its lower bound, conversions,
+settlements, and the admin and API reads."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from bench.common import BENCH, RESULTS, ROOT, log, percentile, summarize
+
+READ_SAMPLES = 20
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def tenant_named(slug: str) -> Any:
+    from apps.tenants.models import Tenant
+
+    return Tenant.objects.get(slug=slug)
+
+
+def day_params(tenant: Any, day: datetime.date) -> dict[str, Any]:
+    """The parameters the product's classification uses (same rules, same values)."""
+    from apps.tracking.services.rollup import BOT_REGEX, day_window
+
+    start, end = day_window(day, tenant.zone)
+    window = datetime.timedelta(hours=tenant.dedupe_window_hours)
+    return {
+        "tenant": tenant.pk,
+        "day": day,
+        "start": start,
+        "end": end,
+        "lookback": start - window,
+        "window": window,
+        "cap": tenant.ip_daily_cap,
+        "bots": BOT_REGEX,
+    }
+
+
+def reset_verdicts(tenant: Any, day: datetime.date) -> int:
+    """Undo the day's classification (and vacuum), so the next run classifies every click."""
+    from django.db import connection, transaction
+
+    from apps.tenants.scope import tenant_scope
+
+    params = day_params(tenant, day)
+    with tenant_scope(tenant), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tracking_click SET verdict = '' WHERE tenant_id = %(tenant)s "
+            "AND clicked_at >= %(start)s AND clicked_at < %(end)s AND verdict <> ''",
+            params,
+        )
+        changed = cursor.rowcount
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) tracking_click")
+        cursor.execute("VACUUM (ANALYZE) tracking_placementdaystats")
+    return changed
+
+
+def verdict_counts(tenant: Any, day: datetime.date) -> dict[str, int]:
+    from django.db import connection
+
+    from apps.tenants.scope import tenant_scope
+
+    params = day_params(tenant, day)
+    with tenant_scope(tenant), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT verdict, count(*) FROM tracking_click WHERE tenant_id = %(tenant)s "
+            "AND clicked_at >= %(start)s AND clicked_at < %(end)s GROUP BY verdict",
+            params,
+        )
+        return {verdict or "unclassified": n for verdict, n in cursor.fetchall()}
+
+
+def registered(command: str) -> bool:
+    from django.core.management import get_commands
+
+    return command in get_commands()
+
+
+# --------------------------------------------------------------------------- run_daily
+
+
+def run_daily_once(slug: str, day: datetime.date) -> dict[str, Any]:
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.measure",
+            "run_daily",
+            "--tenant",
+            slug,
+            "--date",
+            day.isoformat(),
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        last = completed.stderr.strip().splitlines()[-1:] or ["(no output)"]
+        (RESULTS / "run_daily-stderr.log").write_text(completed.stderr)
+        raise RuntimeError(f"run_daily failed: {last[0]} (bench/results/run_daily-stderr.log)")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def lower_bound_once(tenant: Any, day: datetime.date) -> dict[str, Any]:
+    from django.db import connection, transaction
+
+    from apps.tenants.scope import tenant_scope
+
+    sql = (BENCH / "lower_bound.sql").read_text()
+    params = day_params(tenant, day)
+    with tenant_scope(tenant), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '128MB'")  # what the product's step sets too
+        started = time.perf_counter()
+        cursor.execute(sql, params)
+        written, rows, clicks, valid = cursor.fetchone()
+        seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "verdicts_written": written,
+        "placement_rows": rows,
+        "clicks": clicks,
+        "valid_clicks": valid,
+    }
+
+
+def bench_daily(*, slug: str, day: datetime.date, runs: int) -> dict[str, Any]:
+    if not registered("run_daily"):
+        return {"not_measured": "run_daily is not built yet"}
+    tenant = tenant_named(slug)
+    pipeline: list[dict[str, Any]] = []
+    bound: list[dict[str, Any]] = []
+    for run in range(runs):
+        order = ("pipeline", "bound") if run % 2 == 0 else ("bound", "pipeline")
+        for kind in order:
+            reset_verdicts(tenant, day)
+            if kind == "pipeline":
+                result = run_daily_once(slug, day)
+                pipeline.append(result)
+                log(
+                    f"  run_daily run {run + 1}: {result['seconds']:.1f}s, "
+                    f"peak RSS {result['peak_rss_mb']:.0f} MB"
+                )
+            else:
+                result = lower_bound_once(tenant, day)
+                bound.append(result)
+                log(f"  lower bound run {run + 1}: {result['seconds']:.1f}s")
+    # leave the day classified by the product (what the later benchmarks read)
+    reset_verdicts(tenant, day)
+    final = run_daily_once(slug, day)
+    from apps.core.pipeline import daily_steps
+
+    return {
+        "run_daily_seconds": summarize([r["seconds"] for r in pipeline]),
+        "run_daily_peak_rss_mb": summarize([r["peak_rss_mb"] for r in pipeline]),
+        "run_daily_rss_before_mb": summarize([r["rss_before_mb"] for r in pipeline]),
+        "lower_bound_seconds": summarize([r["seconds"] for r in bound]),
+        "steps": [step.name for step in daily_steps()],
+        "verdicts": verdict_counts(tenant, day),
+        "lower_bound_result": bound[-1] if bound else {},
+        "run_daily_output": final["output"],
+    }
+
+
+# --------------------------------------------------------------------------- conversions
+
+
+def conversion_batches(tenant: Any, day: datetime.date, *, batches: int, size: int, tag: str):  # type: ignore[no-untyped-def]
+    """``batches`` lists of ``size`` events, each batch one merchant's clicks of ``day``."""
+    from django.db import connection
+
+    from apps.campaigns.models import Merchant, Product
+    from apps.tenants.scope import tenant_scope
+
+    params = day_params(tenant, day)
+    out = []
+    with tenant_scope(tenant):
+        merchants = list(Merchant.objects.order_by("id")[: max(1, batches)])
+        for b in range(batches):
+            merchant = merchants[b % len(merchants)]
+            products = list(
+                Product.objects.filter(merchant=merchant)
+                .order_by("id")
+                .values_list("sku", "product_type", "price")[:20]
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT click_id, clicked_at FROM tracking_click WHERE tenant_id = %s "
+                    "AND merchant_id = %s AND clicked_at >= %s AND clicked_at < %s "
+                    "ORDER BY id LIMIT %s",
+                    [tenant.pk, merchant.pk, params["start"], params["end"], size],
+                )
+                clicks = cursor.fetchall()
+            if not clicks:
+                continue
+            events = []
+            for i in range(size):
+                click_id, clicked_at = clicks[i % len(clicks)]
+                occurred = (clicked_at + datetime.timedelta(minutes=5)).isoformat()
+                external_id = f"{tag}-{b:03d}-{i:05d}"
+                if i % 5 < 3:
+                    sku, product_type, price = products[i % len(products)]
+                    events.append(
+                        {
+                            "type": "order",
+                            "external_id": external_id,
+                            "click_id": str(click_id),
+                            "occurred_at": occurred,
+                            "amount": str(price),
+                            "customer_type": "new" if i % 2 else "returning",
+                            "customer_ref": f"bench-{i}",
+                            "items": [
+                                {
+                                    "sku": sku,
+                                    "product_type": product_type,
+                                    "quantity": 1,
+                                    "amount": str(price),
+                                }
+                            ],
+                        }
+                    )
+                else:
+                    events.append(
+                        {
+                            "type": "registration",
+                            "external_id": external_id,
+                            "click_id": str(click_id),
+                            "occurred_at": occurred,
+                        }
+                    )
+            out.append((merchant, events))
+    return out
+
+
+def api_keys_for(tenant: Any, merchants: list[Any]) -> dict[int, str]:
+    from apps.api.services import api_key_create
+    from apps.tenants.scope import tenant_scope
+
+    keys = {}
+    with tenant_scope(tenant):
+        for merchant in merchants:
+            if merchant.pk not in keys:
+                keys[merchant.pk] = api_key_create(merchant=merchant, name="bench").plaintext
+    return keys
+
+
+def post_batches(port: int, host: str, batches: list[Any], keys: dict[int, str]) -> dict[str, Any]:
+    import http.client
+
+    statuses: dict[str, int] = {}
+    http_errors: list[str] = []
+    events = 0
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    started = time.perf_counter()
+    for merchant, batch in batches:
+        body = json.dumps({"events": batch})
+        conn.request(
+            "POST",
+            "/api/v1/conversions",
+            body=body,
+            headers={
+                "Host": host,
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {keys[merchant.pk]}",
+            },
+        )
+        response = conn.getresponse()
+        payload = response.read()
+        if response.status != 200:
+            http_errors.append(f"{response.status}: {payload[:300]!r}")
+            continue
+        for result in json.loads(payload)["results"]:
+            statuses[result["status"]] = statuses.get(result["status"], 0) + 1
+            if result["status"] == "rejected" and len(http_errors) < 3:
+                http_errors.append(json.dumps(result)[:300])
+        events += len(batch)
+    seconds = time.perf_counter() - started
+    conn.close()
+    return {"seconds": seconds, "events": events, "statuses": statuses, "errors": http_errors}
+
+
+def bulk_create_batches(tenant: Any, batches: list[Any]) -> dict[str, Any]:
+    """The same events written with ``bulk_create`` (click ids resolved with one query per
+    batch, the least any attribution needs): the ceiling the API is compared with."""
+    from django.db import transaction
+    from django.utils.dateparse import parse_datetime
+
+    from apps.tenants.scope import tenant_scope
+    from apps.tracking.models import Click, Conversion, ConversionItem
+
+    zone = tenant.zone
+    events = 0
+    started = time.perf_counter()
+    with tenant_scope(tenant):
+        for merchant, batch in batches:
+            with transaction.atomic():
+                ids = [uuid.UUID(e["click_id"]) for e in batch]
+                clicks = {
+                    row["click_id"]: row
+                    for row in Click.objects.filter(click_id__in=ids).values(
+                        "id",
+                        "click_id",
+                        "placement_id",
+                        "affiliate_id",
+                        "campaign_id",
+                        "product_id",
+                    )
+                }
+                conversions = []
+                lines = []
+                for e in batch:
+                    click = clicks[uuid.UUID(e["click_id"])]
+                    occurred = parse_datetime(e["occurred_at"])
+                    conversion = Conversion(
+                        tenant=tenant,
+                        merchant=merchant,
+                        type=e["type"],
+                        external_id="BULK" + e["external_id"],
+                        click_id=click["id"],
+                        placement_id=click["placement_id"],
+                        affiliate_id=click["affiliate_id"],
+                        campaign_id=click["campaign_id"],
+                        product_id=click["product_id"],
+                        occurred_at=occurred,
+                        day=occurred.astimezone(zone).date(),
+                        amount=Decimal(e["amount"]) if "amount" in e else None,
+                        customer_type=e.get("customer_type", ""),
+                        customer_ref=e.get("customer_ref", ""),
+                    )
+                    conversions.append(conversion)
+                    for item in e.get("items", []):
+                        lines.append((conversion, item))
+                Conversion.objects.bulk_create(conversions, batch_size=1000)
+                ConversionItem.objects.bulk_create(
+                    [
+                        ConversionItem(
+                            tenant=tenant,
+                            conversion=conversion,
+                            sku=item["sku"],
+                            product_type=item["product_type"],
+                            quantity=item["quantity"],
+                            amount=Decimal(item["amount"]),
+                        )
+                        for conversion, item in lines
+                    ],
+                    batch_size=1000,
+                )
+            events += len(batch)
+    return {"seconds": time.perf_counter() - started, "events": events}
+
+
+def delete_bench_conversions(tenant: Any, prefixes: list[str]) -> int:
+    """Remove what the benchmark posted (and what the API derived from it)."""
+    from django.db import connection, transaction
+
+    from apps.tenants.scope import tenant_scope
+
+    deleted = 0
+    with tenant_scope(tenant), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM tracking_conversion WHERE "
+            + " OR ".join(["external_id LIKE %s"] * len(prefixes)),
+            [f"{p}%" for p in prefixes],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        if not ids:
+            return 0
+        cursor.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND column_name IN "
+            "('conversion_id', 'conversion_item_id') AND table_name <> 'tracking_conversionitem'"
+        )
+        dependants = cursor.fetchall()
+        for table, column in dependants:
+            if column == "conversion_item_id":
+                cursor.execute(
+                    f'DELETE FROM "{table}" WHERE {column} IN (SELECT id FROM '
+                    "tracking_conversionitem WHERE conversion_id = ANY(%s))",
+                    [ids],
+                )
+        for table, column in dependants:
+            if column == "conversion_id":
+                cursor.execute(f'DELETE FROM "{table}" WHERE {column} = ANY(%s)', [ids])
+        cursor.execute("DELETE FROM tracking_conversionitem WHERE conversion_id = ANY(%s)", [ids])
+        cursor.execute("DELETE FROM tracking_conversion WHERE id = ANY(%s)", [ids])
+        deleted = cursor.rowcount
+    return deleted
+
+
+def bench_conversions(
+    *, slug: str, day: datetime.date, runs: int, batches: int, size: int
+) -> dict[str, Any]:
+    from django.urls import NoReverseMatch, reverse
+
+    from bench.clicks import gunicorn
+
+    try:
+        reverse("api:conversions")
+    except NoReverseMatch:
+        return {"not_measured": "POST /api/v1/conversions is not built yet"}
+    tenant = tenant_named(slug)
+    api_runs, bulk_runs = [], []
+    prefixes = []
+    with gunicorn() as port:
+        for run in range(runs):
+            tag = f"BX{int(time.time())}{run}"
+            prefixes += [tag, f"BULK{tag}"]
+            work = conversion_batches(tenant, day, batches=batches, size=size, tag=tag)
+            keys = api_keys_for(tenant, [merchant for merchant, _ in work])
+            api = post_batches(port, f"{slug}.localhost", work, keys)
+            api["events_per_s"] = api["events"] / api["seconds"] if api["seconds"] else 0
+            bulk = bulk_create_batches(tenant, work)
+            bulk["events_per_s"] = bulk["events"] / bulk["seconds"] if bulk["seconds"] else 0
+            log(
+                f"  conversions run {run + 1}: API {api['events_per_s']:.0f} events/s "
+                f"{api['statuses']}, bulk_create {bulk['events_per_s']:.0f} events/s"
+            )
+            api_runs.append(api)
+            bulk_runs.append(bulk)
+    removed = delete_bench_conversions(tenant, prefixes)
+    return {
+        "batches": batches,
+        "batch_size": size,
+        "api_events_per_s": summarize([r["events_per_s"] for r in api_runs]),
+        "bulk_events_per_s": summarize([r["events_per_s"] for r in bulk_runs]),
+        "api_statuses": [r["statuses"] for r in api_runs],
+        "api_errors": [e for r in api_runs for e in r["errors"]][:5],
+        "removed_afterwards": removed,
+    }
+
+
+# --------------------------------------------------------------------------- settlements
+
+
+def clear_statements(tenant: Any, period: str) -> None:
+    from django.db import connection, transaction
+
+    from apps.tenants.scope import tenant_scope
+
+    with tenant_scope(tenant), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(
+            "SELECT table_name FROM information_schema.columns WHERE table_schema = "
+            "current_schema() AND column_name = 'statement_id'"
+        )
+        for (table,) in cursor.fetchall():
+            cursor.execute(
+                f'DELETE FROM "{table}" WHERE statement_id IN '
+                "(SELECT id FROM commissions_statement WHERE period = %s)",
+                [period],
+            )
+        cursor.execute("DELETE FROM commissions_statement WHERE period = %s", [period])
+        cursor.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_name = "
+            "'commissions_historicalstatement'"
+        )
+        if cursor.fetchone():
+            cursor.execute(
+                "DELETE FROM commissions_historicalstatement WHERE period = %s", [period]
+            )
+
+
+def settlements_once(slug: str, period: str) -> dict[str, Any]:
+    import io
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    out = io.StringIO()
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        call_command("generate_settlements", tenant=slug, period=period, stdout=out)
+        seconds = time.perf_counter() - started
+    return {"seconds": seconds, "queries": len(queries), "output": out.getvalue().strip()}
+
+
+def webmasters(slug: str) -> int:
+    from apps.affiliates.models import Affiliate
+    from apps.tenants.scope import tenant_scope
+
+    with tenant_scope(tenant_named(slug)):
+        return Affiliate.objects.count()
+
+
+def bench_settlements(*, slugs: list[str], period: str, runs: int) -> dict[str, Any]:
+    if not registered("generate_settlements"):
+        return {"not_measured": "generate_settlements is not built yet"}
+    out: dict[str, Any] = {"period": period, "by_tenant": {}}
+    for slug in slugs:
+        tenant = tenant_named(slug)
+        results = []
+        for run in range(runs):
+            clear_statements(tenant, period)
+            result = settlements_once(slug, period)
+            log(
+                f"  generate_settlements {slug} run {run + 1}: {result['seconds']:.2f}s, "
+                f"{result['queries']} queries"
+            )
+            results.append(result)
+        rerun = settlements_once(slug, period)  # idempotent rerun over existing drafts
+        out["by_tenant"][slug] = {
+            "webmasters": webmasters(slug),
+            "seconds": summarize([r["seconds"] for r in results]),
+            "queries": summarize([float(r["queries"]) for r in results]),
+            "rerun_seconds": rerun["seconds"],
+            "rerun_queries": rerun["queries"],
+            "output": results[-1]["output"],
+        }
+    return out
+
+
+# --------------------------------------------------------------------------- reads
+
+
+def staff_client(slug: str) -> Any:
+    from django.test import Client
+
+    from apps.tenants.models import User
+    from bench.generate import STAFF_EMAIL
+
+    client = Client(HTTP_HOST=f"{slug}.localhost")
+    client.force_login(User.objects.get(email=STAFF_EMAIL.format(slug=slug)))
+    return client
+
+
+def timed_get(client: Any, url: str, **extra: Any) -> tuple[int, int, float]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        response = client.get(url, **extra)
+        seconds = time.perf_counter() - started
+    return response.status_code, len(queries), seconds
+
+
+def bench_admin(*, small: str, full: str, samples: int = READ_SAMPLES) -> dict[str, Any]:
+    from django.contrib import admin
+    from django.urls import reverse
+
+    clients = {small: staff_client(small), full: staff_client(full)}
+    pages = []
+    for model, _model_admin in sorted(
+        admin.site._registry.items(), key=lambda item: item[0]._meta.label
+    ):
+        opts = model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        row: dict[str, Any] = {"model": opts.label, "url": url}
+        for slug, key in ((small, "small"), (full, "full")):
+            status, queries, seconds = timed_get(clients[slug], url)
+            row[f"{key}_status"] = status
+            row[f"{key}_queries"] = queries
+        if row["full_status"] == 200:
+            times = []
+            for _ in range(samples):
+                _, _, seconds = timed_get(clients[full], url)
+                times.append(seconds * 1000)
+            row["p95_ms"] = percentile(times, 95)
+            row["median_ms"] = percentile(times, 50)
+        log(
+            f"  {opts.label}: {row['small_queries']} / {row['full_queries']} queries, "
+            f"p95 {row.get('p95_ms', float('nan')):.0f} ms (status {row['full_status']})"
+        )
+        pages.append(row)
+    return {"pages": pages, "samples": samples}
+
+
+def webmaster_key(slug: str) -> tuple[str, int]:
+    from apps.affiliates.models import Affiliate
+    from apps.api.services import api_key_create
+    from apps.tenants.scope import tenant_scope
+    from bench.generate import STAFF_EMAIL  # noqa: F401 - same module family
+
+    tenant = tenant_named(slug)
+    with tenant_scope(tenant):
+        affiliate = Affiliate.objects.get(email=f"wm00000@{slug}.example")
+        placements = affiliate.sites.values_list("placements", flat=True).count()
+        return api_key_create(affiliate=affiliate, name="bench").plaintext, placements
+
+
+def bench_report(
+    *, small: str, full: str, day: datetime.date, samples: int = READ_SAMPLES
+) -> dict[str, Any]:
+    from django.test import Client
+    from django.urls import NoReverseMatch, reverse
+
+    from bench.generate import ROLLUP_DAYS
+
+    try:
+        path = reverse("api:reports-daily")
+    except NoReverseMatch:
+        path = "/api/v1/reports/daily"
+    first = day - datetime.timedelta(days=ROLLUP_DAYS)
+    last = day - datetime.timedelta(days=1)
+    query = f"?from={first.isoformat()}&to={last.isoformat()}"
+    out: dict[str, Any] = {"path": path + query, "days": ROLLUP_DAYS}
+    for slug, key in ((small, "small"), (full, "full")):
+        plaintext, placements = webmaster_key(slug)
+        client = Client(HTTP_HOST=f"{slug}.localhost")
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}
+        status, queries, _ = timed_get(client, path + query, **auth)
+        if status == 404 and key == "small":
+            response = client.get(path + query, **auth)
+            if b"Not Found" in response.content or response.get("Content-Type", "").startswith(
+                "text/html"
+            ):
+                return {"not_measured": "/api/v1/reports/daily is not built yet"}
+        out[f"{key}_status"] = status
+        out[f"{key}_queries"] = queries
+        out[f"{key}_placements"] = placements
+        if key == "full" and status == 200:
+            response = client.get(path + query, **auth)
+            body = response.json()
+            out["full_rows_on_page"] = len(body.get("results", body.get("rows", [])))
+            out["full_count"] = body.get("count")
+            times = []
+            for _ in range(samples):
+                _, _, seconds = timed_get(client, path + query, **auth)
+                times.append(seconds * 1000)
+            out["p95_ms"] = percentile(times, 95)
+            out["median_ms"] = percentile(times, 50)
+    log(f"  reports/daily: {out}")
+    return out
