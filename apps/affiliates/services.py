@@ -72,7 +72,8 @@ def _set_history(instance: Any, *, actor: User | None, reason: str = "") -> None
 
 def _full_clean(affiliate: Affiliate) -> None:
     try:
-        affiliate.full_clean(exclude=["tenant"], validate_constraints=False)
+        # FKs are given as objects: checking they exist would cost a query each.
+        affiliate.full_clean(exclude=["tenant", "user", "bd_owner"], validate_constraints=False)
     except ValidationError as exc:
         fields = "; ".join(
             f"{field}: {' '.join(str(m) for m in messages)}"
@@ -122,29 +123,29 @@ def affiliate_create(
     if status == PipelineStatus.ACTIVE:
         affiliate.approved_at = timezone.now()
     _full_clean(affiliate)
-    with transaction.atomic():
-        if Affiliate.objects.filter(email__iexact=email).exists():
-            raise AffiliateError(
-                f"A webmaster with the email {email} already exists in this network.",
-                code=AffiliateError.EMAIL_TAKEN,
-                email=email,
-            )
-        if user is not None and Affiliate.objects.filter(user=user).exists():
-            raise AffiliateError(
-                f"The user {user.email} already has a webmaster profile in this network.",
-                code=AffiliateError.USER_TAKEN,
-                email=user.email,
-            )
-        _set_history(affiliate, actor=actor, reason="created")
-        try:
-            with transaction.atomic():
-                affiliate.save()
-        except IntegrityError as exc:  # a concurrent create of the same email or user
-            raise AffiliateError(
-                f"A webmaster with the email {email} already exists in this network.",
-                code=AffiliateError.EMAIL_TAKEN,
-                email=email,
-            ) from exc
+    # Checks first, then one savepoint around the insert (imports call this per row).
+    if Affiliate.objects.filter(email__iexact=email).exists():
+        raise AffiliateError(
+            f"A webmaster with the email {email} already exists in this network.",
+            code=AffiliateError.EMAIL_TAKEN,
+            email=email,
+        )
+    if user is not None and Affiliate.objects.filter(user=user).exists():
+        raise AffiliateError(
+            f"The user {user.email} already has a webmaster profile in this network.",
+            code=AffiliateError.USER_TAKEN,
+            email=user.email,
+        )
+    _set_history(affiliate, actor=actor, reason="created")
+    try:
+        with transaction.atomic():
+            affiliate.save()
+    except IntegrityError as exc:  # a concurrent create of the same email or user
+        raise AffiliateError(
+            f"A webmaster with the email {email} already exists in this network.",
+            code=AffiliateError.EMAIL_TAKEN,
+            email=email,
+        ) from exc
     return affiliate
 
 

@@ -125,15 +125,15 @@ def site_register(
         url=url,
         fields={"url": [f"{url} is already registered."]},
     )
-    with transaction.atomic():
-        if Site.objects.filter(url=url).exists():
-            raise taken
-        _history(site, actor=affiliate.user, reason="registered")
-        try:
-            with transaction.atomic():
-                site.save()
-        except IntegrityError as exc:  # a concurrent registration of the same URL
-            raise taken from exc
+    # Check first, then one savepoint around the insert (imports call this per row).
+    if Site.objects.filter(url=url).exists():
+        raise taken
+    _history(site, actor=affiliate.user, reason="registered")
+    try:
+        with transaction.atomic():
+            site.save()
+    except IntegrityError as exc:  # a concurrent registration of the same URL
+        raise taken from exc
     return site
 
 
@@ -269,38 +269,37 @@ def placement_create(
         )
     generated = not code
     tenant = current_tenant()
-    with transaction.atomic():
-        for _attempt in range(5):
-            candidate = code or _new_code()
-            if Placement.objects.filter(code=candidate).exists():
-                if generated:
-                    continue
-                raise PlacementError(
-                    f"The placement code {candidate} is already taken in this network.",
-                    code=PlacementError.CODE_TAKEN,
-                    placement_code=candidate,
-                )
-            placement = Placement(
-                tenant=tenant,
-                site=site,
-                code=candidate,
-                name=(name or "").strip(),
-                position=position,
-                floor_cpm=floor_cpm,
+    for _attempt in range(5):
+        candidate = code or _new_code()
+        if Placement.objects.filter(code=candidate).exists():
+            if generated:
+                continue
+            raise PlacementError(
+                f"The placement code {candidate} is already taken in this network.",
+                code=PlacementError.CODE_TAKEN,
+                placement_code=candidate,
             )
-            _history(placement, actor=site.affiliate.user, reason="created")
-            try:
-                with transaction.atomic():
-                    placement.save()
-            except IntegrityError as exc:  # taken concurrently
-                if generated:
-                    continue
-                raise PlacementError(
-                    f"The placement code {candidate} is already taken in this network.",
-                    code=PlacementError.CODE_TAKEN,
-                    placement_code=candidate,
-                ) from exc
-            return placement
+        placement = Placement(
+            tenant=tenant,
+            site=site,
+            code=candidate,
+            name=(name or "").strip(),
+            position=position,
+            floor_cpm=floor_cpm,
+        )
+        _history(placement, actor=site.affiliate.user, reason="created")
+        try:
+            with transaction.atomic():  # one savepoint: a concurrent taker fails only this
+                placement.save()
+        except IntegrityError as exc:
+            if generated:
+                continue
+            raise PlacementError(
+                f"The placement code {candidate} is already taken in this network.",
+                code=PlacementError.CODE_TAKEN,
+                placement_code=candidate,
+            ) from exc
+        return placement
     raise PlacementError(  # pragma: no cover - 31^8 codes make this practically impossible
         "Could not generate a free placement code; try again.", code=PlacementError.INVALID
     )
@@ -391,21 +390,21 @@ def contract_create(
             code=ContractError.INVALID,
             fields=getattr(exc, "message_dict", {}),
         ) from exc
-    with transaction.atomic():
-        lock_object(Placement.objects.all(), placement.pk)
-        other = _overlapping(placement=placement, starts_on=starts_on, ends_on=ends_on)
-        if other is not None:
-            raise _overlap_error(placement, other)
-        _history(contract, actor=actor, reason="created")
-        try:
-            with transaction.atomic():
-                contract.save()
-        except IntegrityError as exc:
-            if "contract_no_overlap" not in str(exc):
-                raise
-            raise _overlap_error(
-                placement, _overlapping(placement=placement, starts_on=starts_on, ends_on=ends_on)
-            ) from exc
+    try:
+        with transaction.atomic():  # one savepoint: the lock, the check and the insert
+            lock_object(Placement.objects.all(), placement.pk)
+            other = _overlapping(placement=placement, starts_on=starts_on, ends_on=ends_on)
+            if other is not None:
+                raise _overlap_error(placement, other)
+            _history(contract, actor=actor, reason="created")
+            contract.save()
+    except IntegrityError as exc:
+        if "contract_no_overlap" not in str(exc):
+            raise
+        contract.pk = None
+        raise _overlap_error(
+            placement, _overlapping(placement=placement, starts_on=starts_on, ends_on=ends_on)
+        ) from exc
     return contract
 
 
