@@ -19,6 +19,7 @@ from apps.commissions.services.statements import (
 )
 from apps.tenants.scope import tenant_scope
 from tests.affiliates.factories import AffiliateFactory
+from tests.commissions.factories import CommissionFactory
 from tests.commissions.statement_helpers import (
     commission,
     earning,
@@ -313,3 +314,67 @@ def test_concurrent_runs_create_nothing_twice(tenant):
         assert Statement.objects.count() == 10
         assert StatementLine.objects.count() == 20
         assert set(Statement.objects.values_list("total", flat=True)) == {Decimal("155.00")}
+
+
+def test_refund_through_the_order_service_before_and_after_settlement(tenant):
+    """Issue 5's two refunds, through money's order service: before settlement the commission
+    is reversed and leaves the draft; after settlement it is clawed back on the next one."""
+    from apps.commissions.services.orders import order_status_change
+    from tests.tracking.factories import ConversionFactory
+
+    # given: two orders of 200.00, each paying 8.00, both approved
+    early = ConversionFactory(tenant=tenant, amount=Decimal("200.00"), day=D(2026, 3, 2))
+    webmaster, merchant = early.affiliate, early.merchant
+    late = ConversionFactory(
+        tenant=tenant,
+        click__placement=early.placement,
+        click__affiliate=webmaster,
+        click__merchant=merchant,
+        amount=Decimal("200.00"),
+        day=D(2026, 3, 3),
+    )
+    assert (late.affiliate, late.merchant) == (webmaster, merchant)
+    rows = {}
+    for conversion in (early, late):
+        rows[conversion.external_id] = CommissionFactory(
+            tenant=tenant,
+            affiliate=webmaster,
+            merchant=merchant,
+            placement=conversion.placement,
+            conversion=conversion,
+            source="conversion",
+            source_reference="",
+            day=conversion.day,
+            amount=Decimal("8.00"),
+            status="approved",
+        )
+    earning(webmaster, D(2026, 3, 1), "500.00")
+    _generate(tenant)
+    # when: the early order is cancelled before the statement is approved
+    with tenant_scope(tenant):
+        order_status_change(merchant=merchant, external_id=early.external_id, status="cancelled")
+    _generate(tenant)
+    march = _statement(tenant, webmaster)
+    assert _lines(tenant, march) == [
+        ("commission", Decimal("8.00")),
+        ("earning", Decimal("500.00")),
+    ]
+    march = _approve(tenant, march)
+    # and the late one is half refunded after payout
+    with tenant_scope(tenant):
+        order_status_change(
+            merchant=merchant,
+            external_id=late.external_id,
+            status="refunded",
+            refund_amount=Decimal("100.00"),
+            reason="returned",
+        )
+        settled = Commission.objects.get(pk=rows[late.external_id].pk)
+    assert (settled.status, settled.reversed_amount) == ("settled", Decimal("4.00"))
+    earning(webmaster, D(2026, 4, 1), "200.00")
+    _generate(tenant, APRIL)
+    _generate(tenant, APRIL)
+    # then: April claws back 4.00 once
+    april = _statement(tenant, webmaster, APRIL)
+    assert _lines(tenant, april) == [("clawback", Decimal("-4.00")), ("earning", Decimal("200.00"))]
+    assert april.total == Decimal("196.00")
