@@ -101,6 +101,15 @@ class ReasonForm(forms.Form):
     )
 
 
+class AffiliateAddForm(forms.ModelForm):
+    def clean_email(self) -> str:
+        # affiliate_create refuses it too; here it is a field error rather than a failed save
+        email = self.cleaned_data["email"].strip()
+        if Affiliate.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(f"A webmaster with the email {email} already exists.")
+        return email
+
+
 class AffiliateNoteInline(TenantTabularInline):
     model = AffiliateNote
     fields = ["noted_on", "body", "author"]
@@ -151,6 +160,13 @@ class AffiliateAdmin(ExportMixin, SimpleHistoryAdmin, TenantAdmin):
     export_form_class = ExportForm
     export_formats = [CSV, XLSX]
 
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = AffiliateAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is None:  # a new webmaster may get an owner right away
             return ["status", "approved_at", "payment_hold", "payment_hold_reason", "user"]
@@ -178,14 +194,18 @@ class AffiliateAdmin(ExportMixin, SimpleHistoryAdmin, TenantAdmin):
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is AffiliateNote:
-            for note in formset.save(commit=False):
-                if note.pk is None:
-                    affiliate_note_add(
-                        affiliate=form.instance,
-                        author=request.user,
-                        body=note.body,
-                        noted_on=note.noted_on,
-                    )
+            added = [
+                affiliate_note_add(
+                    affiliate=form.instance,
+                    author=request.user,
+                    body=note.body,
+                    noted_on=note.noted_on,
+                )
+                for note in formset.save(commit=False)
+                if note.pk is None
+            ]
+            # the admin's change message reads these (the service wrote the rows)
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = added, [], []
             return
         super().save_formset(request, form, formset, change)
 

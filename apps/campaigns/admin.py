@@ -77,6 +77,15 @@ class MerchantUserInline(TenantTabularInline):
         return False  # invited through merchant_user_invite, never typed in
 
 
+class MerchantAddForm(forms.ModelForm):
+    def clean_code(self) -> str:
+        # merchant_create refuses it too; here it is a field error rather than a failed save
+        code = self.cleaned_data["code"].strip()
+        if Merchant.objects.filter(code__iexact=code).exists():
+            raise forms.ValidationError(f"A merchant with the code {code} already exists.")
+        return code
+
+
 class InviteForm(forms.Form):
     email = forms.EmailField(
         widget=UnfoldAdminEmailInputWidget,
@@ -95,6 +104,13 @@ class MerchantAdmin(ExportMixin, SimpleHistoryAdmin, TenantAdmin):
     actions_detail = ["invite_user"]
     export_form_class = ExportForm
     export_formats = [CSV, XLSX]
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = MerchantAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["code"] if obj is not None else []  # links and API keys name the code
@@ -122,6 +138,8 @@ class MerchantAdmin(ExportMixin, SimpleHistoryAdmin, TenantAdmin):
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is MerchantDomain:
             merchant_domains_set(merchant=form.instance, domains=formset.wanted_domains)
+            # the admin's change message reads these (the service wrote the rows)
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
             return
         super().save_formset(request, form, formset, change)
 

@@ -198,3 +198,45 @@ class TestExport:
         body = response.content.decode("utf-8-sig")
         assert len(body.strip().splitlines()) == 2
         assert theirs.code not in body
+
+
+def test_add_webmaster_with_a_note_goes_through_the_services(tenant, bd, bd_client):
+    AffiliateFactory(tenant=tenant, email="taken@pub.example")
+    data = {
+        "name": "New Publisher",
+        "email": "new@pub.example",
+        "kind": "influencer",
+        "payout_method": "alipay",
+        "bd_owner": bd.pk,
+        "notes-TOTAL_FORMS": "1",
+        "notes-INITIAL_FORMS": "0",
+        "notes-0-noted_on": "2026-03-01",
+        "notes-0-body": "Met at the fair.",
+    }
+    response = bd_client.post(f"{CHANGELIST}add/", data)
+    assert response.status_code == 302
+    with tenant_scope(tenant):
+        created = Affiliate.objects.get(email="new@pub.example")
+        assert (created.status, created.kind, created.bd_owner) == ("lead", "influencer", bd)
+        note = created.notes.get()
+        assert (note.body, note.author) == ("Met at the fair.", bd)
+        assert created.history.first().history_user == bd
+
+
+def test_add_webmaster_with_a_taken_email_is_a_field_error(tenant, bd_client):
+    AffiliateFactory(tenant=tenant, email="taken@pub.example")
+    data = {
+        "name": "Dup",
+        "email": "TAKEN@pub.example",
+        "kind": "webmaster",
+        "payout_method": "alipay",
+        "notes-TOTAL_FORMS": "0",
+        "notes-INITIAL_FORMS": "0",
+    }
+    response = bd_client.post(f"{CHANGELIST}add/", data)
+    assert response.status_code == 200
+    assert (
+        "A webmaster with the email TAKEN@pub.example already exists." in response.content.decode()
+    )
+    with tenant_scope(tenant):
+        assert Affiliate.objects.count() == 1
