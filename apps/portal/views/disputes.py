@@ -6,25 +6,23 @@ disputes against the merchant with the system's evidence panel, to accept or rej
 Webmasters: file a missing-commission dispute and follow its status. Evidence files are
 served only to the claim's merchant users and the tenant's staff; anyone else gets 404.
 
-Every object is looked up among the signed-in merchant's or webmaster's own rows in the
-request's tenant, so another merchant's, webmaster's or tenant's id is a 404.
+Access goes through the merchant and webmaster portals' own helpers
+(``merchant_portal_required``, ``webmaster_required``). Every object is looked up among the
+signed-in merchant's or webmaster's own rows in the request's tenant, so another merchant's,
+webmaster's or tenant's id is a 404.
 """
 
-from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from apps.affiliates.selectors import affiliate_for_user
-from apps.campaigns.models import Merchant, MerchantUser
+from apps.campaigns.models import Merchant
 from apps.core.admin_site import staff_roles_for
 from apps.core.errors import DomainError
 from apps.disputes.models import WINDOW_DAYS_DEFAULT, WINDOW_DAYS_MAX, WINDOW_DAYS_MIN
@@ -43,53 +41,8 @@ from apps.disputes.services import (
     dispute_file,
     evidence_max_bytes,
 )
-
-View = Callable[..., HttpResponse]
-
-
-def merchant_required(view: View) -> View:
-    """Sign-in required and an active merchant user in the request's tenant; sets
-    ``request.merchant`` and ``request.portal_role``."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if getattr(request, "tenant", None) is None:
-            raise Http404("The merchant portal lives on a network's host.")
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        link = (
-            MerchantUser.objects.select_related("merchant")
-            .filter(user=request.user, is_active=True, merchant__is_active=True)
-            .first()
-        )
-        if link is None:
-            return redirect("portal:home")
-        request.merchant = link.merchant  # type: ignore[attr-defined]
-        request.portal_role = "merchant"  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def webmaster_required(view: View) -> View:
-    """Sign-in required and a webmaster profile in the request's tenant; sets
-    ``request.affiliate`` and ``request.portal_role``."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if getattr(request, "tenant", None) is None:
-            raise Http404("The webmaster portal lives on a network's host.")
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        affiliate = affiliate_for_user(user=request.user)
-        if affiliate is None:
-            return redirect("portal:home")
-        request.affiliate = affiliate  # type: ignore[attr-defined]
-        request.portal_role = "webmaster"  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
+from apps.portal.views.merchant import merchant_portal_required
+from apps.portal.views.webmaster import webmaster_required
 
 # --- merchant: claims ---------------------------------------------------------------------
 
@@ -117,13 +70,13 @@ class ClaimSubmitForm(ClaimStartForm):
     )
 
 
-@merchant_required
+@merchant_portal_required
 def merchant_claims(request: HttpRequest) -> HttpResponse:
     claims = claim_list(merchant=request.merchant)  # type: ignore[attr-defined]
     return render(request, "portal/disputes/merchant_claims.html", {"claims": claims})
 
 
-@merchant_required
+@merchant_portal_required
 def merchant_claim_new(request: HttpRequest) -> HttpResponse:
     """Step 1 (GET): choose a plan and a window. POST ``action=preview``: the computed claim
     (or why it cannot be filed) and step 2, note and evidence. POST ``action=submit``: file."""
@@ -173,7 +126,7 @@ def merchant_claim_new(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/disputes/merchant_claim_preview.html", context)
 
 
-@merchant_required
+@merchant_portal_required
 def merchant_claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(claim_list(merchant=request.merchant), pk=pk)  # type: ignore[attr-defined]
     return render(
@@ -207,7 +160,7 @@ def claim_evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
 # --- merchant: disputes -------------------------------------------------------------------
 
 
-@merchant_required
+@merchant_portal_required
 def merchant_disputes(request: HttpRequest) -> HttpResponse:
     disputes = dispute_list(merchant=request.merchant)  # type: ignore[attr-defined]
     status = request.GET.get("status", "")
@@ -221,7 +174,7 @@ def merchant_disputes(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@merchant_required
+@merchant_portal_required
 def merchant_dispute_decide(request: HttpRequest, pk: int) -> HttpResponse:
     dispute = get_object_or_404(dispute_list(merchant=request.merchant), pk=pk)  # type: ignore[attr-defined]
     accept = request.POST.get("decision") == "accept"
