@@ -114,9 +114,15 @@ def test_full_signup_path_to_live_ad_code(
 def test_signup_is_closed_off_tenant_hosts(db):
     from django.test import Client
 
-    response = Client(HTTP_HOST="localhost").get("/accounts/signup/")
+    client = Client(HTTP_HOST="localhost")
+    response = client.get("/accounts/signup/")
+    client.post(
+        "/accounts/signup/",
+        {"email": "x@example.net", "password1": PASSWORD, "password2": PASSWORD, "name": "X"},
+    )
 
-    assert response.status_code in (404, 400) or b"closed" in response.content.lower()
+    assert "Sign Up Closed" in response.content.decode()
+    assert not User.objects.filter(email="x@example.net").exists()
 
 
 def test_unverified_signup_has_no_profile_and_cannot_enter_portal(tenant):
@@ -165,3 +171,32 @@ def test_signup_needs_a_name(tenant):
 
     assert response.status_code == 200
     assert not User.objects.filter(email="anon@example.net").exists()
+
+
+def test_staff_approval_in_the_admin_turns_on_the_ad_code(
+    tenant, staff_user, django_capture_on_commit_callbacks
+):
+    from tests.affiliates.factories import AffiliateFactory
+    from tests.sites.factories import PlacementFactory
+    from tests.tenants.factories import UserFactory
+
+    user = UserFactory(email="waiting@example.net")
+    affiliate = AffiliateFactory(tenant=tenant, user=user, email=user.email, status="pending")
+    placement = PlacementFactory(tenant=tenant, site__affiliate=affiliate, code="WAIT1")
+    webmaster = client_for(tenant, user)
+    assert "ad.js" not in webmaster.get("/webmaster/placements/").content.decode()
+
+    # staff confirm the bulk action on the changelist
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(tenant, staff_user).post(
+            "/admin/affiliates/affiliate/",
+            {"action": "approve", "_selected_action": [affiliate.pk], "post": "yes"},
+        )
+
+    assert response.status_code == 302
+    with tenant_scope(tenant):
+        affiliate.refresh_from_db()
+    assert affiliate.status == "active"
+    assert [m.to for m in mail.outbox] == [["waiting@example.net"]]
+    page = webmaster.get("/webmaster/placements/").content.decode()
+    assert f"data-placement=&quot;{placement.code}&quot;" in page
