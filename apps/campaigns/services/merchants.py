@@ -199,6 +199,7 @@ def merchant_user_invite(
     email: str,
     actor: User | None = None,
     request: HttpRequest | None = None,
+    notify: bool = True,
 ) -> MerchantUser:
     """Give the person at ``email`` access to the merchant's portal, and tell them by email.
 
@@ -206,7 +207,7 @@ def merchant_user_invite(
     invitation (``user_invite``, when there is a request to build the link from); every invitee
     is also sent a notice naming the merchant, after the commit. A person acts for at most one
     merchant per tenant (``merchant_user_taken``); inviting them again is a no-op (a removed
-    one is reactivated).
+    one is reactivated). With ``notify=False`` (demo data) no notice is sent.
     """
     email = (email or "").strip().lower()
     try:
@@ -231,6 +232,8 @@ def merchant_user_invite(
                 existing.save(update_fields=["is_active", "updated_at"])
             return existing
         merchant_user = MerchantUser.objects.create(tenant=tenant, merchant=merchant, user=user)
+        if not notify:
+            return merchant_user
         context = {"merchant": merchant, "tenant": tenant, "user": user, "actor": actor}
         subject = render_to_string("email/merchants/invited_subject.txt", context).strip()
         body = render_to_string("email/merchants/invited_body.txt", context)
