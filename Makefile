@@ -44,8 +44,9 @@ worker: install  ## a Celery worker (needs CELERY_BROKER_URL, e.g. redis://127.0
 beat: install  ## the nightly schedule
 	$(BIN)/celery -A config beat --loglevel=INFO
 
-bench: install  ## every benchmark; writes bench/README.md
-	$(BIN)/python -m bench.run
+BENCH_ARGS ?=
+bench: install  ## every benchmark; writes bench/README.md (BENCH_ARGS="--scale 0.01" for a quick pass)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/staticfiles test-artifacts
