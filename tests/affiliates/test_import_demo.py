@@ -31,7 +31,7 @@ def _snapshot():
     }
 
 
-def test_onboarding_step_is_complete_fast_and_idempotent(tenant):
+def test_onboarding_step_is_complete_fast_and_idempotent(tenant, other_tenant):
     membership_grant(tenant=tenant, user=UserFactory(email="bd@demo.localhost"), role="bd")
     result = DemoResult(tenant=tenant)
     with tenant_scope(tenant):
@@ -74,5 +74,7 @@ def test_onboarding_step_is_complete_fast_and_idempotent(tenant):
         assert user.check_password(DEMO_PASSWORD)
         assert user.emailaddress_set.get().verified
         assert email in [login for _, login in result.logins]
+    with tenant_scope(other_tenant):  # the step writes only into the tenant it is given
+        assert set(_snapshot().values()) == {0}
     print(f"onboarding step: {elapsed:.2f} s")  # noqa: T201
     assert elapsed < 30  # < 10 s on an idle machine; the shared test box is loaded

@@ -187,3 +187,24 @@ def test_merchants_of_another_tenant_are_separate(tenant, other_tenant):
         )
         assert Merchant.objects.count() == 1
         assert merchant.domains.count() == 1
+
+
+def test_selectors_read_only_this_tenants_merchants(tenant, other_tenant):
+    from apps.campaigns.selectors.merchants import (
+        merchant_domain_owner,
+        merchant_for_user,
+        merchant_get_by_code,
+        merchant_list,
+    )
+
+    theirs = MerchantUserFactory(tenant=other_tenant)
+    MerchantDomainFactory(tenant=other_tenant, merchant=theirs.merchant, domain="b.example")
+    mine = MerchantDomainFactory(tenant=tenant, domain="a.example").merchant
+    with tenant_scope(tenant):
+        assert [m.pk for m in merchant_list()] == [mine.pk]
+        assert merchant_list()[0].domain_count == 1
+        assert merchant_get_by_code(code=mine.code.lower()) == mine
+        assert merchant_get_by_code(code=theirs.merchant.code) is None
+        assert merchant_for_user(user=theirs.user) is None
+        assert merchant_domain_owner(domain="A.example") == mine
+        assert merchant_domain_owner(domain="b.example") is None

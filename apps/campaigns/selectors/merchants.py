@@ -1,1 +1,43 @@
-"""Reads on merchants."""
+"""Reads on merchants (current tenant's scope)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+
+from apps.campaigns.models import Merchant, MerchantDomain, MerchantUser
+from apps.tenants.models import User
+
+
+def merchant_list(*, tier: str | None = None, is_active: bool | None = None) -> QuerySet[Merchant]:
+    """Merchants with their domain count, filtered by tier and activity."""
+    queryset = Merchant.objects.annotate(domain_count=Count("domains"))
+    if tier:
+        queryset = queryset.filter(tier=tier)
+    if is_active is not None:
+        queryset = queryset.filter(is_active=is_active)
+    return queryset.order_by("name")
+
+
+def merchant_get_by_code(*, code: str) -> Merchant | None:
+    """The merchant with ``code`` (case-insensitive, as codes are unique), or ``None``."""
+    return Merchant.objects.filter(code__iexact=(code or "").strip()).first()
+
+
+def merchant_for_user(*, user: User) -> Merchant | None:
+    """The merchant ``user`` acts for in the current tenant (at most one), or ``None``."""
+    link = (
+        MerchantUser.objects.filter(user=user, is_active=True, merchant__is_active=True)
+        .select_related("merchant")
+        .first()
+    )
+    return link.merchant if link is not None else None
+
+
+def merchant_domain_owner(*, domain: str) -> Merchant | None:
+    """The active merchant whose deep-link domains include ``domain``, or ``None``."""
+    row = (
+        MerchantDomain.objects.filter(domain=domain.lower(), merchant__is_active=True)
+        .select_related("merchant")
+        .first()
+    )
+    return row.merchant if row is not None else None
