@@ -16,6 +16,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 EMAIL = "e2e.webmaster@example.net"
 PASSWORD = "Correct-Horse-Battery-42"
+# The API call goes from the page itself (same origin; Chromium resolves *.localhost).
+FETCH_PLACEMENTS = """async (key) => {
+  const r = await fetch("/api/v1/placements", {headers: {Authorization: "Bearer " + key}});
+  return [r.status, await r.json()];
+}"""
 
 
 def test_webmaster_signs_up_and_sees_ad_code(
@@ -101,3 +106,21 @@ def test_webmaster_signs_up_and_sees_ad_code(
     # 8. the same page on a phone-sized screen
     page.set_viewport_size({"width": 390, "height": 844})
     shot(page, "09-ad-code-mobile")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # 9. an API key, shown once, gives the same ad code through the API; revoking stops it
+    page.get_by_role("link", name="API keys").click()
+    page.get_by_role("button", name="Create key").click()
+    key = page.locator("#new-key").inner_text().strip()
+    assert key.startswith("ak_")
+    shot(page, "10-api-key-created")
+    status, body = page.evaluate(FETCH_PLACEMENTS, key)
+    assert status == 200
+    assert body["results"][0]["ad_code"] == snippet
+    page.get_by_role("link", name="API keys").click()
+    page.get_by_role("button", name="Revoke").click()
+    page.wait_for_load_state()
+    assert "revoked" in page.locator(".messages").inner_text()
+    shot(page, "11-api-key-revoked")
+    status, _ = page.evaluate(FETCH_PLACEMENTS, key)
+    assert status == 401
