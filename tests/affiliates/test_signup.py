@@ -200,3 +200,23 @@ def test_staff_approval_in_the_admin_turns_on_the_ad_code(
     assert [m.to for m in mail.outbox] == [["waiting@example.net"]]
     page = webmaster.get("/webmaster/placements/").content.decode()
     assert f"data-placement=&quot;{placement.code}&quot;" in page
+
+
+def test_confirmation_still_works_when_the_profile_is_refused(tenant):
+    from tests.affiliates.factories import AffiliateFactory
+    from tests.tenants.factories import UserFactory
+
+    # BD gave this email to a profile that already belongs to another account
+    AffiliateFactory(tenant=tenant, email="shared@example.net", user=UserFactory())
+    client = client_for(tenant)
+    _signup(client, email="shared@example.net")
+
+    response = client.post(_verification_link(tenant), follow=True)
+
+    assert response.status_code == 200
+    assert "could not be created" in response.content.decode()
+    user = User.objects.get(email="shared@example.net")
+    assert user.emailaddress_set.get().verified is True
+    with tenant_scope(tenant):
+        assert Affiliate.objects.filter(email__iexact="shared@example.net").count() == 1
+        assert not Affiliate.objects.filter(user=user).exists()
