@@ -16,7 +16,8 @@ The rules:
   placement's floor + 0.10, capped at its own eCPM;
 - bids whose eCPM is zero or below the placement's floor do not take part (so the price is never
   below the floor);
-- a CPC winner is charged per valid click at price_cpm / (predicted CTR x 1000);
+- a CPC winner is charged per valid click at price_cpm / (predicted CTR x 1000), never more
+  than its CPC bid;
 - ties (equal eCPM) go to the older campaign (``created_at``), then the lower campaign id.
 
 Rounding (decided here, documented in docs/contract-notes.md): predicted CTR is kept at 6
@@ -146,7 +147,9 @@ def run_auction(bids: Sequence[Bid], *, floor_cpm: Decimal) -> AuctionResult | N
     price_cpm = min(own, reference + INCREMENT)
     cpc_price = None
     if winner.kind == CPC:
-        cpc_price = _price(price_cpm / (winner.predicted_ctr * MILLE))
+        # Capped at the bid: eCPM is rounded to 4 decimals, and at a small CTR dividing the
+        # rounded figure back could land a fraction above what the campaign bid per click.
+        cpc_price = min(_price(price_cpm / (winner.predicted_ctr * MILLE)), winner.amount)
     return AuctionResult(
         winner=winner,
         winner_ecpm=own,
