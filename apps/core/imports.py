@@ -43,6 +43,11 @@ with ``tenant``, ``actor`` (the staff user or ``None`` for the command line) and
 Errors are ``RowError(line, column, message)``; ``line`` is the file line (the header is line
 1, the first data row line 2; for XLSX the sheet row), ``column`` a header name.
 
+Why not django-import-export's import: its rows map to one model each, its errors are per data
+row (not the file line) and its dry run writes and rolls back. Imports here write several
+models per row through services, must name file line and column, and must not write at all on
+a dry run; django-import-export (with unfold's forms) does the admin's *exports*.
+
 Formula-looking cells (``=SUM(A1)``) are plain text: nothing is evaluated on import, and
 exports (:class:`SafeExportResource`) write such text with a leading apostrophe.
 """
