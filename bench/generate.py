@@ -6,7 +6,7 @@
 
 At ``--scale 1.0``: 2,000 webmasters, 2,500 sites, 5,000 placements (the first webmaster has
 50 of them), 200 merchants, 20,000 products, 400 campaigns; on ``--day`` 1,000,000 clicks
-(about 85% valid, 5% bots, 5% duplicates, 4% over the per-IP cap, 0.5% self-clicks), 1,000,000
+(about 85% valid, 5% bots, 5% duplicates, 4% over the per-IP cap, 0.5% self-clicks), 500,000
 impressions, 20,000 conversions with their order lines; the 90 days before it as roll-ups
 (placement, sub and campaign day stats) and, once the commissions models exist, daily earnings
 and the commissions the settlement period pays. ``--scale`` multiplies every count.
@@ -42,7 +42,7 @@ BASE = {
     "products": 20_000,
     "campaigns": 400,
     "clicks": 1_000_000,
-    "impressions": 1_000_000,
+    "impressions": 500_000,
     "conversions": 20_000,
     # conversions in the settlement period (the month before --day's month), for commissions
     "period_conversions": 20_000,

@@ -12,6 +12,10 @@ with RLS on both sides PostgreSQL cannot validate a re-added key in one join eit
 table's keys are dropped around its INSERT and re-added ``NOT VALID``: enforced for every
 later write, not re-checked for the rows the generator wired itself from ids it reserved.
 
+Indexes: a load of at least ``REBUILD_INDEXES_FROM`` rows drops the table's secondary indexes
+and unique constraints and builds them again after the INSERT (the same definitions, read
+from the catalog), as pg_restore does.
+
 Ids are reserved from each table's own sequence in one block, so the generator can wire
 foreign keys without reading anything back and several tenants can share one database.
 """
@@ -77,6 +81,28 @@ class Loader:
             )
         return start
 
+    #: big loads drop the table's secondary indexes and build them once afterwards (a sort
+    #: per index instead of a million random inserts into each)
+    REBUILD_INDEXES_FROM = 50_000
+
+    def _secondary_indexes(self, table: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """(unique and exclusion constraints, plain indexes) of ``table`` with their
+        definitions, the primary key left out. Only for a table empty of other rows' weight:
+        rebuilding costs a sort of the whole table."""
+        constraints = self.raw.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype IN ('u', 'x')",
+            [table],
+        ).fetchall()
+        indexes = self.raw.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
+            [table],
+        ).fetchall()
+        return constraints, indexes
+
     def _constant(self, field: models.Field) -> Any:
         if isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add):
             return self.now
@@ -139,7 +165,17 @@ class Loader:
         ).fetchall()
         for name, _ in foreign_keys:
             raw.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+        rebuild = n >= self.REBUILD_INDEXES_FROM
+        constraints, indexes = self._secondary_indexes(table) if rebuild else ([], [])
+        for name, _ in constraints:
+            raw.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+        for name, _ in indexes:
+            raw.execute(f'DROP INDEX "{name}"')
         raw.execute(f'INSERT INTO "{table}" ({collist}) SELECT {collist} FROM "{stage}"')
+        for _, definition in indexes:
+            raw.execute(definition)
+        for name, definition in constraints:
+            raw.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
         for name, definition in foreign_keys:
             raw.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition} NOT VALID')
         raw.execute(f'DROP TABLE "{stage}"')

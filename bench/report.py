@@ -364,7 +364,9 @@ def _clicks_section(section: dict[str, Any] | None, workers: dict[str, Any] | No
         lines += [
             "### Choosing the worker class",
             "",
-            "`/c/` with each configuration (one short run each, same wrk settings):",
+            f"`/c/` with each configuration (one short run each, same wrk settings; measured "
+            f"{workers.get('measured_at', '?')}, load average before "
+            f"{workers.get('load_average_before', '?')}):",
             "",
             *_table(
                 ["worker class", "workers", "threads", "requests/s", "p50 ms", "p99 ms"],
@@ -504,7 +506,7 @@ def _admin_section(section: dict[str, Any] | None) -> list[str]:
         f"Every changelist of the tenant back office, as staff with every role (Django's test "
         f"client, in-process, production settings): queries at `{SMALL}` (about 10 rows per "
         f"table) and at `{MAIN}` (full scale), and the time of {section['samples']} requests "
-        "at full scale.",
+        "at full scale (fewer, at least 5, when they take over 30 s).",
         "",
         *_table(
             ["model", "queries (10 rows)", "queries (full)", "median ms", "p95 ms", "verdict"], rows

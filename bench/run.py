@@ -118,8 +118,18 @@ def main(argv: list[str] | None = None) -> None:
             results[name] = {"failed": f"{type(exc).__name__}: {exc}"[:2000]}
         results[name]["load_average_before"] = [round(x, 2) for x in load]
         results[name]["wall_seconds"] = round(time.perf_counter() - began, 1)
+        results[name]["measured_at"] = datetime.datetime.now(datetime.UTC).isoformat(
+            timespec="seconds"
+        )
         (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str))
+        if name == "workers":
+            (RESULTS / "workers.json").write_text(json.dumps(results[name], indent=2))
+        if not args.no_readme:  # after every benchmark: an interrupted run still reports
+            write_readme(results)
 
+    workers_file = RESULTS / "workers.json"
+    if not args.workers_matrix and workers_file.exists():
+        results["workers"] = json.loads(workers_file.read_text())  # the last measured choice
     if args.workers_matrix:
         record(
             "workers",
@@ -138,8 +148,11 @@ def main(argv: list[str] | None = None) -> None:
             connections=args.connections,
             threads=args.wrk_threads,
         )
-    if "daily" in only:
-        record("daily", inprocess.bench_daily, slug=MAIN, day=day, runs=args.runs)
+    if "admin" in only:
+        record("admin", inprocess.bench_admin, small=SMALL, full=MAIN)
+    if "report" in only:
+        record("report", inprocess.bench_report, small=SMALL, full=MAIN, day=day)
+
     if "settlements" in only:
         record(
             "settlements",
@@ -151,20 +164,18 @@ def main(argv: list[str] | None = None) -> None:
     if "conversions" in only:
         n = results["data"][MAIN]["counts"]["conversions"]
         size = min(1000, n)
+        # 5 batches of 1,000 per run: a quarter of the day's conversions, enough for a rate
         record(
             "conversions",
             inprocess.bench_conversions,
             slug=MAIN,
             day=day,
             runs=args.runs,
-            batches=max(1, n // size),
+            batches=max(1, min(5, n // size)),
             size=size,
         )
-    if "admin" in only:
-        record("admin", inprocess.bench_admin, small=SMALL, full=MAIN)
-    if "report" in only:
-        record("report", inprocess.bench_report, small=SMALL, full=MAIN, day=day)
-
+    if "daily" in only:
+        record("daily", inprocess.bench_daily, slug=MAIN, day=day, runs=args.runs)
     results["finished_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     results["total_minutes"] = round((time.time() - started) / 60, 1)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
