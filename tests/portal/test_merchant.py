@@ -289,3 +289,11 @@ def test_domains_can_be_added_and_removed(portal, tenant, merchant):
     portal.post("/merchant/domains/", {"remove": "shop.example.com"})
     with tenant_scope(tenant):
         assert MerchantDomain.objects.count() == 0
+
+
+def test_times_typed_in_forms_are_the_networks_local_time(portal, tenant, merchant):
+    # the tenant is on Asia/Shanghai (UTC+8)
+    product = _product(merchant, "KETTLE")
+    _new_plan(portal, product, starts_at="2026-01-01T08:00")
+    [campaign] = _campaigns(tenant)
+    assert campaign.starts_at == datetime.datetime(2026, 1, 1, 0, 0, tzinfo=datetime.UTC)

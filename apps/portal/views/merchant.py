@@ -57,7 +57,8 @@ DEFAULT_DAYS = 30
 
 def merchant_portal_required(view: View) -> View:
     """Sign-in required, and an active merchant user (of an active merchant) in the request's
-    tenant; sets ``request.merchant`` and ``request.portal_role = "merchant"``."""
+    tenant; sets ``request.merchant`` and ``request.portal_role = "merchant"``, and runs the
+    view in the tenant's time zone."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -74,7 +75,9 @@ def merchant_portal_required(view: View) -> View:
             return redirect("portal:home")
         request.merchant = link.merchant  # type: ignore[attr-defined]
         request.portal_role = "merchant"  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
+        # Times typed into forms and shown on pages are the network's local time.
+        with timezone.override(request.tenant.zone):  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
 
     return wrapper
 
