@@ -50,7 +50,7 @@ from apps.commissions.services.ledger import (
     LedgerAccount,
     Posting,
     ledger_account_for,
-    ledger_post_many,
+    ledger_post_bulk,
     network_account,
 )
 from apps.commissions.services.rules import RuleBook
@@ -143,10 +143,11 @@ def commissions_accrue_day(*, day: datetime.date) -> dict[str, int]:
         )
         if not conversions:
             return {"commissions": 0}
+        # a commission's day is its conversion's day: no join needed
         done = set(
-            Commission.objects.filter(
-                source=CommissionSource.CONVERSION, conversion__day=day
-            ).values_list("conversion_id", flat=True)
+            Commission.objects.filter(source=CommissionSource.CONVERSION, day=day).values_list(
+                "conversion_id", flat=True
+            )
         )
         todo = [c for c in conversions if c.pk not in done]
         items: dict[int, list[ConversionItem]] = {}
@@ -159,7 +160,7 @@ def commissions_accrue_day(*, day: datetime.date) -> dict[str, int]:
         for conversion in todo:
             new.extend(_commissions_for(conversion, items.get(conversion.pk, []), book, tenant))
         created = Commission.objects.bulk_create(new, batch_size=2000)
-        ledger_post_many(accrual_postings(created))
+        ledger_post_bulk(accrual_postings(created))
         reversed_count = _apply_earlier_status_changes(todo, created)
     return {"commissions": len(created), "reversed_on_accrual": reversed_count}
 
@@ -245,61 +246,60 @@ def _apply_earlier_status_changes(conversions: list[Conversion], created: list[C
 # --- approval ------------------------------------------------------------------------------
 
 
-def approval_postings(commissions: list[Commission]) -> list[Posting]:
-    ids = {c.affiliate_id for c in commissions}
+def approval_postings(rows: list[tuple[int, int, Decimal]], day: datetime.date) -> list[Posting]:
+    """``rows`` are ``(commission id, affiliate id, net amount)`` of just-approved ones."""
+    ids = {affiliate_id for _, affiliate_id, _ in rows}
     pending = affiliate_accounts(AccountKind.WEBMASTER_PENDING, ids)
     payable = affiliate_accounts(AccountKind.WEBMASTER_PAYABLE, ids)
-    postings = []
-    for c in commissions:
-        net = c.amount - c.reversed_amount
-        if net > 0:
-            postings.append(
-                Posting(
-                    kind="commission_approved",
-                    idempotency_key=f"commission:{c.pk}:approved",
-                    occurred_on=timezone.localdate(c.approved_at, current_tenant().zone),
-                    legs=[(pending[c.affiliate_id], -net), (payable[c.affiliate_id], net)],
-                    memo=f"Approved commission {c.pk}",
-                )
-            )
-    return postings
+    return [
+        Posting(
+            kind="commission_approved",
+            idempotency_key=f"commission:{pk}:approved",
+            occurred_on=day,
+            legs=[(pending[affiliate_id], -net), (payable[affiliate_id], net)],
+            memo=f"Approved commission {pk}",
+        )
+        for pk, affiliate_id, net in rows
+        if net > 0
+    ]
 
 
 def commissions_approve_due(*, day: datetime.date) -> dict[str, int]:
     """Daily step ``commissions.approve`` (order 50): approve pending commissions whose day
     is at least ``tenant.lock_period_days`` before ``day`` or whose order the merchant
-    confirmed. Set-based: one locking read, one UPDATE, bulk ledger postings."""
+    confirmed. Set-based: two id reads, one UPDATE ... RETURNING, one ledger statement."""
     tenant = current_tenant()
     cutoff = day - datetime.timedelta(days=tenant.lock_period_days)
-    with transaction.atomic():
-        due = Commission.objects.filter(status=CommissionStatus.PENDING).filter(
-            day__lte=cutoff
-        ) | Commission.objects.filter(
-            status=CommissionStatus.PENDING, conversion__status=ConversionStatus.CONFIRMED
-        )
-        ids = list(due.values_list("pk", flat=True))
-        return {"approved": len(commissions_approve(ids=ids))}
+    pending = Commission.objects.filter(status=CommissionStatus.PENDING)
+    confirmed = Conversion.objects.filter(status=ConversionStatus.CONFIRMED).values("id")
+    ids = set(pending.filter(day__lte=cutoff).values_list("pk", flat=True))
+    ids |= set(pending.filter(conversion_id__in=confirmed).values_list("pk", flat=True))
+    return {"approved": len(commissions_approve(ids=sorted(ids)))}
 
 
-def commissions_approve(*, ids: list[int]) -> list[Commission]:
-    """Approve the given pending commissions (others are left alone), with their ledger
-    transactions. The bulk form of ``commission_transition(to="approved")``."""
+_APPROVE_SQL = """
+UPDATE commissions_commission
+   SET status = 'approved', approved_at = %(now)s, updated_at = %(now)s
+ WHERE id = ANY(%(ids)s) AND status = 'pending'
+RETURNING id, affiliate_id, amount - reversed_amount
+"""
+
+
+def commissions_approve(*, ids: list[int]) -> list[int]:
+    """Approve the given pending commissions (others are left alone), each with its ledger
+    transaction; returns the ids approved. The bulk form of the pending → approved move of
+    ``commission_transition``: the UPDATE re-checks the status under its row locks, so two
+    racing runs approve (and post) each commission once."""
     if not ids:
         return []
     now = timezone.now()
     with transaction.atomic():
-        rows = list(
-            Commission.objects.select_for_update()
-            .filter(pk__in=ids, status=CommissionStatus.PENDING)
-            .only("id", "affiliate_id", "amount", "reversed_amount", "status")
-        )
-        Commission.objects.filter(pk__in=[c.pk for c in rows]).update(
-            status=CommissionStatus.APPROVED, approved_at=now, updated_at=now
-        )
-        for c in rows:
-            c.status, c.approved_at = CommissionStatus.APPROVED, now
-        ledger_post_many(approval_postings(rows))
-    return rows
+        with connection.cursor() as cursor:
+            cursor.execute(_APPROVE_SQL, {"now": now, "ids": list(ids)})
+            rows = cursor.fetchall()
+        day = timezone.localdate(now, current_tenant().zone)
+        ledger_post_bulk(approval_postings(rows, day))
+    return [pk for pk, _, _ in rows]
 
 
 def commission_transition(
@@ -319,7 +319,7 @@ def commission_transition(
                 to=to,
             )
         if to == CommissionStatus.APPROVED:
-            locked = commissions_approve(ids=[locked.pk])[0]
+            commissions_approve(ids=[locked.pk])
             return Commission.objects.get(pk=locked.pk)
         now = at or timezone.now()
         locked.status = to
@@ -395,7 +395,7 @@ def commission_create_from_dispute(
                 base_amount=amount,
                 amount=commission_amount(rate_type=rule.rate_type, value=rule.value, base=amount),
             )
-            ledger_post_many(accrual_postings([commission]))
+            ledger_post_bulk(accrual_postings([commission]))
     except IntegrityError:
         return Commission.objects.get(
             source=CommissionSource.DISPUTE, source_reference=dispute_reference

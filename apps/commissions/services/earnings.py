@@ -38,7 +38,7 @@ from apps.commissions.models import (
     LedgerEntry,
 )
 from apps.commissions.services.accrual import _advisory_lock, affiliate_accounts
-from apps.commissions.services.ledger import Posting, ledger_post_many, network_account
+from apps.commissions.services.ledger import Posting, ledger_post_bulk, network_account
 from apps.core.money import ZERO, quantize_money
 from apps.sites.models import Contract, ContractStatus, Placement
 from apps.tenants.scope import current_tenant
@@ -190,5 +190,5 @@ def _post_contract_part(day: datetime.date, rows: list[DailyEarning]) -> int:
                 memo=f"Clicks and guarantee, placement {row.placement_id}, {day}",
             )
         )
-    ledger_post_many(postings)
+    ledger_post_bulk(postings)
     return len(postings)

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from apps.commissions.errors import LedgerError
 from apps.commissions.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
@@ -178,6 +178,69 @@ def ledger_post_many(postings: list[Posting]) -> list[LedgerTransaction]:
     return [existing[key] for key in keys]
 
 
+_BULK_SQL = """
+WITH tx AS (
+    INSERT INTO commissions_ledgertransaction
+        (created_at, updated_at, tenant_id, kind, memo, idempotency_key, occurred_on)
+    SELECT now(), now(), %(tenant)s, %(kind)s, t.memo, t.key, t.day
+      FROM unnest(%(keys)s::text[], %(memos)s::text[], %(days)s::date[]) AS t(key, memo, day)
+    ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+    RETURNING id, idempotency_key
+)
+INSERT INTO commissions_ledgerentry (tenant_id, transaction_id, account_id, amount, created_at)
+SELECT %(tenant)s, tx.id, leg.account, leg.amount, now()
+  FROM tx
+  JOIN unnest(%(leg_keys)s::text[], %(leg_accounts)s::bigint[], %(leg_amounts)s::numeric[])
+       AS leg(key, account, amount) ON leg.key = tx.idempotency_key
+"""
+
+
+def ledger_post_bulk(postings: list[Posting]) -> int:
+    """Post thousands of transactions of one ``kind`` each in one statement per kind (the
+    daily steps): legs are checked here as in ``ledger_post``; keys already posted are left
+    alone (``ON CONFLICT DO NOTHING``), so a rerun posts nothing twice. Returns how many
+    legs were written."""
+    if not postings:
+        return 0
+    tenant = _tenant()
+    by_kind: dict[str, list[Posting]] = {}
+    for posting in postings:
+        by_kind.setdefault(posting.kind, []).append(posting)
+    written = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        for kind, group in by_kind.items():
+            keys, memos, days = [], [], []
+            leg_keys, leg_accounts, leg_amounts = [], [], []
+            for posting in group:
+                legs = _check_legs(posting.idempotency_key, posting.legs)
+                keys.append(posting.idempotency_key)
+                memos.append(posting.memo[:300])
+                days.append(posting.occurred_on)
+                for account, amount in legs:
+                    if account.tenant_id != tenant.pk:
+                        raise LedgerError(f"Account {account.pk} belongs to another network.")
+                    leg_keys.append(posting.idempotency_key)
+                    leg_accounts.append(account.pk)
+                    leg_amounts.append(amount)
+            if len(set(keys)) != len(keys):
+                raise LedgerError("The same idempotency key is posted twice in one batch.")
+            cursor.execute(
+                _BULK_SQL,
+                {
+                    "tenant": tenant.pk,
+                    "kind": kind,
+                    "keys": keys,
+                    "memos": memos,
+                    "days": days,
+                    "leg_keys": leg_keys,
+                    "leg_accounts": leg_accounts,
+                    "leg_amounts": leg_amounts,
+                },
+            )
+            written += cursor.rowcount
+    return written
+
+
 def ledger_reverse(
     *,
     transaction_to_reverse: LedgerTransaction,
@@ -276,5 +339,5 @@ def merchant_spend_charge_day(*, day: datetime.date) -> dict[str, int]:
                     memo=f"Spend of campaign {campaign_id} on {day}",
                 )
             )
-        ledger_post_many(postings)
+        ledger_post_bulk(postings)
     return {"spend_postings": len(postings)}

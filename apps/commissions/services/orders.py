@@ -31,7 +31,7 @@ from django.utils import timezone
 from apps.commissions.errors import OrderStatusError
 from apps.commissions.models import AccountKind, Commission, CommissionStatus
 from apps.commissions.services.accrual import commissions_approve
-from apps.commissions.services.ledger import Posting, ledger_post_many, network_account
+from apps.commissions.services.ledger import Posting, ledger_post_bulk, network_account
 from apps.core.money import quantize_money
 from apps.tenants.scope import current_tenant
 from apps.tracking.models import Conversion, ConversionStatus, ConversionType, ReversalReason
@@ -140,7 +140,7 @@ def commissions_reverse_for_conversion(*, conversion: Conversion, actor: Any = N
             }
             cost = network_account(AccountKind.NETWORK_COST)
             day = timezone.localdate(now, tenant.zone)
-            ledger_post_many(
+            ledger_post_bulk(
                 [
                     Posting(
                         kind="commission_reversed",
