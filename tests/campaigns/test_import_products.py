@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from apps.campaigns.models import Product
 from apps.core.import_runner import run_import
@@ -64,3 +65,18 @@ def test_duplicate_sku_in_one_file_is_an_error_on_its_second_line(tenant):
     )
     report = _run(tenant, text)
     assert [(e.line, e.column) for e in report.errors] == [(3, "sku")]
+
+
+def test_import_data_command_imports_products(tenant, tmp_path):
+    MerchantFactory(tenant=tenant, code="SHOP")
+    good = tmp_path / "products.csv"
+    good.write_text(HEADER + "SHOP,K1,Kettle,https://shop.example.com/k,199.00,home,\n")
+    call_command("import_data", "--tenant", tenant.slug, "products", str(good))
+    with tenant_scope(tenant):
+        assert Product.objects.get(sku="K1").price == Decimal("199.00")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "NOPE,K2,Kettle,https://shop.example.com/k,199.00,home,\n")
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_data", "--tenant", tenant.slug, "products", str(bad))
+    with tenant_scope(tenant):
+        assert not Product.objects.filter(sku="K2").exists()
