@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 HOST ?= 0.0.0.0
 PORT ?= 8000
 
-.PHONY: install run test lint format check-deploy bench worker beat clean
+.PHONY: install run test reliability lint format check-deploy bench worker beat clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ run: install  ## the portal with demo data at http://demo.localhost:8000/
 
 test: install  ## the whole suite (browser tests need Debian's chromium; .ci/run installs it)
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+reliability: install  ## load and fault tests: gunicorn + wrk, Celery on Redis, a PostgreSQL restart
+	ALLIANCE_RELIABILITY=1 EMBEDDED_PGDATA=$(CURDIR)/var/postgres-reliability \
+	$(BIN)/pytest -p no:xdist -s -q tests/reliability $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -25,7 +25,8 @@ from urllib.parse import unquote, urlparse
 from config.env import env_int, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-EMBEDDED_PGDATA = BASE_DIR / "var" / "postgres"
+# Another folder runs a second, independent embedded server (the reliability tests restart theirs).
+EMBEDDED_PGDATA = Path(os.environ.get("EMBEDDED_PGDATA") or BASE_DIR / "var" / "postgres")
 DEFAULT_APP_USER = "alliance_app"
 DEFAULT_DB_NAME = "alliance"
 

@@ -14,3 +14,6 @@ urlpatterns = [
     path("", include("apps.tracking.urls")),
     path("", include("apps.portal.urls")),
 ]
+
+# A database outage anywhere (middleware included) answers 503, not a bare 500.
+handler500 = "apps.core.observability.server_error"

@@ -19,3 +19,6 @@ urlpatterns = [
         include(([path("", RedirectView.as_view(url="/admin/"), name="home")], "portal")),
     ),
 ]
+
+# A database outage anywhere (middleware included) answers 503, not a bare 500.
+handler500 = "apps.core.observability.server_error"

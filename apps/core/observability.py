@@ -158,3 +158,26 @@ class DatabaseUnavailableMiddleware:
         )
         response["Retry-After"] = "5"
         return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: an outage of the database (caught in a middleware, where
+    ``process_exception`` does not reach) is a 503 with Retry-After; anything else a 500."""
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+
+    exception = sys.exc_info()[1]
+    if isinstance(exception, OperationalError | InterfaceError):
+        response = HttpResponse(
+            b"The service is briefly unavailable; try again shortly.",
+            status=503,
+            content_type="text/plain",
+        )
+        response["Retry-After"] = "5"
+        return response
+    return HttpResponse(
+        b"Something went wrong on our side; it has been logged.",
+        status=500,
+        content_type="text/plain",
+    )
