@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.common import BENCH, RESULTS, ROOT, log, summarize
+from bench.common import BENCH, RESULTS, ROOT, log, out_of_time, summarize
 
 LUA = BENCH / "wrk" / "click.lua"
 
@@ -207,6 +207,9 @@ def bench_click_path(
                 threads=threads,
             )
         for run in range(runs):
+            if run and out_of_time():
+                log("  out of time: no further runs")
+                break
             for kind in ("baseline", "click") if run % 2 == 0 else ("click", "baseline"):
                 result = one_run(
                     tenant=tenant,

@@ -23,6 +23,19 @@ TENTH = "bench-tenth"  # the same at a tenth (settlements' query count must not 
 SMALL = "bench-10"  # every table about 10 rows (admin and reports' query counts)
 
 
+_deadline: list[float] = []
+
+
+def set_deadline(epoch: float | None) -> None:
+    """After ``epoch`` a benchmark finishes the run it is in and starts no other (each keeps
+    at least one run); benchmarks not yet started are reported as not measured."""
+    _deadline[:] = [epoch] if epoch else []
+
+
+def out_of_time() -> bool:
+    return bool(_deadline) and time.time() > _deadline[0]
+
+
 def configure_environment() -> dict[str, str]:
     """Production settings on loopback, in the benchmark's own database.
 

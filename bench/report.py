@@ -23,7 +23,9 @@ def _f(value: Any, digits: int = 0) -> str:
 def _mmm(stats: dict[str, float] | None, digits: int = 0) -> str:
     if not stats:
         return "-"
-    return " / ".join(_f(stats[key], digits) for key in ("min", "median", "max"))
+    text = " / ".join(_f(stats[key], digits) for key in ("min", "median", "max"))
+    runs = stats.get("runs", 3)
+    return text if runs >= 3 else f"{text} ({runs} run{'s' if runs > 1 else ''} only)"
 
 
 def _verdict(ok: bool | None) -> str:
@@ -55,6 +57,23 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b
 
 
+def _scale_note(section: dict[str, Any] | None) -> str:
+    if section and "fallback" in section:
+        return f" **(at scale {section['fallback']['scale']}, see below)**"
+    return ""
+
+
+def _fallback_line(section: dict[str, Any]) -> list[str]:
+    if "fallback" not in section:
+        return []
+    fb = section["fallback"]
+    return [
+        f"**Not measured at full scale in this run** ({fb['reason']}). The figures below are "
+        f"from the run of {fb['started_at']} at `--scale {fb['scale']}`.",
+        "",
+    ]
+
+
 def summary_rows(results: dict[str, Any]) -> list[list[str]]:
     """One line per target: figure, baseline, ratio, target, verdict."""
     rows: list[list[str]] = []
@@ -64,7 +83,7 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
         r = _ratio(c["rps"]["median"], b["rps"]["median"])
         rows.append(
             [
-                "Click path requests/s (median)",
+                "Click path requests/s (median)" + _scale_note(clicks),
                 _f(c["rps"]["median"]),
                 _f(b["rps"]["median"]),
                 _f(r, 2),
@@ -75,7 +94,7 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
         r = _ratio(c["p99_ms"]["median"], b["p99_ms"]["median"])
         rows.append(
             [
-                "Click path p99 ms (median)",
+                "Click path p99 ms (median)" + _scale_note(clicks),
                 _f(c["p99_ms"]["median"], 1),
                 _f(b["p99_ms"]["median"], 1),
                 _f(r, 2),
@@ -85,7 +104,7 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
         )
         rows.append(
             [
-                "Lost clicks (302s not stored)",
+                "Lost clicks (302s not stored)" + _scale_note(clicks),
                 _f(c["lost"]),
                 _f(b["lost"]),
                 "-",
@@ -100,7 +119,7 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
         r = _ratio(daily["run_daily_seconds"]["median"], daily["lower_bound_seconds"]["median"])
         rows.append(
             [
-                "run_daily wall s (median)",
+                "run_daily wall s (median)" + _scale_note(daily),
                 _f(daily["run_daily_seconds"]["median"], 1),
                 _f(daily["lower_bound_seconds"]["median"], 1),
                 _f(r, 2),
@@ -111,7 +130,7 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
         peak = daily["run_daily_peak_rss_mb"]["max"]
         rows.append(
             [
-                "run_daily peak Python RSS MB (max)",
+                "run_daily peak Python RSS MB (max)" + _scale_note(daily),
                 _f(peak),
                 "-",
                 "-",
@@ -126,7 +145,7 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
         r = _ratio(conv["api_events_per_s"]["median"], conv["bulk_events_per_s"]["median"])
         rows.append(
             [
-                "Conversions API events/s (median)",
+                "Conversions API events/s (median)" + _scale_note(conv),
                 _f(conv["api_events_per_s"]["median"]),
                 _f(conv["bulk_events_per_s"]["median"]),
                 _f(r, 2),
@@ -143,7 +162,8 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
         equal = full["queries"]["max"] == tenth["queries"]["max"] == full["queries"]["min"]
         rows.append(
             [
-                f"generate_settlements queries ({_f(full['webmasters'])} webmasters)",
+                f"generate_settlements queries ({_f(full['webmasters'])} webmasters)"
+                + _scale_note(settle),
                 _f(int(full["queries"]["median"])),
                 f"{_f(int(tenth['queries']['median']))} at {_f(tenth['webmasters'])}",
                 "-",
@@ -153,7 +173,7 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
         )
         rows.append(
             [
-                "generate_settlements wall s (median)",
+                "generate_settlements wall s (median)" + _scale_note(settle),
                 _f(full["seconds"]["median"], 2),
                 "-",
                 "-",
@@ -171,7 +191,7 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
         same = sum(p["small_queries"] == p["full_queries"] for p in pages)
         rows.append(
             [
-                f"Admin changelists ({len(pages)}): constant queries",
+                f"Admin changelists ({len(pages)}): constant queries" + _scale_note(admin),
                 f"{same} of {len(pages)}",
                 "-",
                 "-",
@@ -181,7 +201,7 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
         )
         rows.append(
             [
-                "Admin changelists: slowest p95 ms",
+                "Admin changelists: slowest p95 ms" + _scale_note(admin),
                 _f(slowest),
                 "-",
                 "-",
@@ -196,7 +216,7 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
         equal = report.get("small_queries") == report.get("full_queries")
         rows.append(
             [
-                "/reports/daily queries (small / full)",
+                "/reports/daily queries (small / full)" + _scale_note(report),
                 f"{_f(report.get('small_queries'))} / {_f(report.get('full_queries'))}",
                 "-",
                 "-",
@@ -207,7 +227,7 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
         p95 = report.get("p95_ms")
         rows.append(
             [
-                "/reports/daily p95 ms",
+                "/reports/daily p95 ms" + _scale_note(report),
                 _f(p95),
                 "-",
                 "-",
@@ -313,6 +333,7 @@ def _clicks_section(section: dict[str, Any] | None, workers: dict[str, Any] | No
     missing = _missing(section)
     if missing:
         return [*lines, missing, ""]
+    lines += _fallback_line(section)
     s = section["settings"]
     g = s["gunicorn"]
     lines += [
@@ -392,14 +413,16 @@ def _daily_section(section: dict[str, Any] | None) -> list[str]:
     missing = _missing(section)
     if missing:
         return [*lines, missing, ""]
+    lines += _fallback_line(section)
     lb = section.get("lower_bound_result", {})
     lines += [
         f"`manage.py run_daily --tenant {MAIN} --date DAY` in a fresh process per run "
         f"(`bench/measure.py`; steps: {', '.join(section['steps'])}), against the lower bound "
         "`bench/lower_bound.sql`: one statement that classifies the same clicks with the same "
-        "rules, writes every verdict and rebuilds the day's placement funnel. The day's "
-        "verdicts are reset (and the table vacuumed) before every run of either, so each "
-        "classifies all clicks from scratch.",
+        "rules, writes every verdict and rebuilds the day's placement funnel. Before each "
+        "run the day's verdicts are reset (and the table vacuumed): run_daily then classifies "
+        "every click from scratch, and the lower bound, right after it, rewrites every "
+        "verdict whatever its value, the same work as on fresh rows.",
         "",
         *_table(
             ["", "min / median / max"],
@@ -408,6 +431,16 @@ def _daily_section(section: dict[str, Any] | None) -> list[str]:
                 ["lower bound wall s", _mmm(section["lower_bound_seconds"], 1)],
                 ["run_daily peak RSS MB", _mmm(section["run_daily_peak_rss_mb"])],
                 ["RSS after start-up MB", _mmm(section["run_daily_rss_before_mb"])],
+            ],
+        ),
+        "",
+        "Per step (seconds min / median / max; the process's peak RSS once the step is done):",
+        "",
+        *_table(
+            ["step", "seconds", "peak RSS MB after it"],
+            [
+                [f"`{r['step']}`", _mmm(r["seconds"], 1), _f(r["peak_rss_mb"])]
+                for r in section.get("run_daily_steps", [])
             ],
         ),
         "",
@@ -427,6 +460,7 @@ def _conversions_section(section: dict[str, Any] | None) -> list[str]:
     missing = _missing(section)
     if missing:
         return [*lines, missing, ""]
+    lines += _fallback_line(section)
     lines += [
         f"`POST /api/v1/conversions` over HTTP to the same gunicorn, one merchant key per "
         f"batch, {section['batches']} batches of {section['batch_size']:,} events per run "
@@ -457,6 +491,7 @@ def _settlements_section(section: dict[str, Any] | None) -> list[str]:
     missing = _missing(section)
     if missing:
         return [*lines, missing, ""]
+    lines += _fallback_line(section)
     rows = []
     for slug, r in section["by_tenant"].items():
         rows.append(
@@ -488,6 +523,7 @@ def _admin_section(section: dict[str, Any] | None) -> list[str]:
     missing = _missing(section)
     if missing:
         return [*lines, missing, ""]
+    lines += _fallback_line(section)
     rows = []
     for p in section["pages"]:
         ok = p["small_queries"] == p["full_queries"] and p.get("p95_ms", 1e9) < 300
@@ -523,6 +559,7 @@ def _report_section(section: dict[str, Any] | None) -> list[str]:
     missing = _missing(section)
     if missing:
         return [*lines, missing, ""]
+    lines += _fallback_line(section)
     lines += [
         f"`GET {section['path']}` with the key of the webmaster who has "
         f"{_f(section.get('full_placements'))} placements ({section['days']} days x "

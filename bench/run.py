@@ -16,6 +16,7 @@ import datetime
 import json
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 from bench.common import (
@@ -26,7 +27,9 @@ from bench.common import (
     configure_environment,
     log,
     machine,
+    out_of_time,
     postgres_version,
+    set_deadline,
 )
 
 ALL = ["clicks", "daily", "conversions", "settlements", "admin", "report"]
@@ -60,6 +63,30 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
     return data
 
 
+def with_fallback(results: dict[str, Any], fallback: dict[str, Any] | None) -> dict[str, Any]:
+    """``results`` with each section this run did not measure taken from ``fallback`` (an
+    earlier run), marked with that run's scale, time and why this run has no figure."""
+    if not fallback:
+        return results
+    merged = dict(results)
+    for name in ALL:
+        section = results.get(name)
+        old = fallback.get(name)
+        if not old or "not_measured" in old or "failed" in old or "fallback" in old:
+            continue
+        if section is None or "not_measured" in section or "failed" in section:
+            reason = (section or {}).get("not_measured") or (section or {}).get("failed")
+            merged[name] = {
+                **old,
+                "fallback": {
+                    "scale": fallback["args"]["scale"],
+                    "started_at": fallback["started_at"],
+                    "reason": reason or "not run at full scale",
+                },
+            }
+    return merged
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=1.0)
@@ -74,6 +101,18 @@ def main(argv: list[str] | None = None) -> None:
         "--workers-matrix", action="store_true", help="also try gunicorn worker classes"
     )
     parser.add_argument("--no-readme", action="store_true", help="results JSON only")
+    parser.add_argument(
+        "--deadline",
+        default="",
+        metavar="HH:MM",
+        help="UTC time after which no benchmark starts another run (each keeps one)",
+    )
+    parser.add_argument(
+        "--fallback",
+        default="",
+        metavar="RESULTS.json",
+        help="an earlier run whose sections fill in what this run did not measure (labelled)",
+    )
     args = parser.parse_args(argv)
     only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(only) - set(ALL))
@@ -84,6 +123,12 @@ def main(argv: list[str] | None = None) -> None:
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     configure_environment()
+    if args.deadline:
+        hour, minute = (int(x) for x in args.deadline.split(":"))
+        now = datetime.datetime.now(datetime.UTC)
+        deadline = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        set_deadline(deadline.timestamp())
+    fallback = json.loads(Path(args.fallback).read_text()) if args.fallback else None
     import django
 
     django.setup()
@@ -110,7 +155,11 @@ def main(argv: list[str] | None = None) -> None:
         load = os.getloadavg()
         began = time.perf_counter()
         try:
+            if out_of_time():
+                raise TimeoutError(f"out of time: the run's deadline ({args.deadline} UTC) passed")
             results[name] = fn(**kwargs)
+        except TimeoutError as exc:
+            results[name] = {"not_measured": str(exc)}
         except Exception as exc:  # a broken component must not hide the others' numbers
             import traceback
 
@@ -125,7 +174,7 @@ def main(argv: list[str] | None = None) -> None:
         if name == "workers":
             (RESULTS / "workers.json").write_text(json.dumps(results[name], indent=2))
         if not args.no_readme:  # after every benchmark: an interrupted run still reports
-            write_readme(results)
+            write_readme(with_fallback(results, fallback))
 
     workers_file = RESULTS / "workers.json"
     if not args.workers_matrix and workers_file.exists():
@@ -153,14 +202,6 @@ def main(argv: list[str] | None = None) -> None:
     if "report" in only:
         record("report", inprocess.bench_report, small=SMALL, full=MAIN, day=day)
 
-    if "settlements" in only:
-        record(
-            "settlements",
-            inprocess.bench_settlements,
-            slugs=[TENTH, MAIN],
-            period=period,
-            runs=args.runs,
-        )
     if "conversions" in only:
         n = results["data"][MAIN]["counts"]["conversions"]
         size = min(1000, n)
@@ -176,6 +217,14 @@ def main(argv: list[str] | None = None) -> None:
         )
     if "daily" in only:
         record("daily", inprocess.bench_daily, slug=MAIN, day=day, runs=args.runs)
+    if "settlements" in only:
+        record(
+            "settlements",
+            inprocess.bench_settlements,
+            slugs=[TENTH, MAIN],
+            period=period,
+            runs=args.runs,
+        )
     results["finished_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     results["total_minutes"] = round((time.time() - started) / 60, 1)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -184,7 +233,7 @@ def main(argv: list[str] | None = None) -> None:
     (RESULTS / f"run-{stamp}.json").write_text(text)
     (RESULTS / "latest.json").write_text(text)
     if not args.no_readme:
-        path = write_readme(results)
+        path = write_readme(with_fallback(results, fallback))
         log(f"wrote {path}")
     log(f"done in {results['total_minutes']} min")
 
