@@ -22,7 +22,6 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -131,10 +130,8 @@ def _set_products(campaign: Campaign, products: Sequence[Product]) -> None:
 
 
 def _full_clean(campaign: Campaign) -> None:
-    try:
-        campaign.full_clean(exclude=["products"], validate_unique=False)
-    except ValidationError as exc:
-        raise ValidationError(exc.message_dict) from None
+    """Field checks (a ``ValidationError`` naming each bad field); uniqueness is the database's."""
+    campaign.full_clean(validate_unique=False)
 
 
 def campaign_create(
