@@ -163,6 +163,11 @@ def claim_quote(
             f"Not eligible: {label} is not a full-site promotion; only full-site plans can "
             "be compensated.",
         )
+    if campaign.started_at is None:
+        return refuse(
+            ClaimError.TOO_EARLY,
+            f"Too early: {label} has not started, so its evaluation window has not begun.",
+        )
     if not campaign.product_was_tagged:
         return refuse(
             ClaimError.NOT_ELIGIBLE,

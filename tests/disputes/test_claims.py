@@ -143,6 +143,14 @@ def test_a_cpc_plan_is_not_eligible(scoped, tenant):
     assert "not a full-site" in error.message
 
 
+def test_a_plan_that_never_started_is_too_early(scoped, tenant):
+    plan = FullSitePlanFactory(
+        tenant=tenant, status="draft", started_at=None, product_was_tagged=None
+    )
+    error = refused(plan, ClaimError.TOO_EARLY)
+    assert "has not started" in error.message
+
+
 def test_a_plan_without_spend_is_too_early(scoped, plan):
     refused(plan, ClaimError.TOO_EARLY)
 
