@@ -108,7 +108,13 @@ class CommissionSource(models.TextChoices):
 
 class Commission(TenantOwnedModel):
     """One payout for one conversion (or order line), frozen at computation time.
-    ``status`` moves only through ``apps.commissions.services`` (one transition function)."""
+    ``status`` moves only through ``apps.commissions.services`` (one transition function).
+
+    Refunds (``services.orders``): before settlement ``reversed_amount`` grows and a full
+    reversal makes the status ``reversed``. A *settled* commission refunded later keeps
+    ``settled_at`` and gets ``reversed_amount > 0``: status ``reversed`` when full, still
+    ``settled`` when partial. The next statement claws back ``reversed_amount`` of such rows
+    (``settled_at__isnull=False, reversed_amount__gt=0``) once, as a clawback line."""
 
     affiliate = models.ForeignKey(
         "affiliates.Affiliate", on_delete=models.PROTECT, related_name="commissions"
