@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -158,42 +158,75 @@ def statements_generate(*, period: str, actor: Any = None) -> dict[str, Any]:
             .distinct()
         )
 
+        # What other periods' statements already hold, read as plain joins (a correlated
+        # NOT EXISTS over freshly inserted lines made the planner loop for minutes).
         on_other = StatementLine.objects.exclude(statement__period=period)
-        earnings = list(
-            DailyEarning.objects.filter(day__gte=start, day__lte=end)
-            .filter(Q(click_income__gt=0) | Q(guarantee_topup__gt=0))
-            .exclude(Exists(on_other.filter(earning_id=OuterRef("pk"))))
-            .select_related("placement", "site")
-            .order_by("affiliate_id", "day", "placement_id")
-        )
-        commissions = list(
-            Commission.objects.filter(status=CommissionStatus.APPROVED, day__lte=end)
-            .exclude(
-                Exists(
-                    on_other.filter(commission_id=OuterRef("pk"), kind=StatementLineKind.COMMISSION)
-                )
+        earning_taken = set(
+            on_other.filter(earning__day__gte=start, earning__day__lte=end).values_list(
+                "earning_id", flat=True
             )
+        )
+        commission_taken = set(
+            on_other.filter(
+                kind=StatementLineKind.COMMISSION,
+                commission__status=CommissionStatus.APPROVED,
+                commission__day__lte=end,
+            ).values_list("commission_id", flat=True)
+        )
+        clawback_due = Q(
+            status__in=[CommissionStatus.SETTLED, CommissionStatus.REVERSED],
+            settled_at__isnull=False,
+            reversed_amount__gt=0,
+        )
+        clawed_back = set(
+            on_other.filter(
+                kind=StatementLineKind.CLAWBACK,
+                commission__status__in=[CommissionStatus.SETTLED, CommissionStatus.REVERSED],
+                commission__settled_at__isnull=False,
+                commission__reversed_amount__gt=0,
+            ).values_list("commission_id", flat=True)
+        )
+        paid_amounts = dict(
+            StatementLine.objects.filter(
+                kind=StatementLineKind.COMMISSION,
+                commission__status__in=[CommissionStatus.SETTLED, CommissionStatus.REVERSED],
+                commission__settled_at__isnull=False,
+                commission__reversed_amount__gt=0,
+            ).values_list("commission_id", "amount")
+        )
+        # Plain tuples: a month of a few thousand webmasters is tens of thousands of rows.
+        earnings = [
+            row
+            for row in DailyEarning.objects.filter(day__gte=start, day__lte=end)
+            .filter(Q(click_income__gt=0) | Q(guarantee_topup__gt=0))
+            .order_by("affiliate_id", "day", "placement_id")
+            .values_list(
+                "pk",
+                "affiliate_id",
+                "day",
+                "click_income",
+                "guarantee_topup",
+                "site__name",
+                "placement__code",
+            )
+            if row[0] not in earning_taken
+        ]
+        commissions = [
+            row
+            for row in Commission.objects.filter(status=CommissionStatus.APPROVED, day__lte=end)
             .select_related("merchant")
             .order_by("affiliate_id", "day", "pk")
-        )
-        paid_line = StatementLine.objects.filter(
-            commission_id=OuterRef("pk"), kind=StatementLineKind.COMMISSION
-        ).values("amount")[:1]
-        clawbacks = list(
-            Commission.objects.filter(
-                status__in=[CommissionStatus.SETTLED, CommissionStatus.REVERSED],
-                settled_at__isnull=False,
-                reversed_amount__gt=0,
-            )
-            .exclude(
-                Exists(
-                    on_other.filter(commission_id=OuterRef("pk"), kind=StatementLineKind.CLAWBACK)
-                )
-            )
-            .annotate(paid_amount=Subquery(paid_line))
+            if row.pk not in commission_taken
+        ]
+        clawbacks = []
+        for row in (
+            Commission.objects.filter(clawback_due)
             .select_related("merchant")
             .order_by("affiliate_id", "pk")
-        )
+        ):
+            if row.pk not in clawed_back:
+                row.paid_amount = paid_amounts.get(row.pk)
+                clawbacks.append(row)
         # The latest statement before this period, per webmaster (DISTINCT ON affiliate).
         previous = {
             row.affiliate_id: row
@@ -204,16 +237,13 @@ def statements_generate(*, period: str, actor: Any = None) -> dict[str, Any]:
         }
 
         desired: dict[int, dict[_LineKey, StatementLine]] = defaultdict(dict)
-        for earning in earnings:
-            amount = quantize_money(earning.click_income + earning.guarantee_topup)
-            desired[earning.affiliate_id][(StatementLineKind.EARNING, earning.pk)] = StatementLine(
+        for earning_id, affiliate_id, day, click_income, topup, site_name, code in earnings:
+            desired[affiliate_id][(StatementLineKind.EARNING, earning_id)] = StatementLine(
                 kind=StatementLineKind.EARNING,
-                description=(
-                    f"Clicks and guarantee, {earning.site.name} · {earning.placement.code}"
-                )[:300],
-                day=earning.day,
-                amount=amount,
-                earning_id=earning.pk,
+                description=f"Clicks and guarantee, {site_name} · {code}"[:300],
+                day=day,
+                amount=quantize_money(click_income + topup),
+                earning_id=earning_id,
             )
         for commission in commissions:
             net = quantize_money(commission.amount - commission.reversed_amount)
@@ -285,8 +315,12 @@ def statements_generate(*, period: str, actor: Any = None) -> dict[str, Any]:
             .order_by("pk")
         }
         current: dict[int, dict[_LineKey, StatementLine]] = defaultdict(dict)
-        for line in StatementLine.objects.filter(statement__in=list(statements.values())).exclude(
-            kind=StatementLineKind.ADJUSTMENT
+        for line in (
+            StatementLine.objects.filter(statement__in=list(statements.values()))
+            .exclude(kind=StatementLineKind.ADJUSTMENT)
+            .only(
+                "id", "statement_id", "kind", "earning_id", "commission_id", "amount", "description"
+            )
         ):
             current[line.statement_id][_line_key(line)] = line
 
