@@ -168,3 +168,37 @@ def test_balances_are_per_tenant(tenant, other_tenant):
         assert LedgerTransaction.objects.count() == 1
         cost = ledger_account_for(kind=AccountKind.NETWORK_COST)
         assert account_balance(cost) == Decimal("-7.00")
+
+
+def test_daily_spend_is_charged_once_and_corrected_by_differences(scoped):
+    from apps.commissions.services.ledger import merchant_spend_charge_day
+    from apps.tracking.models import CampaignDayStats
+    from tests.campaigns.factories import CampaignFactory, ProductFactory
+    from tests.tracking.factories import CampaignDayStatsFactory
+
+    merchant = MerchantFactory(tenant=scoped)
+    campaign = CampaignFactory(tenant=scoped, merchant=merchant)
+    merchant_compensation_credit(
+        merchant=merchant, amount=Decimal("100.00"), idempotency_key="claim:7", occurred_on=DAY
+    )
+    for spend in ("15.10", "4.90"):  # two products of one campaign
+        CampaignDayStatsFactory(
+            tenant=scoped,
+            campaign=campaign,
+            merchant=merchant,
+            product=ProductFactory(tenant=scoped, merchant=merchant),
+            day=DAY,
+            spend=Decimal(spend),
+        )
+    assert merchant_spend_charge_day(day=DAY) == {"spend_postings": 1}
+    assert merchant_spend_charge_day(day=DAY) == {"spend_postings": 0}
+    assert merchant_balance(merchant) == Decimal("80.00")  # the credit is spent first
+    CampaignDayStats.objects.filter(spend=Decimal("4.90")).update(spend=Decimal("6.00"))
+    assert merchant_spend_charge_day(day=DAY) == {"spend_postings": 1}
+    assert merchant_balance(merchant) == Decimal("78.90")
+    keys = set(
+        LedgerTransaction.objects.filter(kind="spend").values_list("idempotency_key", flat=True)
+    )
+    assert keys == {f"spend:{campaign.pk}:{DAY}", f"spend:{campaign.pk}:{DAY}:1"}
+    revenue = ledger_account_for(kind=AccountKind.NETWORK_REVENUE)
+    assert account_balance(revenue) == Decimal("21.10")
