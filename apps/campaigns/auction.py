@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 CTR_PLACES = Decimal("0.000001")
@@ -98,9 +98,12 @@ class Bid:
     #: the product the ad shows (carried through for the serve view; not used in pricing)
     product_id: int | None = None
 
-    @property
-    def ecpm(self) -> Decimal:
-        return ecpm(kind=self.kind, amount=self.amount, ctr=self.predicted_ctr)
+    #: what the bid is worth per mille, computed once when the bid is made
+    ecpm: Decimal = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        value = ecpm(kind=self.kind, amount=self.amount, ctr=self.predicted_ctr)
+        object.__setattr__(self, "ecpm", value)
 
     def rank_key(self) -> tuple[Decimal, datetime.datetime, int]:
         """Sort key, best first: higher eCPM, then the older campaign, then the lower id."""
