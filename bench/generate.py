@@ -410,32 +410,40 @@ def _clicks(world: World, loader: Any, rng: random.Random) -> dict[str, int]:
     rows: list[tuple[Any, ...]] = []
     intended = {"valid": 0, "bot": 0, "duplicate": 0, "ip_cap": 0, "self": 0}
 
-    def ad() -> tuple[int | None, int | None, int | None]:
-        i = rng.randrange(n_c)
-        k = rng.choice(world.campaign_products[i])
-        merchant = world.merchant_ids[world.product_merchant[k]]
-        return world.campaign_ids[i], world.product_ids[k], merchant
+    # Hot loop (a million rows): everything it picks from is precomputed, and picks use
+    # random() (C) rather than randrange/choice (Python-level rejection sampling).
+    rand = rng.random
+    ads = [
+        (world.campaign_ids[i], world.product_ids[k], world.merchant_ids[world.product_merchant[k]])
+        for i in range(n_c)
+        for k in world.campaign_products[i]
+    ]
+    n_ads = len(ads)
+    browsers = [b.format(v=v) for b in BROWSERS for v in range(100, 131)]
+    n_browsers = len(browsers)
+    owner = [
+        world.affiliate_ids[world.site_affiliate[world.placement_site[j]]] for j in range(n_pl)
+    ]
+    subs = [SUBS[j % len(SUBS)] if j % 4 == 0 else "" for j in range(n_pl)]
+    landing_delays = [datetime.timedelta(seconds=x) for x in range(1, 21)]
 
     def browser() -> str:
-        return rng.choice(BROWSERS).format(v=rng.randint(100, 130))
-
-    def sub_for(j: int) -> str:
-        return SUBS[j % len(SUBS)] if j % 4 == 0 else ""
+        return browsers[int(rand() * n_browsers)]
 
     def row(j: int, at: datetime.datetime, ip: str, ua: str, landed: bool) -> tuple[Any, ...]:
-        campaign, product, merchant = ad()
+        campaign, product, merchant = ads[int(rand() * n_ads)]
         return (
-            _uuid(rng),
+            uuid.UUID(bytes=rng.randbytes(16), version=4),
             at,
             world.placement_ids[j],
-            world.affiliate_ids[world.site_affiliate[world.placement_site[j]]],
+            owner[j],
             campaign,
             product,
             merchant,
             ip,
             ua,
-            sub_for(j),
-            at + datetime.timedelta(seconds=rng.randint(1, 20)) if landed else None,
+            subs[j],
+            at + landing_delays[int(rand() * 20)] if landed else None,
         )
 
     n_bot = int(n * MIX["bot"])
@@ -447,10 +455,10 @@ def _clicks(world: World, loader: Any, rng: random.Random) -> dict[str, int]:
     fresh: list[tuple[int, str, str, datetime.datetime]] = []
     for _ in range(n_valid):
         j = pick_placement()
-        at = start + datetime.timedelta(seconds=rng.random() * seconds)
+        at = start + datetime.timedelta(seconds=rand() * seconds)
         ip = _ip(visitor_base + rng.getrandbits(23))
         ua = browser()
-        landed = rng.random() < 0.7
+        landed = rand() < 0.7
         rows.append((*row(j, at, ip, ua, landed), landed))
         fresh.append((j, ip, ua, at))
     intended["valid"] += n_valid
@@ -461,7 +469,7 @@ def _clicks(world: World, loader: Any, rng: random.Random) -> dict[str, int]:
         rows.append((*row(j, at, bot_ip, rng.choice(BOTS), False), False))
     intended["bot"] += n_bot
     for _ in range(n_dup):  # the same visitor again on the same placement, later that day
-        j, ip, ua, at = fresh[rng.randrange(len(fresh))] if fresh else (0, "100.0.0.1", "x", start)
+        j, ip, ua, at = fresh[int(rand() * len(fresh))] if fresh else (0, "100.0.0.1", "x", start)
         later = at + datetime.timedelta(seconds=rng.randint(30, 6 * 3600))
         if later >= start + datetime.timedelta(seconds=seconds):
             later = at + datetime.timedelta(seconds=1)
@@ -530,25 +538,33 @@ def _impressions(world: World, loader: Any, rng: random.Random) -> None:
     pick_placement = _weighted_picker(rng, world.placement_weight)
     start = world.day_start()
 
+    rand = rng.random
+    ads = [
+        (world.campaign_ids[i], world.product_ids[k], world.merchant_ids[world.product_merchant[k]])
+        for i in range(n_c)
+        for k in world.campaign_products[i]
+    ]
+    n_ads = len(ads)
+    prices = [Decimal(x) / 10000 for x in range(50000, 300001, 37)]
+    n_prices = len(prices)
+    render_delays = [datetime.timedelta(milliseconds=x) for x in range(50, 901, 10)]
+
     def gen():  # type: ignore[no-untyped-def]
         for _ in range(n):
             j = pick_placement()
-            i = rng.randrange(n_c)
-            k = rng.choice(world.campaign_products[i])
-            at = start + datetime.timedelta(seconds=rng.random() * 86_400)
-            price = Decimal(rng.randint(50000, 300000)) / 10000
+            campaign, product, merchant = ads[int(rand() * n_ads)]
+            at = start + datetime.timedelta(seconds=rand() * 86_400)
+            rendered = rand() < 0.8
             yield (
-                _uuid(rng),
+                uuid.UUID(bytes=rng.randbytes(16), version=4),
                 at,
                 world.placement_ids[j],
-                world.campaign_ids[i],
-                world.product_ids[k],
-                world.merchant_ids[world.product_merchant[k]],
-                price,
+                campaign,
+                product,
+                merchant,
+                prices[int(rand() * n_prices)],
                 None,
-                at + datetime.timedelta(milliseconds=rng.randint(50, 900))
-                if rng.random() < 0.8
-                else None,
+                at + render_delays[int(rand() * len(render_delays))] if rendered else None,
             )
 
     loader.load(
