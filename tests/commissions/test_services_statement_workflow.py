@@ -268,3 +268,17 @@ def test_twenty_concurrent_approvals_give_exactly_one(tenant):
     assert winners == {final.approved_by_id}
     assert final.approved_by_id in {user.pk for user in approvers}
     assert settled.status == "settled"
+
+
+def test_adjusting_a_statement_followed_by_a_later_one_is_refused(tenant, finance):
+    webmaster = AffiliateFactory(tenant=tenant)
+    earning(webmaster, D(2026, 3, 1), "60.00")
+    earning(webmaster, D(2026, 4, 1), "60.00")
+    with tenant_scope(tenant):
+        statements_generate(period="2026-03")
+        statements_generate(period="2026-04")
+        march = Statement.objects.get(period="2026-03")
+        with pytest.raises(StatementStateError, match="later statement"):
+            statement_adjust(statement=march, amount=Decimal("5.00"), reason="x", actor=finance)
+        assert Statement.objects.get(pk=march.pk).total == Decimal("60.00")
+        assert Statement.objects.get(period="2026-04").total == Decimal("120.00")

@@ -624,6 +624,15 @@ def statement_adjust(
                 statement=locked.pk,
                 status=locked.status,
             )
+        if Statement.objects.filter(
+            affiliate_id=locked.affiliate_id, period__gt=locked.period
+        ).exists():
+            # Its total may already have opened the next statement: correct the latest one.
+            raise StatementStateError(
+                f"Statement {locked.period} is followed by a later statement of this webmaster; "
+                "add the adjustment to the latest statement instead.",
+                statement=locked.pk,
+            )
         line = StatementLine.objects.create(
             tenant=locked.tenant,
             statement=locked,
