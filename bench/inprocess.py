@@ -557,7 +557,11 @@ def staff_client(slug: str) -> Any:
     return client
 
 
+_slowest: dict[str, tuple[float, str]] = {}
+
+
 def timed_get(client: Any, url: str, **extra: Any) -> tuple[int, int, float]:
+    """Status, query count and seconds of one GET; notes the URL's slowest query."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -565,7 +569,17 @@ def timed_get(client: Any, url: str, **extra: Any) -> tuple[int, int, float]:
         started = time.perf_counter()
         response = client.get(url, **extra)
         seconds = time.perf_counter() - started
+    timed = [(float(q["time"]), q["sql"]) for q in queries.captured_queries]
+    if timed:
+        worst = max(timed)
+        if worst[0] > _slowest.get(url, (0.0, ""))[0]:
+            _slowest[url] = (worst[0], " ".join(worst[1].split())[:300])
     return response.status_code, len(queries), seconds
+
+
+def slowest_query(url: str) -> dict[str, Any]:
+    seconds, sql = _slowest.get(url, (0.0, ""))
+    return {"slowest_query_ms": seconds * 1000, "slowest_query": sql}
 
 
 def sample_times(get: Any, samples: int) -> list[float]:
@@ -603,6 +617,7 @@ def bench_admin(*, small: str, full: str, samples: int = READ_SAMPLES) -> dict[s
             row["samples"] = len(times)
             row["p95_ms"] = percentile(times, 95)
             row["median_ms"] = percentile(times, 50)
+            row.update(slowest_query(url))
         log(
             f"  {opts.label}: {row['small_queries']} / {row['full_queries']} queries, "
             f"p95 {row.get('p95_ms', float('nan')):.0f} ms (status {row['full_status']})"
@@ -664,6 +679,7 @@ def bench_report(
                 lambda c=client, a=auth: timed_get(c, path + query, **a)[2], samples
             )
             out["samples"] = len(times)
+            out.update(slowest_query(path + query))
             out["p95_ms"] = percentile(times, 95)
             out["median_ms"] = percentile(times, 50)
     log(f"  reports/daily: {out}")

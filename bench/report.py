@@ -548,6 +548,15 @@ def _admin_section(section: dict[str, Any] | None) -> list[str]:
             ["model", "queries (10 rows)", "queries (full)", "median ms", "p95 ms", "verdict"], rows
         ),
         "",
+        "Pages at or over 300 ms, with their slowest query (the most expensive seen in any "
+        "of their requests):",
+        "",
+        *[
+            f"- `{p['model']}`: {_f(p.get('slowest_query_ms'))} ms in `{p.get('slowest_query')}`"
+            for p in section["pages"]
+            if p.get("p95_ms", 0) >= 300
+        ],
+        "",
         _load(section),
         "",
     ]
@@ -581,8 +590,11 @@ def _report_section(section: dict[str, Any] | None) -> list[str]:
                     "-",
                     f"{_f(section.get('median_ms'))} / {_f(section.get('p95_ms'))}",
                 ],
+                ["slowest query ms", "-", _f(section.get("slowest_query_ms"))],
             ],
         ),
+        "",
+        f"Slowest query: `{section.get('slowest_query', '')}`",
         "",
         _load(section),
         "",
