@@ -54,9 +54,7 @@ def snapshot(tenant):
 
 
 class TestClassificationThroughTheClickPath:
-    def test_every_count_after_run_daily_and_a_rerun_changes_nothing(
-        self, tenant, shop, settings
-    ):
+    def test_every_count_after_run_daily_and_a_rerun_changes_nothing(self, tenant, shop, settings):
         # given: a 24 h dedupe window, a cap of 5 clicks per IP and placement a day, our load
         # balancer at 10.0.0.5 in front, and the webmaster's own address on record
         settings.TRUSTED_PROXIES = ["127.0.0.0/8", "10.0.0.0/8"]

@@ -28,10 +28,11 @@ kept; GMV = amount, minus ``refund_amount`` when refunded, 0 when cancelled.
 Spend (``CampaignDayStats.spend``): a CPM winner pays its clearing ``price_cpm`` / 1000 per
 rendered impression; a CPC winner (full-site plans bid CPC) pays the impression's ``cpc_price``
 per valid click that came from it (one charge per impression, however many clicks it got; the
-impression must be of the same campaign and placement). CPS plans pay through commissions, not
-here. Each campaign-product-day line is rounded half-up to cents once; when a campaign's lines
-add up to more than its ``daily_budget``, the budget is shared over its lines in proportion to
-their raw spend by largest remainder, so the lines sum to the budget exactly.
+impression must be of the same campaign and placement, and served at most a day before the
+click's day). CPS plans pay through commissions, not here. Each campaign-product-day line is
+rounded half-up to cents once; when a campaign's lines add up to more than its
+``daily_budget``, the budget is shared over its lines in proportion to their raw spend by
+largest remainder, so the lines sum to the budget exactly.
 """
 
 from __future__ import annotations
@@ -77,6 +78,9 @@ BOT_PATTERNS = (
     "facebookexternalhit",
 )
 BOT_REGEX = "|".join(re.escape(pattern) for pattern in BOT_PATTERNS)
+
+#: how old an impression may be for a click on it to be charged (CPC)
+CPC_IMPRESSION_MAX_AGE = datetime.timedelta(days=1)
 
 CLICK = Click._meta.db_table
 IMPRESSION = Impression._meta.db_table
@@ -128,6 +132,7 @@ SET verdict = decided.verdict
 FROM decided
 WHERE click.id = decided.id
   AND click.tenant_id = %(tenant)s
+  AND click.clicked_at >= %(start)s AND click.clicked_at < %(end)s
   AND click.verdict IS DISTINCT FROM decided.verdict
 """  # noqa: S608 - table names come from model metadata, values are parameters
 
@@ -150,7 +155,7 @@ _CONVERSION_COLUMNS = """
 """
 
 PLACEMENT_DAY_SQL = f"""
-WITH clicks AS (
+WITH clicks AS MATERIALIZED (
     SELECT placement_id,
            COUNT(*) AS clicks,
            COUNT(*) FILTER (WHERE verdict = 'valid') AS valid_clicks,
@@ -163,20 +168,20 @@ WITH clicks AS (
     WHERE tenant_id = %(tenant)s AND clicked_at >= %(start)s AND clicked_at < %(end)s
     GROUP BY placement_id
 ),
-shown AS (
+shown AS MATERIALIZED (
     SELECT placement_id, COUNT(*) AS impressions
     FROM {IMPRESSION}
     WHERE tenant_id = %(tenant)s AND served_at >= %(start)s AND served_at < %(end)s
       AND rendered_at IS NOT NULL
     GROUP BY placement_id
 ),
-conversions AS (
+conversions AS MATERIALIZED (
     SELECT conv.placement_id, {_CONVERSION_COLUMNS}
     FROM {CONVERSION} conv
     WHERE conv.tenant_id = %(tenant)s AND conv.day = %(day)s
     GROUP BY conv.placement_id
 ),
-keys AS (
+keys AS MATERIALIZED (
     SELECT placement_id FROM clicks
     UNION SELECT placement_id FROM shown
     UNION SELECT placement_id FROM conversions
@@ -219,7 +224,7 @@ SELECT (SELECT COUNT(*) FROM upserted), (SELECT COUNT(*) FROM stale)
 """  # noqa: S608
 
 SUB_DAY_SQL = f"""
-WITH clicks AS (
+WITH clicks AS MATERIALIZED (
     SELECT placement_id, sub,
            COUNT(*) AS clicks,
            COUNT(*) FILTER (WHERE verdict = 'valid') AS valid_clicks,
@@ -228,14 +233,14 @@ WITH clicks AS (
     WHERE tenant_id = %(tenant)s AND clicked_at >= %(start)s AND clicked_at < %(end)s
     GROUP BY placement_id, sub
 ),
-conversions AS (
+conversions AS MATERIALIZED (
     SELECT conv.placement_id, click.sub, {_CONVERSION_COLUMNS}
     FROM {CONVERSION} conv
     JOIN {CLICK} click ON click.id = conv.click_id
     WHERE conv.tenant_id = %(tenant)s AND conv.day = %(day)s
     GROUP BY conv.placement_id, click.sub
 ),
-keys AS (
+keys AS MATERIALIZED (
     SELECT placement_id, sub FROM clicks UNION SELECT placement_id, sub FROM conversions
 ),
 upserted AS (
@@ -269,54 +274,58 @@ SELECT (SELECT COUNT(*) FROM upserted), (SELECT COUNT(*) FROM stale)
 """  # noqa: S608
 
 CAMPAIGN_DAY_SQL = f"""
-WITH shown AS (
-    SELECT campaign_id, product_id,
+WITH shown AS MATERIALIZED (
+    SELECT campaign_id, COALESCE(product_id, 0) AS product_key,
            COUNT(*) AS impressions,
            COALESCE(SUM(price_cpm) FILTER (WHERE cpc_price IS NULL), 0) / 1000 AS cpm_spend
     FROM {IMPRESSION}
     WHERE tenant_id = %(tenant)s AND served_at >= %(start)s AND served_at < %(end)s
       AND rendered_at IS NOT NULL
-    GROUP BY campaign_id, product_id
+    GROUP BY 1, 2
 ),
-clicks AS (
-    SELECT campaign_id, product_id,
+clicks AS MATERIALIZED (
+    SELECT campaign_id, COALESCE(product_id, 0) AS product_key,
            COUNT(*) AS clicks,
            COUNT(*) FILTER (WHERE verdict = 'valid') AS valid_clicks
     FROM {CLICK}
     WHERE tenant_id = %(tenant)s AND clicked_at >= %(start)s AND clicked_at < %(end)s
       AND campaign_id IS NOT NULL
-    GROUP BY campaign_id, product_id
+    GROUP BY 1, 2
 ),
-charged AS (
+charged AS MATERIALIZED (
     -- one charge per CPC impression that got at least one valid click today
-    SELECT DISTINCT ON (imp.id) click.campaign_id, click.product_id, imp.cpc_price
+    SELECT DISTINCT ON (imp.id)
+           click.campaign_id, COALESCE(click.product_id, 0) AS product_key, imp.cpc_price
     FROM {CLICK} click
     JOIN {IMPRESSION} imp
       ON imp.tenant_id = click.tenant_id AND imp.impression_id = click.impression_id
      AND imp.campaign_id = click.campaign_id AND imp.placement_id = click.placement_id
+     AND imp.served_at >= %(impressions_from)s AND imp.served_at < %(end)s
     WHERE click.tenant_id = %(tenant)s
       AND click.clicked_at >= %(start)s AND click.clicked_at < %(end)s
       AND click.verdict = 'valid' AND click.campaign_id IS NOT NULL
+      AND click.impression_id IS NOT NULL
       AND imp.cpc_price IS NOT NULL
     ORDER BY imp.id, click.clicked_at, click.id
 ),
-cpc AS (
-    SELECT campaign_id, product_id, SUM(cpc_price) AS cpc_spend
-    FROM charged GROUP BY campaign_id, product_id
+cpc AS MATERIALIZED (
+    SELECT campaign_id, product_key, SUM(cpc_price) AS cpc_spend
+    FROM charged GROUP BY 1, 2
 ),
-conversions AS (
-    SELECT conv.campaign_id, conv.product_id, {_CONVERSION_COLUMNS}
+conversions AS MATERIALIZED (
+    SELECT conv.campaign_id, COALESCE(conv.product_id, 0) AS product_key, {_CONVERSION_COLUMNS}
     FROM {CONVERSION} conv
     WHERE conv.tenant_id = %(tenant)s AND conv.day = %(day)s AND conv.campaign_id IS NOT NULL
-    GROUP BY conv.campaign_id, conv.product_id
+    GROUP BY 1, 2
 ),
-keys AS (
-    SELECT campaign_id, product_id FROM shown
-    UNION SELECT campaign_id, product_id FROM clicks
-    UNION SELECT campaign_id, product_id FROM conversions
+keys AS MATERIALIZED (
+    SELECT campaign_id, product_key FROM shown
+    UNION SELECT campaign_id, product_key FROM clicks
+    UNION SELECT campaign_id, product_key FROM conversions
 ),
 lines AS (
-    SELECT keys.campaign_id, keys.product_id, campaign.merchant_id, campaign.daily_budget,
+    SELECT keys.campaign_id, NULLIF(keys.product_key, 0) AS product_id, campaign.merchant_id,
+           campaign.daily_budget,
            COALESCE(shown.impressions, 0) AS impressions,
            COALESCE(clicks.clicks, 0) AS clicks,
            COALESCE(clicks.valid_clicks, 0) AS valid_clicks,
@@ -326,14 +335,10 @@ lines AS (
            COALESCE(shown.cpm_spend, 0) + COALESCE(cpc.cpc_spend, 0) AS raw_spend
     FROM keys
     JOIN {CAMPAIGN} campaign ON campaign.id = keys.campaign_id
-    LEFT JOIN shown ON shown.campaign_id = keys.campaign_id
-         AND shown.product_id IS NOT DISTINCT FROM keys.product_id
-    LEFT JOIN clicks ON clicks.campaign_id = keys.campaign_id
-         AND clicks.product_id IS NOT DISTINCT FROM keys.product_id
-    LEFT JOIN cpc ON cpc.campaign_id = keys.campaign_id
-         AND cpc.product_id IS NOT DISTINCT FROM keys.product_id
-    LEFT JOIN conversions ON conversions.campaign_id = keys.campaign_id
-         AND conversions.product_id IS NOT DISTINCT FROM keys.product_id
+    LEFT JOIN shown USING (campaign_id, product_key)
+    LEFT JOIN clicks USING (campaign_id, product_key)
+    LEFT JOIN cpc USING (campaign_id, product_key)
+    LEFT JOIN conversions USING (campaign_id, product_key)
 ),
 totals AS (
     SELECT lines.*,
@@ -415,6 +420,8 @@ def traffic_rollup_day(*, day: datetime.date) -> dict[str, int]:
         "start": start,
         "end": end,
         "lookback": start - window,
+        # a CPC click is charged on an impression served at most a day before it
+        "impressions_from": start - CPC_IMPRESSION_MAX_AGE,
         "window": window,
         "cap": tenant.ip_daily_cap,
         "bots": BOT_REGEX,
@@ -434,8 +441,13 @@ def traffic_rollup_day(*, day: datetime.date) -> dict[str, int]:
         counts["placement_rows"], counts["placement_rows_deleted"] = cursor.fetchone()
         cursor.execute(SUB_DAY_SQL, params)
         counts["sub_rows"], counts["sub_rows_deleted"] = cursor.fetchone()
+        # Every raw read here is a range scan of the day; hash joins keep the cost linear
+        # whatever the planner believes about freshly loaded tables (stale statistics made it
+        # nest loops over a whole tenant's impressions).
+        cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(CAMPAIGN_DAY_SQL, params)
         lines, deleted, spend_cents = cursor.fetchone()
+        cursor.execute("SET LOCAL enable_nestloop = on")
         counts["campaign_rows"], counts["campaign_rows_deleted"] = lines, deleted
         counts["spend_cents"] = int(spend_cents)
     return counts
