@@ -16,7 +16,7 @@ from typing import Any
 from bench.common import BENCH, RESULTS, ROOT, log, out_of_time, percentile, summarize
 
 READ_SAMPLES = 20
-READ_BUDGET_S = 30.0  # a slow page gets fewer samples (at least READ_MIN_SAMPLES)
+READ_BUDGET_S = 15.0  # a slow page gets fewer samples (at least READ_MIN_SAMPLES)
 READ_MIN_SAMPLES = 5
 
 

@@ -542,7 +542,7 @@ def _admin_section(section: dict[str, Any] | None) -> list[str]:
         f"Every changelist of the tenant back office, as staff with every role (Django's test "
         f"client, in-process, production settings): queries at `{SMALL}` (about 10 rows per "
         f"table) and at `{MAIN}` (full scale), and the time of {section['samples']} requests "
-        "at full scale (fewer, at least 5, when they take over 30 s).",
+        "at full scale (fewer, at least 5, when they take over 15 s).",
         "",
         *_table(
             ["model", "queries (10 rows)", "queries (full)", "median ms", "p95 ms", "verdict"], rows

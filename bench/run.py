@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--only", default=",".join(ALL), help=f"comma-separated: {','.join(ALL)}")
+    parser.add_argument("--only", default=",".join(ALL), help=f"comma-separated, run in this order: {','.join(ALL)}")
     parser.add_argument("--reuse", action="store_true", help="keep the last run's data")
     parser.add_argument("--duration", type=int, default=30, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=64)
@@ -187,44 +187,42 @@ def main(argv: list[str] | None = None) -> None:
             duration=max(5, args.duration // 3),
             connections=args.connections,
         )
-    if "clicks" in only:
-        record(
-            "clicks",
+    n_conversions = results["data"][MAIN]["counts"]["conversions"]
+    size = min(1000, n_conversions)
+    plan: dict[str, tuple[Any, dict[str, Any]]] = {
+        "clicks": (
             clicks.bench_click_path,
-            tenant=main_tenant,
-            runs=args.runs,
-            duration=args.duration,
-            connections=args.connections,
-            threads=args.wrk_threads,
-        )
-    if "admin" in only:
-        record("admin", inprocess.bench_admin, small=SMALL, full=MAIN)
-    if "report" in only:
-        record("report", inprocess.bench_report, small=SMALL, full=MAIN, day=day)
-
-    if "conversions" in only:
-        n = results["data"][MAIN]["counts"]["conversions"]
-        size = min(1000, n)
+            {
+                "tenant": main_tenant,
+                "runs": args.runs,
+                "duration": args.duration,
+                "connections": args.connections,
+                "threads": args.wrk_threads,
+            },
+        ),
+        "admin": (inprocess.bench_admin, {"small": SMALL, "full": MAIN}),
+        "report": (inprocess.bench_report, {"small": SMALL, "full": MAIN, "day": day}),
         # 5 batches of 1,000 per run: a quarter of the day's conversions, enough for a rate
-        record(
-            "conversions",
+        "conversions": (
             inprocess.bench_conversions,
-            slug=MAIN,
-            day=day,
-            runs=args.runs,
-            batches=max(1, min(5, n // size)),
-            size=size,
-        )
-    if "daily" in only:
-        record("daily", inprocess.bench_daily, slug=MAIN, day=day, runs=args.runs)
-    if "settlements" in only:
-        record(
-            "settlements",
+            {
+                "slug": MAIN,
+                "day": day,
+                "runs": args.runs,
+                "batches": max(1, min(5, n_conversions // size)),
+                "size": size,
+            },
+        ),
+        "daily": (inprocess.bench_daily, {"slug": MAIN, "day": day, "runs": args.runs}),
+        "settlements": (
             inprocess.bench_settlements,
-            slugs=[TENTH, MAIN],
-            period=period,
-            runs=args.runs,
-        )
+            {"slugs": [TENTH, MAIN], "period": period, "runs": args.runs},
+        ),
+    }
+    for name in only:  # in the order given
+        fn, kwargs = plan[name]
+        record(name, fn, **kwargs)
+
     results["finished_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     results["total_minutes"] = round((time.time() - started) / 60, 1)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
