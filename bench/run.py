@@ -92,7 +92,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--only", default=",".join(ALL), help=f"comma-separated, run in this order: {','.join(ALL)}")
+    parser.add_argument(
+        "--only", default=",".join(ALL), help=f"comma-separated, run in this order: {','.join(ALL)}"
+    )
     parser.add_argument("--reuse", action="store_true", help="keep the last run's data")
     parser.add_argument("--duration", type=int, default=30, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=64)
