@@ -231,17 +231,27 @@ def kill_hard(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=10)
 
 
-def broker_app():  # type: ignore[no-untyped-def]
-    """A Celery client on Redis (the test process's own app runs tasks eagerly)."""
+def send_task(name: str, **kwargs: object) -> None:
+    """Put one task on Redis for a real worker (the test process's own app runs tasks
+    eagerly), then close the client's connections."""
     from celery import Celery
 
-    return Celery("reliability", broker=REDIS_URL, set_as_current=False)
+    app = Celery("reliability", broker=REDIS_URL, set_as_current=False)
+    try:
+        with app.connection_for_write() as conn:
+            app.send_task(name, kwargs=kwargs, connection=conn)
+    finally:
+        app.close()
 
 
 def purge_broker() -> None:
     import redis
 
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
 
 
 def restart_embedded_postgres() -> float:
