@@ -378,3 +378,23 @@ def test_refund_through_the_order_service_before_and_after_settlement(tenant):
     april = _statement(tenant, webmaster, APRIL)
     assert _lines(tenant, april) == [("clawback", Decimal("-4.00")), ("earning", Decimal("200.00"))]
     assert april.total == Decimal("196.00")
+
+
+def test_rerun_after_a_daily_rerun_updates_the_line_in_place(tenant):
+    from apps.commissions.models import DailyEarning
+
+    webmaster = AffiliateFactory(tenant=tenant)
+    row = earning(webmaster, D(2026, 3, 1), "300.00", "200.00")
+    _generate(tenant)
+    with tenant_scope(tenant):
+        line = StatementLine.objects.get()
+        DailyEarning.objects.filter(pk=row.pk).update(
+            click_income=Decimal("550.00"), guarantee_topup=Decimal("0.00"), total=Decimal("550.00")
+        )
+    result = _generate(tenant)
+    with tenant_scope(tenant):
+        updated = StatementLine.objects.get()
+    assert (result["lines_updated"], result["lines_created"]) == (1, 0)
+    assert (updated.pk, updated.amount) == (line.pk, Decimal("550.00"))
+    assert updated.updated_at > line.updated_at
+    assert _statement(tenant, webmaster).total == Decimal("550.00")

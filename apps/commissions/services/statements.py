@@ -119,12 +119,7 @@ def _advisory_lock(tenant_id: int, period: str) -> None:
 # --- generation ---------------------------------------------------------------------------
 
 _LineKey = tuple[str, int]  # ("earning", DailyEarning id) or ("commission"/"clawback", id)
-
-
-def _line_key(line: StatementLine) -> _LineKey:
-    if line.kind == StatementLineKind.EARNING:
-        return (line.kind, line.earning_id)  # type: ignore[return-value]
-    return (line.kind, line.commission_id)  # type: ignore[return-value]
+_Wanted = tuple[Decimal, str, datetime.date]  # amount, description, day
 
 
 def statements_generate(*, period: str, actor: Any = None) -> dict[str, Any]:
@@ -236,28 +231,23 @@ def statements_generate(*, period: str, actor: Any = None) -> dict[str, Any]:
             .only("id", "affiliate_id", "total", "carried_forward", "period")
         }
 
-        desired: dict[int, dict[_LineKey, StatementLine]] = defaultdict(dict)
+        # Wanted lines as plain values (amount, description, day); model rows only for inserts.
+        desired: dict[int, dict[_LineKey, _Wanted]] = defaultdict(dict)
         for earning_id, affiliate_id, day, click_income, topup, site_name, code in earnings:
-            desired[affiliate_id][(StatementLineKind.EARNING, earning_id)] = StatementLine(
-                kind=StatementLineKind.EARNING,
-                description=f"Clicks and guarantee, {site_name} · {code}"[:300],
-                day=day,
-                amount=quantize_money(click_income + topup),
-                earning_id=earning_id,
+            desired[affiliate_id][(StatementLineKind.EARNING, earning_id)] = (
+                quantize_money(click_income + topup),
+                f"Clicks and guarantee, {site_name} · {code}"[:300],
+                day,
             )
         for commission in commissions:
             net = quantize_money(commission.amount - commission.reversed_amount)
             if net <= 0:
                 continue
             key = (StatementLineKind.COMMISSION, commission.pk)
-            desired[commission.affiliate_id][key] = StatementLine(
-                kind=StatementLineKind.COMMISSION,
-                description=(
-                    f"{commission.get_event_display()} commission, {commission.merchant.name}"
-                )[:300],
-                day=commission.day,
-                amount=net,
-                commission_id=commission.pk,
+            desired[commission.affiliate_id][key] = (
+                net,
+                f"{commission.get_event_display()} commission, {commission.merchant.name}"[:300],
+                commission.day,
             )
         for commission in clawbacks:
             paid = commission.paid_amount
@@ -267,15 +257,13 @@ def statements_generate(*, period: str, actor: Any = None) -> dict[str, Any]:
             if amount >= 0:
                 continue
             key = (StatementLineKind.CLAWBACK, commission.pk)
-            desired[commission.affiliate_id][key] = StatementLine(
-                kind=StatementLineKind.CLAWBACK,
-                description=(
+            desired[commission.affiliate_id][key] = (
+                amount,
+                (
                     f"Clawback: {commission.get_event_display()} commission of "
                     f"{commission.day:%Y-%m-%d} refunded after payout, {commission.merchant.name}"
                 )[:300],
-                day=commission.day,
-                amount=amount,
-                commission_id=commission.pk,
+                commission.day,
             )
 
         openings: dict[int, Decimal] = {
@@ -314,34 +302,47 @@ def statements_generate(*, period: str, actor: Any = None) -> dict[str, Any]:
             .select_for_update(of=("self",))
             .order_by("pk")
         }
-        current: dict[int, dict[_LineKey, StatementLine]] = defaultdict(dict)
-        for line in (
+        current: dict[int, dict[_LineKey, tuple[int, Decimal, str]]] = defaultdict(dict)
+        for pk, statement_id, kind, earning_id, commission_id, amount, description in (
             StatementLine.objects.filter(statement__in=list(statements.values()))
             .exclude(kind=StatementLineKind.ADJUSTMENT)
-            .only(
-                "id", "statement_id", "kind", "earning_id", "commission_id", "amount", "description"
+            .values_list(
+                "pk", "statement_id", "kind", "earning_id", "commission_id", "amount", "description"
             )
         ):
-            current[line.statement_id][_line_key(line)] = line
+            ref = earning_id if kind == StatementLineKind.EARNING else commission_id
+            current[statement_id][(kind, ref)] = (pk, amount, description)
 
+        now = timezone.now()
         to_create: list[StatementLine] = []
         to_update: list[StatementLine] = []
         to_delete: list[int] = []
         for affiliate_id, statement in statements.items():
             wanted = desired.get(affiliate_id, {})
             have = current.get(statement.pk, {})
-            for key, line in wanted.items():
-                old = have.get(key)
+            for (kind, ref), (amount, description, day) in wanted.items():
+                old = have.get((kind, ref))
                 if old is None:
-                    line.tenant = tenant
-                    line.statement = statement
-                    line.created_by = actor
-                    to_create.append(line)
-                elif old.amount != line.amount or old.description != line.description:
-                    old.amount = line.amount
-                    old.description = line.description
-                    to_update.append(old)
-            to_delete += [line.pk for key, line in have.items() if key not in wanted]
+                    to_create.append(
+                        StatementLine(
+                            tenant=tenant,
+                            statement=statement,
+                            kind=kind,
+                            description=description,
+                            day=day,
+                            amount=amount,
+                            earning_id=ref if kind == StatementLineKind.EARNING else None,
+                            commission_id=None if kind == StatementLineKind.EARNING else ref,
+                            created_by=actor,
+                        )
+                    )
+                elif old[1] != amount or old[2] != description:
+                    to_update.append(
+                        StatementLine(
+                            pk=old[0], amount=amount, description=description, updated_at=now
+                        )
+                    )
+            to_delete += [old[0] for key, old in have.items() if key not in wanted]
 
         StatementLine.objects.bulk_create(to_create, ignore_conflicts=True)
         if to_update:
