@@ -100,7 +100,10 @@ class TenantAdmin(_TenantScopedFormFieldsMixin, UnfoldModelAdmin):
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         instances = formset.save(commit=False)
         for instance in instances:
-            if getattr(instance, "tenant_id", None) is None and hasattr(instance, "tenant"):
+            # hasattr(instance, "tenant") is False on a new row (the related lookup raises),
+            # so ask the model whether it has the field.
+            is_tenant_row = any(f.name == "tenant" for f in instance._meta.concrete_fields)
+            if is_tenant_row and getattr(instance, "tenant_id", None) is None:
                 instance.tenant = request.tenant  # type: ignore[attr-defined]
             instance.save()
         for obj in formset.deleted_objects:

@@ -226,6 +226,17 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Several models have a "type" and a "status": give each choice set its own stable name.
+    "ENUM_NAME_OVERRIDES": {
+        "CampaignTypeEnum": "apps.campaigns.models.CampaignType",
+        "CampaignStatusEnum": "apps.campaigns.models.CampaignStatus",
+        "ConversionTypeEnum": "apps.tracking.models.ConversionType",
+        "ConversionStatusEnum": "apps.tracking.models.ConversionStatus",
+        "ClaimStatusEnum": "apps.disputes.models.ClaimStatus",
+        "DisputeStatusEnum": "apps.disputes.models.DisputeStatus",
+        "SiteStatusEnum": "apps.sites.models.SiteStatus",
+        "StatementStatusEnum": "apps.commissions.models.StatementStatus",
+    },
 }
 
 # Content Security Policy (django-csp 4). The portal uses only same-origin scripts and styles.

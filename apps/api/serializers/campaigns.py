@@ -33,6 +33,9 @@ class ProductUpsertOutput(serializers.Serializer):
 
 
 class ProductOutput(serializers.ModelSerializer):
+    # A product may have no image: "" is not a URI, so the schema must not promise one.
+    image_url = serializers.CharField(read_only=True, help_text="The image's URL, or empty.")
+
     class Meta:
         model = Product
         fields = [

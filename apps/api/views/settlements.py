@@ -6,7 +6,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -42,6 +43,19 @@ def _own_placement(affiliate: Any, value: str) -> Placement:
     return placement
 
 
+# The report pages like every list (count/next/previous/results); a plain APIView does not tell
+# drf-spectacular so, hence the page is spelled out.
+DailyReportPage = inline_serializer(
+    "PaginatedDailyReportRowList",
+    {
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": DailyReportRowOutput(many=True),
+    },
+)
+
+
 class DailyReportApi(TenantApiView):
     """The funnel and earnings per day and placement (``by=sub``: per sub tag too)."""
 
@@ -57,7 +71,7 @@ class DailyReportApi(TenantApiView):
             OpenApiParameter("placement", OpenApiTypes.STR, description="a placement code"),
             OpenApiParameter("by", OpenApiTypes.STR, enum=["sub"]),
         ],
-        responses=DailyReportRowOutput(many=True),
+        responses=DailyReportPage,
     )
     def get(self, request: Request) -> Response:
         query = request.query_params
