@@ -18,7 +18,7 @@ from tests.reliability.conftest import make_network
 pytestmark = pytest.mark.django_db(transaction=True)
 
 EXAMPLES = os.environ.get("FUZZ_MAX_EXAMPLES", "15")
-SECONDS = os.environ.get("FUZZ_MAX_SECONDS", "150")
+SECONDS = os.environ.get("FUZZ_MAX_SECONDS", "90")
 
 
 def _fuzz(server, tmp_path, *, key: str, label: str) -> dict:
