@@ -415,6 +415,14 @@ def _daily_section(section: dict[str, Any] | None) -> list[str]:
         return [*lines, missing, ""]
     lines += _fallback_line(section)
     lb = section.get("lower_bound_result", {})
+    if "separate_run" in section:
+        sep = section["separate_run"]
+        lines += [
+            f"Measured in a second run at the same scale on the same data (`--only daily "
+            f"--reuse`, started {sep['started_at']}, load average {sep['load']}), after the "
+            "main run reached its deadline.",
+            "",
+        ]
     lines += [
         f"`manage.py run_daily --tenant {MAIN} --date DAY` in a fresh process per run "
         f"(`bench/measure.py`; steps: {', '.join(section['steps'])}), against the lower bound "
@@ -500,7 +508,9 @@ def _settlements_section(section: dict[str, Any] | None) -> list[str]:
                 _f(r["webmasters"]),
                 _mmm(r["seconds"], 2),
                 _mmm(r["queries"]),
-                f"{r['rerun_seconds']:.2f} s, {r['rerun_queries']} queries",
+                f"{r['rerun_seconds']:.2f} s, {r['rerun_queries']} queries"
+                if r.get("rerun_seconds") is not None
+                else "not run (out of time)",
             ]
         )
     lines += [
