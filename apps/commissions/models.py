@@ -189,6 +189,7 @@ class Commission(TenantOwnedModel):
             models.Index(fields=["tenant", "affiliate", "status"], name="commission_aff_status"),
             models.Index(fields=["tenant", "placement", "day"], name="commission_placement_day"),
             models.Index(fields=["tenant", "status", "day"], name="commission_status_day"),
+            models.Index(fields=["tenant", "-day", "-id"], name="commission_list"),
         ]
 
     def __str__(self) -> str:
@@ -237,7 +238,9 @@ class DailyEarning(TenantOwnedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["tenant", "affiliate", "day"], name="daily_earning_aff_day")
+            models.Index(fields=["tenant", "affiliate", "day"], name="daily_earning_aff_day"),
+            # the back office's default ordering (-day, placement): no sort of the whole tenant
+            models.Index(fields=["tenant", "-day", "placement"], name="daily_earning_list"),
         ]
 
     def __str__(self) -> str:

@@ -197,6 +197,8 @@ class Conversion(TenantOwnedModel):
         indexes = [
             models.Index(fields=["tenant", "day"], name="conversion_tenant_day"),
             models.Index(fields=["tenant", "merchant", "customer_ref"], name="conversion_customer"),
+            # the back office's default ordering (-occurred_at, -id)
+            models.Index(fields=["tenant", "-occurred_at", "-id"], name="conversion_list"),
         ]
 
     def __str__(self) -> str:
