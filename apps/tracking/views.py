@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from apps.core.observability import CLICKS_RECORDED
 from apps.tracking import selectors
 from apps.tracking.clientip import client_ip
 from apps.tracking.selectors import PlacementRef, ProductRef
@@ -183,6 +184,7 @@ def click(request: HttpRequest, code: str) -> HttpResponse:
         campaign_id=campaign_id,
         impression_id=impression,
     )
+    CLICKS_RECORDED.labels(tenant=request.tenant.slug).inc()  # type: ignore[attr-defined]
     response = HttpResponseRedirect(_with_click_id(destination, recorded.click_id))
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer-when-downgrade"

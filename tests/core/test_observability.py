@@ -63,3 +63,16 @@ def test_a_database_outage_answers_503_with_retry_after():
     assert answer["Retry-After"] == "5"
     # anything else is left to Django's normal handling
     assert middleware.process_exception(None, ValueError("not a db error")) is None
+
+
+def test_every_recorded_click_counts_in_the_metrics(tenant):
+    from apps.core.observability import CLICKS_RECORDED
+    from tests.campaigns.factories import ProductFactory
+    from tests.sites.factories import PlacementFactory
+
+    placement = PlacementFactory(tenant=tenant)
+    product = ProductFactory(tenant=tenant)
+    before = CLICKS_RECORDED.labels(tenant="alpha")._value.get()
+    response = client_for(tenant).get(f"/c/{placement.code}?sku={product.sku}")
+    assert response.status_code == 302
+    assert CLICKS_RECORDED.labels(tenant="alpha")._value.get() == before + 1
