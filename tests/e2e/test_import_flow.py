@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 
 from apps.affiliates.models import Affiliate
 from apps.tenants.scope import tenant_scope
+from tests.affiliates.factories import AffiliateFactory
 from tests.affiliates.import_files import broken_webmaster_rows, to_csv, webmaster_rows
 from tests.conftest import make_staff
 
@@ -96,3 +97,21 @@ def test_bd_imports_webmasters_with_a_dry_run(
     shot(page, "06-suspended")
     with tenant_scope(tenant):
         assert Affiliate.objects.get(email="wm0001@publisher.example").status == "suspended"
+
+    # and a webmaster who signed up on their own is approved, after a confirmation
+    AffiliateFactory(
+        tenant=tenant, email="newcomer@publisher.example", name="Newcomer", status="pending"
+    )
+    page.goto(base + "/admin/affiliates/affiliate/?q=newcomer")
+    page.locator("input[name=_selected_action]").first.dispatch_event("click")
+    page.select_option("select[name=action]", "approve")
+    page.locator(
+        "button[name=index], button[type=submit][title='Run the selected action']"
+    ).first.dispatch_event("click")
+    page.wait_for_selector("#confirm-objects")
+    shot(page, "07-confirm-approve")
+    _submit(page)
+    page.wait_for_selector("text=Approved 1 webmaster(s).")
+    shot(page, "08-approved")
+    with tenant_scope(tenant):
+        assert Affiliate.objects.get(email="newcomer@publisher.example").status == "active"
