@@ -1,6 +1,7 @@
 """A webmaster's first visit in real Chromium: signup → verification link from the outbox →
 sign in → register a site and a placement → staff approval → the live ad code."""
 
+import datetime
 import re
 
 import pytest
@@ -11,6 +12,8 @@ from apps.affiliates.services import affiliate_approve
 from apps.sites.models import Placement, Site
 from apps.sites.services import site_transition
 from apps.tenants.scope import tenant_scope
+from tests.commissions.factories import DailyEarningFactory
+from tests.tracking.factories import PlacementDayStatsFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -124,3 +127,26 @@ def test_webmaster_signs_up_and_sees_ad_code(
     shot(page, "11-api-key-revoked")
     status, _ = page.evaluate(FETCH_PLACEMENTS, key)
     assert status == 401
+
+    # 10. after a few days of traffic, the dashboard's earnings chart draws them
+    days = [datetime.date(2026, 11, 27) + datetime.timedelta(days=n) for n in range(3)]
+    with tenant_scope(tenant):
+        placement = Placement.objects.select_related("site__affiliate").get(code=code)
+    site, affiliate = placement.site, placement.site.affiliate
+    for n, day in enumerate(days):
+        PlacementDayStatsFactory(
+            tenant=tenant,
+            placement=placement,
+            site=site,
+            affiliate=affiliate,
+            day=day,
+            clicks=4000 + n,
+            valid_clicks=3000 + n,
+        )
+        DailyEarningFactory(
+            tenant=tenant, placement=placement, site=site, affiliate=affiliate, day=day
+        )
+    page.goto(f"{base}/webmaster/earnings/?from={days[0]}&to={days[-1]}")
+    page.wait_for_selector(".money-chart svg")
+    assert page.locator(".money-chart svg").count() == 1
+    shot(page, "12-earnings-chart")
