@@ -131,6 +131,17 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
+def database_unavailable_response() -> HttpResponse:
+    """503 with Retry-After: what a request gets while the database cannot be reached."""
+    response = HttpResponse(
+        b"The service is briefly unavailable; try again shortly.",
+        status=503,
+        content_type="text/plain",
+    )
+    response["Retry-After"] = "5"
+    return response
+
+
 class DatabaseUnavailableMiddleware:
     """While the database is unreachable (restart, failover), answer 503 with Retry-After
     instead of a 500 traceback: the request changed nothing (its transaction never committed)
@@ -151,13 +162,7 @@ class DatabaseUnavailableMiddleware:
         for connection in connections.all(initialized_only=True):
             connection.close_if_unusable_or_obsolete()
         logging.getLogger("alliance.db").warning("database unavailable: %s", exception)
-        response = HttpResponse(
-            b"The service is briefly unavailable; try again shortly.",
-            status=503,
-            content_type="text/plain",
-        )
-        response["Retry-After"] = "5"
-        return response
+        return database_unavailable_response()
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -169,13 +174,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
     exception = sys.exc_info()[1]
     if isinstance(exception, OperationalError | InterfaceError):
-        response = HttpResponse(
-            b"The service is briefly unavailable; try again shortly.",
-            status=503,
-            content_type="text/plain",
-        )
-        response["Retry-After"] = "5"
-        return response
+        return database_unavailable_response()
     return HttpResponse(
         b"Something went wrong on our side; it has been logged.",
         status=500,
