@@ -80,28 +80,6 @@ def _run_each(
         model_admin.message_user(request, f"{count} {done}.", level=messages.SUCCESS)
 
 
-class UnfoldScriptsMixin:
-    """Unfold's admin runs Alpine.js, whose standard build evaluates its attribute expressions
-    with ``new Function``: under the site's CSP (``script-src 'self'``) every Alpine component
-    fails and the command-search overlay covers the page, so nothing can be clicked. These
-    pages allow ``'unsafe-eval'`` (scripts still only from this origin; no inline script).
-    The same applies to every Unfold page (reported; the site-wide fix belongs in the CSP)."""
-
-    def _allow_alpine(self, response: Any) -> Any:
-        if hasattr(response, "headers"):
-            response._csp_update = {"script-src": ["'unsafe-eval'"]}
-        return response
-
-    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
-        return self._allow_alpine(super().changelist_view(request, extra_context))  # type: ignore[misc]
-
-    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        return self._allow_alpine(super().changeform_view(request, *args, **kwargs))  # type: ignore[misc]
-
-    def response_action(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        return self._allow_alpine(super().response_action(request, queryset))  # type: ignore[misc]
-
-
 class StatementLineInline(TenantTabularInline):
     model = StatementLine
     fields = ("kind", "day", "description", "amount", "reason", "created_by")
@@ -116,7 +94,7 @@ class StatementLineInline(TenantTabularInline):
 
 
 @admin.register(Statement)
-class StatementAdmin(UnfoldScriptsMixin, SimpleHistoryAdmin, TenantAdmin):
+class StatementAdmin(SimpleHistoryAdmin, TenantAdmin):
     view_roles = FINANCE | {"risk", "bd"}
     change_roles = FINANCE
     list_display = (
@@ -379,7 +357,7 @@ def _confirm_adjustment(
 
 
 @admin.register(WebmasterPaymentHold)
-class WebmasterPaymentHoldAdmin(UnfoldScriptsMixin, TenantAdmin):
+class WebmasterPaymentHoldAdmin(TenantAdmin):
     """Risk staff put webmasters on payment hold or lift it, with a reason (issue 5)."""
 
     view_roles = RISK | {"finance"}
