@@ -89,23 +89,17 @@ def campaign_performance(
     }
 
 
-def campaign_daily_series(
-    *, campaign: Campaign, date_from: datetime.date, date_to: datetime.date
+def _daily_series(
+    *, date_from: datetime.date, date_to: datetime.date, counts: tuple[str, ...], **filters: Any
 ) -> list[dict[str, Any]]:
-    """One row per day in [from, to] (days without activity are zeros), for charts."""
+    """Spend, GMV, ROI (and the ``counts`` columns) per day over [from, to], zeros on quiet
+    days, from the roll-ups matching ``filters``."""
     rows = {
         row["day"]: row
-        for row in CampaignDayStats.objects.filter(
-            campaign=campaign, day__gte=date_from, day__lte=date_to
-        )
+        for row in CampaignDayStats.objects.filter(day__gte=date_from, day__lte=date_to, **filters)
         .values("day")
-        .annotate(
-            spend=_sum("spend"),
-            gmv=_sum("gmv"),
-            impressions=_sum("impressions"),
-            valid_clicks=_sum("valid_clicks"),
-            orders=_sum("orders"),
-        )
+        .annotate(spend=_sum("spend"), gmv=_sum("gmv"), **{name: _sum(name) for name in counts})
+        .order_by("day")
     }
     series = []
     day = date_from
@@ -113,19 +107,23 @@ def campaign_daily_series(
         row = rows.get(day)
         spend = row["spend"] if row else ZERO
         gmv = row["gmv"] if row else ZERO
-        series.append(
-            {
-                "day": day,
-                "spend": spend,
-                "gmv": gmv,
-                "roi": _ratio(gmv, spend),
-                "impressions": row["impressions"] if row else 0,
-                "valid_clicks": row["valid_clicks"] if row else 0,
-                "orders": row["orders"] if row else 0,
-            }
-        )
+        point = {"day": day, "spend": spend, "gmv": gmv, "roi": _ratio(gmv, spend)}
+        point.update({name: row[name] if row else 0 for name in counts})
+        series.append(point)
         day += datetime.timedelta(days=1)
     return series
+
+
+def campaign_daily_series(
+    *, campaign: Campaign, date_from: datetime.date, date_to: datetime.date
+) -> list[dict[str, Any]]:
+    """One row per day in [from, to] (days without activity are zeros), for charts."""
+    return _daily_series(
+        date_from=date_from,
+        date_to=date_to,
+        counts=("impressions", "valid_clicks", "orders"),
+        campaign=campaign,
+    )
 
 
 def product_tagging_stats(*, day: datetime.date) -> dict[int, ProductTaggingStats]:
@@ -305,21 +303,4 @@ def merchant_daily_series(
     *, merchant: Any, date_from: datetime.date, date_to: datetime.date
 ) -> list[dict[str, Any]]:
     """The merchant's spend and GMV per day over [from, to] (zeros on quiet days)."""
-    rows = {
-        row["day"]: row
-        for row in CampaignDayStats.objects.filter(
-            merchant=merchant, day__gte=date_from, day__lte=date_to
-        )
-        .values("day")
-        .annotate(spend=_sum("spend"), gmv=_sum("gmv"))
-        .order_by("day")
-    }
-    series = []
-    day = date_from
-    while day <= date_to:
-        row = rows.get(day)
-        spend = row["spend"] if row else ZERO
-        gmv = row["gmv"] if row else ZERO
-        series.append({"day": day, "spend": spend, "gmv": gmv, "roi": _ratio(gmv, spend)})
-        day += datetime.timedelta(days=1)
-    return series
+    return _daily_series(date_from=date_from, date_to=date_to, counts=(), merchant=merchant)
