@@ -18,7 +18,10 @@ def _error(code: str, message: str, http_status: int, **extra: Any) -> Response:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
-        return _error(exc.code, exc.message, exc.http_status, **exc.extra)
+        extra = dict(exc.extra)
+        if exc.fields:
+            extra["fields"] = exc.fields
+        return _error(exc.code, exc.message, exc.http_status, **extra)
     if isinstance(exc, DjangoValidationError):
         fields = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

@@ -4,17 +4,37 @@ from typing import Any
 
 
 class DomainError(Exception):
-    """A business rule refused the action. ``code`` is stable; ``message`` is for people."""
+    """A business rule refused the action. ``code`` is stable; ``message`` is for people.
+
+    A refusal that concerns an input names it: ``field="window_days"`` (the message is that
+    field's message) or ``fields={"items": ["..."], "amount": ["..."]}``. The API answers them
+    in ``extra.fields`` exactly like validation errors (API.md v1.1 "Errors"), so a partner
+    can tell which field to fix without parsing English.
+    """
 
     code = "domain_error"
     #: HTTP status the API answers with; 409 for state conflicts.
     http_status = 400
 
-    def __init__(self, message: str, *, code: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        fields: dict[str, list[str]] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
+        named: dict[str, list[str]] = {name: list(msgs) for name, msgs in (fields or {}).items()}
+        if field is not None:
+            named.setdefault(field, []).append(message)
+            # v1 answers carried the field's name in ``extra.field``; kept for those clients.
+            extra.setdefault("field", field)
+        self.fields = named
         self.extra = extra
 
     def __str__(self) -> str:

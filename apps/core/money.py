@@ -35,3 +35,29 @@ def allocate(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     for index in order[:remainder]:
         floors[index] += 1
     return [Decimal(part) * CENT for part in floors]
+
+
+#: ROI (GMV / spend) is shown, compared and stored to two places, half-up, everywhere.
+ROI_PLACES = CENT
+#: attainment (ROI / target ROI) is a ratio kept to four places (shown as a percentage).
+ATTAINMENT_PLACES = RATE_PLACES
+
+
+def roi(*, gmv: Decimal, spend: Decimal | None) -> Decimal | None:
+    """Return on spend, ``GMV / spend`` to two places half-up; None when nothing was spent.
+
+    The one ROI rule: performance pages, the API, claims, disputes and tagging all call this,
+    so the same plan never shows two ROIs."""
+    if spend is None or spend <= 0:
+        return None
+    return (gmv / spend).quantize(ROI_PLACES, rounding=ROUND_HALF_UP)
+
+
+def attainment(
+    *, gmv: Decimal, spend: Decimal | None, target_roi: Decimal | None
+) -> Decimal | None:
+    """How much of its target ROI a plan reached (1.0000 = on target), from the unrounded
+    ROI; None without spend or without a positive target."""
+    if spend is None or spend <= 0 or target_roi is None or target_roi <= 0:
+        return None
+    return (gmv / spend / target_roi).quantize(ATTAINMENT_PLACES, rounding=ROUND_HALF_UP)
