@@ -27,8 +27,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Q, Sum
@@ -117,9 +118,331 @@ def _advisory_lock(tenant_id: int, period: str) -> None:
 
 
 # --- generation ---------------------------------------------------------------------------
+#
+# ``statements_generate`` is three steps: ``statement_inputs`` reads what the period holds
+# (plain values, no model rows), ``statement_lines_wanted`` computes the lines each webmaster's
+# statement should have (pure), and ``_lines_sync`` / ``_totals_sync`` make the draft
+# statements match (totals and carry-over through ``statement_totals``, the one rule shared
+# with ``statement_adjust``'s recompute).
 
 _LineKey = tuple[str, int]  # ("earning", DailyEarning id) or ("commission"/"clawback", id)
 _Wanted = tuple[Decimal, str, datetime.date]  # amount, description, day
+WantedLines = dict[int, dict[_LineKey, _Wanted]]  # affiliate id -> line key -> wanted line
+
+
+class EarningRow(NamedTuple):
+    pk: int
+    affiliate_id: int
+    day: datetime.date
+    click_income: Decimal
+    guarantee_topup: Decimal
+    site_name: str
+    placement_code: str
+
+
+class CommissionRow(NamedTuple):
+    pk: int
+    affiliate_id: int
+    day: datetime.date
+    event_label: str
+    merchant_name: str
+    amount: Decimal
+    reversed_amount: Decimal
+    #: for a clawback: the amount its commission line paid (None: settled without a line)
+    paid_amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class StatementInputs:
+    """What ``period`` holds for statements, read in a fixed number of queries."""
+
+    period: str
+    start: datetime.date
+    end: datetime.date
+    #: affiliate id -> (statement id, status) of the period's existing statements
+    existing: dict[int, tuple[int, str]]
+    #: webmasters with a statement for a later period (this one is closed for them)
+    closed: frozenset[int]
+    earnings: list[EarningRow]
+    commissions: list[CommissionRow]
+    clawbacks: list[CommissionRow]
+    #: affiliate id -> the balance the previous statement carried forward (non-zero only)
+    openings: dict[int, Decimal]
+
+
+def commission_net(amount: Decimal, reversed_amount: Decimal) -> Decimal:
+    """A commission's net amount: what is left to pay after refunds, rounded to cents."""
+    return quantize_money(amount - reversed_amount)
+
+
+def _commission_rows(queryset: Any) -> list[CommissionRow]:
+    labels = dict(Commission._meta.get_field("event").choices)
+    return [
+        CommissionRow(pk, affiliate_id, day, str(labels.get(event, event)), name, amount, rev)
+        for pk, affiliate_id, day, event, name, amount, rev in queryset.values_list(
+            "pk", "affiliate_id", "day", "event", "merchant__name", "amount", "reversed_amount"
+        )
+    ]
+
+
+def statement_inputs(*, period: str) -> StatementInputs:
+    """Read the period's inputs for statement generation.
+
+    Earnings of the period paying clicks or a top-up, approved commissions (day up to the
+    period's end) and clawbacks due, each not already on another period's statement; the
+    existing statements of the period and later periods; the balance each webmaster's latest
+    earlier statement carried forward."""
+    start, end = period_bounds(period)
+    existing = {
+        affiliate_id: (pk, status)
+        for pk, affiliate_id, status in Statement.objects.filter(period=period).values_list(
+            "pk", "affiliate_id", "status"
+        )
+    }
+    closed = frozenset(
+        Statement.objects.filter(period__gt=period)
+        .values_list("affiliate_id", flat=True)
+        .distinct()
+    )
+
+    # What other periods' statements already hold, read as plain joins (a correlated
+    # NOT EXISTS over freshly inserted lines made the planner loop for minutes).
+    on_other = StatementLine.objects.exclude(statement__period=period)
+    earning_taken = set(
+        on_other.filter(earning__day__gte=start, earning__day__lte=end).values_list(
+            "earning_id", flat=True
+        )
+    )
+    commission_taken = set(
+        on_other.filter(
+            kind=StatementLineKind.COMMISSION,
+            commission__status=CommissionStatus.APPROVED,
+            commission__day__lte=end,
+        ).values_list("commission_id", flat=True)
+    )
+    clawback_due = Q(
+        status__in=[CommissionStatus.SETTLED, CommissionStatus.REVERSED],
+        settled_at__isnull=False,
+        reversed_amount__gt=0,
+    )
+    clawed_back = set(
+        on_other.filter(
+            kind=StatementLineKind.CLAWBACK,
+            commission__status__in=[CommissionStatus.SETTLED, CommissionStatus.REVERSED],
+            commission__settled_at__isnull=False,
+            commission__reversed_amount__gt=0,
+        ).values_list("commission_id", flat=True)
+    )
+    paid_amounts = dict(
+        StatementLine.objects.filter(
+            kind=StatementLineKind.COMMISSION,
+            commission__status__in=[CommissionStatus.SETTLED, CommissionStatus.REVERSED],
+            commission__settled_at__isnull=False,
+            commission__reversed_amount__gt=0,
+        ).values_list("commission_id", "amount")
+    )
+    # Plain tuples: a month of a few thousand webmasters is tens of thousands of rows.
+    earnings = [
+        EarningRow(*row)
+        for row in DailyEarning.objects.filter(day__gte=start, day__lte=end)
+        .filter(Q(click_income__gt=0) | Q(guarantee_topup__gt=0))
+        .order_by("affiliate_id", "day", "placement_id")
+        .values_list(
+            "pk",
+            "affiliate_id",
+            "day",
+            "click_income",
+            "guarantee_topup",
+            "site__name",
+            "placement__code",
+        )
+        if row[0] not in earning_taken
+    ]
+    commissions = [
+        row
+        for row in _commission_rows(
+            Commission.objects.filter(status=CommissionStatus.APPROVED, day__lte=end).order_by(
+                "affiliate_id", "day", "pk"
+            )
+        )
+        if row.pk not in commission_taken
+    ]
+    clawbacks = [
+        row._replace(paid_amount=paid_amounts.get(row.pk))
+        for row in _commission_rows(
+            Commission.objects.filter(clawback_due).order_by("affiliate_id", "pk")
+        )
+        if row.pk not in clawed_back
+    ]
+    # The latest statement before this period, per webmaster (DISTINCT ON affiliate).
+    openings = {
+        affiliate_id: total
+        for affiliate_id, total, carried in Statement.objects.filter(period__lt=period)
+        .order_by("affiliate_id", "-period")
+        .distinct("affiliate_id")
+        .values_list("affiliate_id", "total", "carried_forward")
+        if carried and total != 0
+    }
+    return StatementInputs(
+        period=period,
+        start=start,
+        end=end,
+        existing=existing,
+        closed=closed,
+        earnings=earnings,
+        commissions=commissions,
+        clawbacks=clawbacks,
+        openings=openings,
+    )
+
+
+def statement_lines_wanted(inputs: StatementInputs) -> WantedLines:
+    """The lines each webmaster's statement should hold (pure: no database).
+
+    One earning line per daily earning (``click_income + guarantee_topup``), one commission
+    line per approved commission with a positive net, one clawback line per refunded settled
+    commission that was paid more than its new net (``net - paid``, negative)."""
+    desired: WantedLines = defaultdict(dict)
+    for row in inputs.earnings:
+        desired[row.affiliate_id][(StatementLineKind.EARNING, row.pk)] = (
+            quantize_money(row.click_income + row.guarantee_topup),
+            f"Clicks and guarantee, {row.site_name} · {row.placement_code}"[:300],
+            row.day,
+        )
+    for row in inputs.commissions:
+        net = commission_net(row.amount, row.reversed_amount)
+        if net <= 0:
+            continue
+        desired[row.affiliate_id][(StatementLineKind.COMMISSION, row.pk)] = (
+            net,
+            f"{row.event_label} commission, {row.merchant_name}"[:300],
+            row.day,
+        )
+    for row in inputs.clawbacks:
+        paid = row.paid_amount
+        if paid is None:
+            paid = row.amount  # settled without a line of ours: all of it was paid
+        amount = quantize_money(commission_net(row.amount, row.reversed_amount) - paid)
+        if amount >= 0:
+            continue
+        desired[row.affiliate_id][(StatementLineKind.CLAWBACK, row.pk)] = (
+            amount,
+            (
+                f"Clawback: {row.event_label} commission of "
+                f"{row.day:%Y-%m-%d} refunded after payout, {row.merchant_name}"
+            )[:300],
+            row.day,
+        )
+    return dict(desired)
+
+
+def statement_totals(
+    *, opening: Decimal, lines_total: Decimal, minimum: Decimal
+) -> tuple[Decimal, bool]:
+    """The one rule of a statement's total and carry-over: ``total = opening + lines``; a
+    total below the tenant's minimum payout, or negative, carries forward."""
+    total = opening + lines_total
+    return total, (total < minimum or total < 0)
+
+
+def _lines_sync(
+    *, statements: dict[int, Statement], desired: WantedLines, actor: Any
+) -> tuple[int, int, int]:
+    """Make the lines of ``statements`` (draft, locked) match ``desired``; adjustments stay.
+    Returns (created, updated, deleted)."""
+    tenant = current_tenant()
+    current: dict[int, dict[_LineKey, tuple[int, Decimal, str]]] = defaultdict(dict)
+    for pk, statement_id, kind, earning_id, commission_id, amount, description in (
+        StatementLine.objects.filter(statement__in=list(statements.values()))
+        .exclude(kind=StatementLineKind.ADJUSTMENT)
+        .values_list(
+            "pk", "statement_id", "kind", "earning_id", "commission_id", "amount", "description"
+        )
+    ):
+        ref = earning_id if kind == StatementLineKind.EARNING else commission_id
+        current[statement_id][(kind, ref)] = (pk, amount, description)
+
+    now = timezone.now()
+    to_create: list[StatementLine] = []
+    to_update: list[StatementLine] = []
+    to_delete: list[int] = []
+    for affiliate_id, statement in statements.items():
+        wanted = desired.get(affiliate_id, {})
+        have = current.get(statement.pk, {})
+        for (kind, ref), (amount, description, day) in wanted.items():
+            old = have.get((kind, ref))
+            if old is None:
+                to_create.append(
+                    StatementLine(
+                        tenant=tenant,
+                        statement=statement,
+                        kind=kind,
+                        description=description,
+                        day=day,
+                        amount=amount,
+                        earning_id=ref if kind == StatementLineKind.EARNING else None,
+                        commission_id=None if kind == StatementLineKind.EARNING else ref,
+                        created_by=actor,
+                    )
+                )
+            elif old[1] != amount or old[2] != description:
+                to_update.append(
+                    StatementLine(pk=old[0], amount=amount, description=description, updated_at=now)
+                )
+        to_delete += [old[0] for key, old in have.items() if key not in wanted]
+
+    StatementLine.objects.bulk_create(to_create, ignore_conflicts=True)
+    if to_update:
+        StatementLine.objects.bulk_update(to_update, ["amount", "description", "updated_at"])
+    if to_delete:
+        StatementLine.objects.filter(pk__in=to_delete).delete()
+    return len(to_create), len(to_update), len(to_delete)
+
+
+def _totals_sync(*, statements: dict[int, Statement], openings: dict[int, Decimal]) -> int:
+    """Set opening balance, lines total, total and carry-over of ``statements`` from their
+    lines (one aggregate query, one bulk update). Returns how many changed."""
+    minimum = current_tenant().minimum_payout
+    sums = dict(
+        StatementLine.objects.filter(statement__in=list(statements.values()))
+        .values("statement_id")
+        .annotate(total=Coalesce(Sum("amount"), ZERO))
+        .values_list("statement_id", "total")
+    )
+    changed: list[Statement] = []
+    for affiliate_id, statement in statements.items():
+        if _apply_totals(
+            statement,
+            opening=openings.get(affiliate_id, ZERO),
+            lines_total=sums.get(statement.pk, ZERO),
+            minimum=minimum,
+        ):
+            changed.append(statement)
+    if changed:
+        Statement.objects.bulk_update(
+            changed,
+            ["opening_balance", "lines_total", "total", "carried_forward", "updated_at"],
+        )
+    return len(changed)
+
+
+def _apply_totals(
+    statement: Statement, *, opening: Decimal, lines_total: Decimal, minimum: Decimal
+) -> bool:
+    """Set the statement's totals by ``statement_totals``; True when something changed."""
+    total, carried = statement_totals(opening=opening, lines_total=lines_total, minimum=minimum)
+    if (
+        statement.opening_balance == opening
+        and statement.lines_total == lines_total
+        and statement.total == total
+        and statement.carried_forward == carried
+    ):
+        return False
+    statement.opening_balance = opening
+    statement.lines_total = lines_total
+    statement.total = total
+    statement.carried_forward = carried
+    return True
 
 
 def statements_generate(*, period: str, actor: Any = None) -> dict[str, Any]:
@@ -139,144 +462,17 @@ def statements_generate(*, period: str, actor: Any = None) -> dict[str, Any]:
     """
     start, end = period_bounds(period)
     tenant = current_tenant()
-    minimum = tenant.minimum_payout
     with transaction.atomic():
         _advisory_lock(tenant.pk, period)
-
-        existing = {
-            row.affiliate_id: row
-            for row in Statement.objects.filter(period=period).only("id", "affiliate_id", "status")
-        }
-        closed = set(
-            Statement.objects.filter(period__gt=period)
-            .values_list("affiliate_id", flat=True)
-            .distinct()
-        )
-
-        # What other periods' statements already hold, read as plain joins (a correlated
-        # NOT EXISTS over freshly inserted lines made the planner loop for minutes).
-        on_other = StatementLine.objects.exclude(statement__period=period)
-        earning_taken = set(
-            on_other.filter(earning__day__gte=start, earning__day__lte=end).values_list(
-                "earning_id", flat=True
-            )
-        )
-        commission_taken = set(
-            on_other.filter(
-                kind=StatementLineKind.COMMISSION,
-                commission__status=CommissionStatus.APPROVED,
-                commission__day__lte=end,
-            ).values_list("commission_id", flat=True)
-        )
-        clawback_due = Q(
-            status__in=[CommissionStatus.SETTLED, CommissionStatus.REVERSED],
-            settled_at__isnull=False,
-            reversed_amount__gt=0,
-        )
-        clawed_back = set(
-            on_other.filter(
-                kind=StatementLineKind.CLAWBACK,
-                commission__status__in=[CommissionStatus.SETTLED, CommissionStatus.REVERSED],
-                commission__settled_at__isnull=False,
-                commission__reversed_amount__gt=0,
-            ).values_list("commission_id", flat=True)
-        )
-        paid_amounts = dict(
-            StatementLine.objects.filter(
-                kind=StatementLineKind.COMMISSION,
-                commission__status__in=[CommissionStatus.SETTLED, CommissionStatus.REVERSED],
-                commission__settled_at__isnull=False,
-                commission__reversed_amount__gt=0,
-            ).values_list("commission_id", "amount")
-        )
-        # Plain tuples: a month of a few thousand webmasters is tens of thousands of rows.
-        earnings = [
-            row
-            for row in DailyEarning.objects.filter(day__gte=start, day__lte=end)
-            .filter(Q(click_income__gt=0) | Q(guarantee_topup__gt=0))
-            .order_by("affiliate_id", "day", "placement_id")
-            .values_list(
-                "pk",
-                "affiliate_id",
-                "day",
-                "click_income",
-                "guarantee_topup",
-                "site__name",
-                "placement__code",
-            )
-            if row[0] not in earning_taken
-        ]
-        commissions = [
-            row
-            for row in Commission.objects.filter(status=CommissionStatus.APPROVED, day__lte=end)
-            .select_related("merchant")
-            .order_by("affiliate_id", "day", "pk")
-            if row.pk not in commission_taken
-        ]
-        clawbacks = []
-        for row in (
-            Commission.objects.filter(clawback_due)
-            .select_related("merchant")
-            .order_by("affiliate_id", "pk")
-        ):
-            if row.pk not in clawed_back:
-                row.paid_amount = paid_amounts.get(row.pk)
-                clawbacks.append(row)
-        # The latest statement before this period, per webmaster (DISTINCT ON affiliate).
-        previous = {
-            row.affiliate_id: row
-            for row in Statement.objects.filter(period__lt=period)
-            .order_by("affiliate_id", "-period")
-            .distinct("affiliate_id")
-            .only("id", "affiliate_id", "total", "carried_forward", "period")
-        }
-
-        # Wanted lines as plain values (amount, description, day); model rows only for inserts.
-        desired: dict[int, dict[_LineKey, _Wanted]] = defaultdict(dict)
-        for earning_id, affiliate_id, day, click_income, topup, site_name, code in earnings:
-            desired[affiliate_id][(StatementLineKind.EARNING, earning_id)] = (
-                quantize_money(click_income + topup),
-                f"Clicks and guarantee, {site_name} · {code}"[:300],
-                day,
-            )
-        for commission in commissions:
-            net = quantize_money(commission.amount - commission.reversed_amount)
-            if net <= 0:
-                continue
-            key = (StatementLineKind.COMMISSION, commission.pk)
-            desired[commission.affiliate_id][key] = (
-                net,
-                f"{commission.get_event_display()} commission, {commission.merchant.name}"[:300],
-                commission.day,
-            )
-        for commission in clawbacks:
-            paid = commission.paid_amount
-            if paid is None:
-                paid = commission.amount  # settled without a line of ours: all of it was paid
-            amount = quantize_money((commission.amount - commission.reversed_amount) - paid)
-            if amount >= 0:
-                continue
-            key = (StatementLineKind.CLAWBACK, commission.pk)
-            desired[commission.affiliate_id][key] = (
-                amount,
-                (
-                    f"Clawback: {commission.get_event_display()} commission of "
-                    f"{commission.day:%Y-%m-%d} refunded after payout, {commission.merchant.name}"
-                )[:300],
-                commission.day,
-            )
-
-        openings: dict[int, Decimal] = {
-            affiliate_id: row.total
-            for affiliate_id, row in previous.items()
-            if row.carried_forward and row.total != 0
-        }
-        candidates = set(desired) | set(openings) | set(existing)
+        inputs = statement_inputs(period=period)
+        desired = statement_lines_wanted(inputs)
+        existing = inputs.existing
+        candidates = set(desired) | set(inputs.openings) | set(existing)
         targets = sorted(
             affiliate_id
             for affiliate_id in candidates
-            if affiliate_id not in closed
-            and (affiliate_id not in existing or existing[affiliate_id].status == "draft")
+            if affiliate_id not in inputs.closed
+            and (affiliate_id not in existing or existing[affiliate_id][1] == "draft")
         )
         skipped = len(candidates) - len(targets)
 
@@ -302,91 +498,17 @@ def statements_generate(*, period: str, actor: Any = None) -> dict[str, Any]:
             .select_for_update(of=("self",))
             .order_by("pk")
         }
-        current: dict[int, dict[_LineKey, tuple[int, Decimal, str]]] = defaultdict(dict)
-        for pk, statement_id, kind, earning_id, commission_id, amount, description in (
-            StatementLine.objects.filter(statement__in=list(statements.values()))
-            .exclude(kind=StatementLineKind.ADJUSTMENT)
-            .values_list(
-                "pk", "statement_id", "kind", "earning_id", "commission_id", "amount", "description"
-            )
-        ):
-            ref = earning_id if kind == StatementLineKind.EARNING else commission_id
-            current[statement_id][(kind, ref)] = (pk, amount, description)
-
-        now = timezone.now()
-        to_create: list[StatementLine] = []
-        to_update: list[StatementLine] = []
-        to_delete: list[int] = []
-        for affiliate_id, statement in statements.items():
-            wanted = desired.get(affiliate_id, {})
-            have = current.get(statement.pk, {})
-            for (kind, ref), (amount, description, day) in wanted.items():
-                old = have.get((kind, ref))
-                if old is None:
-                    to_create.append(
-                        StatementLine(
-                            tenant=tenant,
-                            statement=statement,
-                            kind=kind,
-                            description=description,
-                            day=day,
-                            amount=amount,
-                            earning_id=ref if kind == StatementLineKind.EARNING else None,
-                            commission_id=None if kind == StatementLineKind.EARNING else ref,
-                            created_by=actor,
-                        )
-                    )
-                elif old[1] != amount or old[2] != description:
-                    to_update.append(
-                        StatementLine(
-                            pk=old[0], amount=amount, description=description, updated_at=now
-                        )
-                    )
-            to_delete += [old[0] for key, old in have.items() if key not in wanted]
-
-        StatementLine.objects.bulk_create(to_create, ignore_conflicts=True)
-        if to_update:
-            StatementLine.objects.bulk_update(to_update, ["amount", "description", "updated_at"])
-        if to_delete:
-            StatementLine.objects.filter(pk__in=to_delete).delete()
-
-        sums = dict(
-            StatementLine.objects.filter(statement__in=list(statements.values()))
-            .values("statement_id")
-            .annotate(total=Coalesce(Sum("amount"), ZERO))
-            .values_list("statement_id", "total")
-        )
-        changed: list[Statement] = []
-        for affiliate_id, statement in statements.items():
-            opening = openings.get(affiliate_id, ZERO)
-            lines_total = sums.get(statement.pk, ZERO)
-            total = opening + lines_total
-            carried = total < minimum or total < 0
-            if (
-                statement.opening_balance != opening
-                or statement.lines_total != lines_total
-                or statement.total != total
-                or statement.carried_forward != carried
-            ):
-                statement.opening_balance = opening
-                statement.lines_total = lines_total
-                statement.total = total
-                statement.carried_forward = carried
-                changed.append(statement)
-        if changed:
-            Statement.objects.bulk_update(
-                changed,
-                ["opening_balance", "lines_total", "total", "carried_forward", "updated_at"],
-            )
+        created, updated, deleted = _lines_sync(statements=statements, desired=desired, actor=actor)
+        changed = _totals_sync(statements=statements, openings=inputs.openings)
     return {
         "period": period,
         "statements": len(statements),
         "created": len(missing),
-        "updated": len(changed),
+        "updated": changed,
         "skipped": skipped,
-        "lines_created": len(to_create),
-        "lines_updated": len(to_update),
-        "lines_deleted": len(to_delete),
+        "lines_created": created,
+        "lines_updated": updated,
+        "lines_deleted": deleted,
     }
 
 
@@ -542,7 +664,7 @@ def statement_commissions_settle(*, statement: Statement) -> int:
         Commission.objects.filter(pk__in=list(lines)).select_for_update(of=("self",)).order_by("pk")
     )
     for commission in commissions:
-        net = quantize_money(commission.amount - commission.reversed_amount)
+        net = commission_net(commission.amount, commission.reversed_amount)
         if commission.status != CommissionStatus.APPROVED or net != lines[commission.pk].amount:
             raise StatementStateError(
                 f"Commission #{commission.pk} changed since statement {statement.period} was "
@@ -660,10 +782,13 @@ def statement_adjust(
 
 
 def _recompute(statement: Statement) -> None:
+    """Totals and carry-over of one statement from its lines (``statement_totals``)."""
     lines_total = StatementLine.objects.filter(statement=statement).aggregate(
         total=Coalesce(Sum("amount"), ZERO)
     )["total"]
-    statement.lines_total = lines_total
-    statement.total = statement.opening_balance + lines_total
-    minimum = current_tenant().minimum_payout
-    statement.carried_forward = statement.total < minimum or statement.total < 0
+    _apply_totals(
+        statement,
+        opening=statement.opening_balance,
+        lines_total=lines_total,
+        minimum=current_tenant().minimum_payout,
+    )
