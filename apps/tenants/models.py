@@ -30,6 +30,14 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a known IANA time zone (e.g. Asia/Shanghai).")
 
 
+class CouponAttribution(models.TextChoices):
+    """Which wins when an order carries both a usable ``click_id`` and a registered coupon
+    of another webmaster (a tenant setting; docs/integrations.md)."""
+
+    CLICK_FIRST = "click_first", "The click wins; the coupon only when there is no usable click"
+    COUPON_FIRST = "coupon_first", "The coupon wins; the click only when the coupon is not usable"
+
+
 class Tenant(TimeStampedModel):
     """One affiliate network. Platform data: not tenant-owned itself."""
 
@@ -52,6 +60,13 @@ class Tenant(TimeStampedModel):
     )
     click_window_days = models.PositiveIntegerField(
         default=30, help_text="A conversion is attributed to a click at most this many days old."
+    )
+    coupon_attribution = models.CharField(
+        max_length=12,
+        choices=CouponAttribution.choices,
+        default=CouponAttribution.CLICK_FIRST,
+        help_text="An order with both a click_id and another webmaster's registered coupon: "
+        "which one it is attributed to.",
     )
     # Money rules (DESIGN.md rules 1, 8 and the settlement workflow).
     lock_period_days = models.PositiveIntegerField(

@@ -9,7 +9,9 @@ capped page count, related names in the same query (``list_select_related``).
 import datetime
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -17,7 +19,17 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from apps.core.admin import TenantAdmin, TenantTabularInline
-from apps.tracking.models import Click, Conversion, ConversionItem, DailyRun
+from apps.tracking.errors import CouponError
+from apps.tracking.models import (
+    Click,
+    Conversion,
+    ConversionItem,
+    Coupon,
+    DailyRun,
+    MerchantTrackingKey,
+)
+from apps.tracking.services.coupons import coupon_create, coupon_delete
+from apps.tracking.services.keys import tracking_key_revoke
 from apps.tracking.services.rollup import day_window
 
 READ_ONLY = frozenset()
@@ -98,10 +110,10 @@ class ConversionItemInline(TenantTabularInline):
 class ConversionAdmin(_ReadOnlyAdmin):
     list_display = [
         "external_id", "type", "merchant", "affiliate", "placement", "occurred_at", "day",
-        "amount", "customer_type", "status", "refund_amount",
+        "amount", "customer_type", "status", "refund_amount", "source",
     ]  # fmt: skip
     list_select_related = ["merchant", "affiliate", "placement"]
-    list_filter = ["type", "status", "customer_type", "day"]
+    list_filter = ["type", "status", "customer_type", "source", "day"]
     search_fields = ["external_id", "customer_ref"]
     ordering = ["-occurred_at", "-id"]
     paginator = CappedCountPaginator
@@ -123,3 +135,103 @@ class DailyRunAdmin(_ReadOnlyAdmin):
     def spend(self, run: DailyRun) -> str:
         cents = run.counts.get("tracking.rollup.spend_cents")
         return "" if cents is None else f"{cents / 100:.2f}"
+
+
+# --- coupons and tracking keys (issue 16) --------------------------------------------------
+
+
+COUPON_FIELDS = ["merchant", "code", "affiliate", "placement", "valid_from", "valid_to"]
+
+
+class CouponAddForm(forms.ModelForm):
+    """Registers through ``coupon_create`` (its refusals become field errors). No ``Meta``
+    here: the admin builds it for the model inside the request's tenant scope."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.created = coupon_create(
+                merchant=data["merchant"],
+                code=data["code"],
+                affiliate=data["affiliate"],
+                placement=data.get("placement"),
+                valid_from=data.get("valid_from"),
+                valid_to=data.get("valid_to"),
+                actor=getattr(self, "actor", None),
+            )
+        except CouponError as exc:
+            field = exc.extra.get("field")
+            field = {"webmaster": "affiliate"}.get(field, field)
+            raise ValidationError({field if field in self.fields else None: exc.message}) from None
+        return data
+
+
+@admin.register(Coupon)
+class CouponAdmin(TenantAdmin):
+    """Coupon codes merchants gave webmasters. Added here or by the merchant (portal, API);
+    never edited (delete and register again), so past attributions keep their meaning."""
+
+    change_roles = frozenset({"tenant_admin", "bd"})
+    list_display = [
+        "code", "merchant", "affiliate", "placement", "valid_from", "valid_to", "deleted_at",
+    ]  # fmt: skip
+    list_select_related = ["merchant", "affiliate", "placement"]
+    list_filter = [("merchant", admin.RelatedOnlyFieldListFilter), "valid_from"]
+    search_fields = ["code", "merchant__code", "affiliate__email"]
+    autocomplete_fields = ["merchant", "affiliate", "placement"]
+    actions = ["delete_coupons"]
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = CouponAddForm
+            kwargs["fields"] = COUPON_FIELDS
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user
+        return form
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return []
+        return [*COUPON_FIELDS, "deleted_at", "created_by"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            created = form.created
+            obj.pk, obj.tenant = created.pk, created.tenant
+            obj._state.adding = False
+
+    @admin.action(description="Delete: stop attributing orders to these coupons")
+    def delete_coupons(self, request: HttpRequest, queryset: QuerySet[Coupon]) -> None:
+        for coupon in queryset:
+            self.run_service(request, coupon_delete, coupon=coupon)
+        self.message_user(request, f"{queryset.count()} coupon(s) deleted.")
+
+
+@admin.register(MerchantTrackingKey)
+class MerchantTrackingKeyAdmin(TenantAdmin):
+    """Postback keys and pixel tokens (issued by merchants in their portal); staff may only
+    revoke one, e.g. a leaked postback key."""
+
+    change_roles = frozenset({"tenant_admin"})
+    list_display = ["hint", "kind", "merchant", "created_at", "last_used_at", "revoked_at"]
+    list_select_related = ["merchant"]
+    list_filter = ["kind"]
+    search_fields = ["hint", "merchant__code"]
+    readonly_fields = [
+        "merchant", "kind", "hint", "public_token", "created_by", "last_used_at", "revoked_at",
+    ]  # fmt: skip
+    exclude = ["token_hash"]
+    actions = ["revoke_keys"]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    @admin.action(description="Revoke: stop these keys working at once")
+    def revoke_keys(self, request: HttpRequest, queryset: QuerySet[MerchantTrackingKey]) -> None:
+        for key in queryset:
+            self.run_service(request, tracking_key_revoke, key=key)
+        self.message_user(request, f"{queryset.count()} key(s) revoked.")

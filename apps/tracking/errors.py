@@ -27,3 +27,18 @@ class ConversionStateError(StateConflictError):
     """A status move the ALLOWED table does not permit (409)."""
 
     code = "conversion_state_conflict"
+
+
+class CouponError(DomainError):
+    """A coupon a merchant cannot register or remove; names the field at fault."""
+
+    code = "coupon_error"
+
+    CODE_TAKEN = "coupon_code_taken"
+    INVALID = "coupon_invalid"
+
+
+class TrackingKeyError(DomainError):
+    """A postback key or pixel token that cannot be issued."""
+
+    code = "tracking_key_error"

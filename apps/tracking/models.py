@@ -8,7 +8,9 @@ tagging and claims read the roll-ups (``*DayStats``), never raw rows.
 
 import uuid
 
+from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from apps.core.models import TenantOwnedModel, TenantScopedModel
@@ -148,18 +150,37 @@ class ReversalReason(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class ConversionSource(models.TextChoices):
+    API = "api", "POST /api/v1/conversions"
+    PIXEL = "pixel", "Thank-you-page pixel (/px/conv)"
+    POSTBACK = "postback", "Server-to-server postback (/postback)"
+
+
 class Conversion(TenantOwnedModel):
     """A registration or order a merchant posted, attributed to its click (and so to a
-    placement and webmaster). Idempotent on ``(merchant, type, external_id)``. ``status``
-    moves only through ``apps.tracking.services.conversion_status_set``."""
+    placement and webmaster), or, with no usable click, to a registered coupon's webmaster
+    (then ``click`` is empty, and ``placement`` too unless the coupon names one). Idempotent
+    on ``(merchant, type, external_id)`` whatever the channel (``source``). ``status`` moves
+    only through ``apps.tracking.services.conversion_status_set``."""
 
     merchant = models.ForeignKey(
         "campaigns.Merchant", on_delete=models.PROTECT, related_name="conversions"
     )
     type = models.CharField(max_length=20, choices=ConversionType.choices)
     external_id = models.CharField(max_length=100)
-    click = models.ForeignKey(Click, on_delete=models.PROTECT, related_name="+")
-    placement = models.ForeignKey("websites.Placement", on_delete=models.PROTECT, related_name="+")
+    click = models.ForeignKey(
+        Click, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    placement = models.ForeignKey(
+        "websites.Placement", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The registered coupon that attributed it (issue 16); empty when its click did.
+    coupon = models.ForeignKey(
+        "tracking.Coupon", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(
+        max_length=10, choices=ConversionSource.choices, default=ConversionSource.API
+    )
     affiliate = models.ForeignKey(
         "affiliates.Affiliate", on_delete=models.PROTECT, related_name="conversions"
     )
@@ -360,3 +381,93 @@ class DailyRun(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.status}"
+
+
+class Coupon(TenantOwnedModel):
+    """A merchant's coupon code assigned to one webmaster (optionally one of its placements):
+    an order carrying it and no usable click is that webmaster's (API.md v1.1 ``/coupons``).
+    Codes compare case-insensitively; a deleted coupon (``deleted_at``) attributes nothing
+    and frees its code, but stays for the conversions it attributed."""
+
+    merchant = models.ForeignKey(
+        "campaigns.Merchant", on_delete=models.PROTECT, related_name="coupons"
+    )
+    code = models.CharField(max_length=64)
+    affiliate = models.ForeignKey(
+        "affiliates.Affiliate", on_delete=models.PROTECT, related_name="coupons"
+    )
+    placement = models.ForeignKey(
+        "websites.Placement", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                "tenant",
+                "merchant",
+                Upper("code"),
+                condition=models.Q(deleted_at__isnull=True),
+                name="coupon_code_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
+                name="coupon_valid_to_after_from",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class TrackingKeyKind(models.TextChoices):
+    POSTBACK = "postback", "Server-to-server postback key (secret)"
+    PIXEL = "pixel", "Thank-you-page pixel token (public)"
+
+
+class MerchantTrackingKey(TenantOwnedModel):
+    """The credentials of the conversion channels without JSON (issue 16):
+
+    - ``postback``: the ``key`` of ``/postback?key=...``, a secret that works there and
+      nowhere else (not as a Bearer key); shown once, only its SHA-256 is kept;
+    - ``pixel``: the ``token`` of ``/px/conv?token=...``: it sits in the merchant's
+      thank-you page, so it is public by design (kept readable in ``public_token`` so the
+      portal can show the snippet again); it names the merchant, it proves nothing.
+    Both are rotated by issuing a new one and revoking the old (``revoked_at``)."""
+
+    merchant = models.ForeignKey(
+        "campaigns.Merchant", on_delete=models.CASCADE, related_name="tracking_keys"
+    )
+    kind = models.CharField(max_length=10, choices=TrackingKeyKind.choices)
+    token_hash = models.CharField(max_length=64)
+    hint = models.CharField(max_length=12, help_text="The first characters, to tell keys apart.")
+    public_token = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "token_hash"], name="tracking_key_unique"),
+            models.CheckConstraint(
+                condition=models.Q(kind="pixel") | models.Q(public_token=""),
+                name="tracking_key_only_pixel_tokens_readable",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.hint}…"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

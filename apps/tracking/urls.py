@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from apps.tracking import views
+from apps.tracking import views, views_conversions
 
 app_name = "tracking"
 
@@ -12,4 +12,6 @@ urlpatterns: list[URLPattern] = [
     path("ad.js", views.ad_js, name="ad-js"),
     path("px/land", views.land, name="land"),
     path("px/imp", views.impression_rendered, name="impression"),
+    path("px/conv", views_conversions.conversion_pixel, name="conversion-pixel"),
+    path("postback", views_conversions.conversion_postback, name="conversion-postback"),
 ]

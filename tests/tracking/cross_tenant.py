@@ -3,8 +3,10 @@ from apps.tracking.models import (
     Click,
     Conversion,
     ConversionItem,
+    Coupon,
     DailyRun,
     Impression,
+    MerchantTrackingKey,
     PlacementDayStats,
     PlacementSubDayStats,
 )
@@ -14,8 +16,10 @@ from tests.tracking.factories import (
     ClickFactory,
     ConversionFactory,
     ConversionItemFactory,
+    CouponFactory,
     DailyRunFactory,
     ImpressionFactory,
+    MerchantTrackingKeyFactory,
     PlacementDayStatsFactory,
     PlacementSubDayStatsFactory,
 )
@@ -29,6 +33,12 @@ register_model(ConversionItem, make=lambda t: ConversionItemFactory(tenant=t))
 register_model(PlacementDayStats, make=lambda t: PlacementDayStatsFactory(tenant=t))
 register_model(PlacementSubDayStats, make=lambda t: PlacementSubDayStatsFactory(tenant=t))
 register_model(CampaignDayStats, make=lambda t: CampaignDayStatsFactory(tenant=t))
+register_model(Coupon, make=lambda t: CouponFactory(tenant=t), search=lambda o: o.code)
+register_model(
+    MerchantTrackingKey,
+    make=lambda t: MerchantTrackingKeyFactory(tenant=t),
+    search=lambda o: o.hint,
+)
 register_model(DailyRun, make=lambda t: DailyRunFactory(tenant=t), search=lambda o: str(o.day))
 
 # POST /api/v1/conversions has no object in its URL and lists nothing: the harness's two

@@ -8,11 +8,13 @@ from apps.tracking.models import (
     Click,
     Conversion,
     ConversionItem,
+    Coupon,
     DailyRun,
     Impression,
     PlacementDayStats,
     PlacementSubDayStats,
 )
+from apps.tracking.services.keys import PREFIX, tracking_key_hash
 from tests.campaigns.factories import CampaignFactory, ProductFactory
 from tests.factories import TenantOwnedFactory
 from tests.sites.factories import PlacementFactory
@@ -118,3 +120,32 @@ class DailyRunFactory(TenantOwnedFactory):
 
     day = DAY
     status = "done"
+
+
+class CouponFactory(TenantOwnedFactory):
+    class Meta:
+        model = Coupon
+
+    merchant = factory.SubFactory(
+        "tests.campaigns.factories.MerchantFactory", tenant=factory.SelfAttribute("..tenant")
+    )
+    affiliate = factory.SelfAttribute("placement.site.affiliate")
+    placement = factory.SubFactory(PlacementFactory, tenant=factory.SelfAttribute("..tenant"))
+    code = factory.Sequence(lambda n: f"SAVE{n:04d}")
+    valid_from = datetime.date(2026, 1, 1)
+
+
+class MerchantTrackingKeyFactory(TenantOwnedFactory):
+    """A postback key (``plaintext`` is kept on the instance for tests)."""
+
+    class Meta:
+        model = "tracking.MerchantTrackingKey"
+        exclude = ["plaintext"]
+
+    merchant = factory.SubFactory(
+        "tests.campaigns.factories.MerchantFactory", tenant=factory.SelfAttribute("..tenant")
+    )
+    kind = "postback"
+    plaintext = factory.Sequence(lambda n: f"{PREFIX['postback']}test-key-{n:06d}")
+    token_hash = factory.LazyAttribute(lambda o: tracking_key_hash(o.plaintext))
+    hint = factory.LazyAttribute(lambda o: o.plaintext[:10])

@@ -1,14 +1,18 @@
 """Conversions a merchant posts (API.md ``POST /conversions``) and their status moves.
 
-``conversions_record`` validates each event on its own, attributes it to its click, and
-inserts with ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: the unique constraint on
-``(tenant, merchant, type, external_id)`` decides, so however many identical posts race, each
-conversion is created exactly once and exactly one of them is told ``created``.
+``conversions_record`` validates each event on its own, attributes it to its click (or to a
+registered coupon's webmaster, issue 16), and inserts with ``INSERT ... ON CONFLICT DO
+NOTHING RETURNING``: the unique constraint on ``(tenant, merchant, type, external_id)``
+decides, so however many identical posts race, each conversion is created exactly once and
+exactly one of them is told ``created``. The pixel (``/px/conv``) and the postback
+(``/postback``) call the same function with ``source=``, so a pixel and a postback of the
+same order count once.
 """
 
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -16,20 +20,25 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Min
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from apps.campaigns.models import Merchant, Product
 from apps.core.db import lock_object
+from apps.core.events import event_emit
 from apps.core.money import CENT
+from apps.tenants.models import CouponAttribution
 from apps.tenants.scope import current_tenant
 from apps.tracking.errors import ConversionError, ConversionStateError
 from apps.tracking.models import (
     Click,
     Conversion,
     ConversionItem,
+    ConversionSource,
     ConversionStatus,
     ConversionType,
+    Coupon,
     CustomerType,
     ReversalReason,
 )
@@ -57,6 +66,8 @@ class _Event:
     customer_type: str = ""
     customer_ref: str = ""
     items: list[dict[str, Any]] = field(default_factory=list)
+    coupon_code: str = ""
+    #: what the event is attributed to: the click's (or coupon's) ids, see ``_attribute``
     click: dict[str, Any] | None = None
     status: str = ""
 
@@ -135,10 +146,34 @@ def _parse(index: int, raw: Any) -> _Event:
         event.errors["external_id"] = "Required: your id of this event (1-100 characters)."
     else:
         event.external_id = external_id
-    try:
-        event.click_uuid = uuid.UUID(str(raw.get("click_id") or ""))
-    except ValueError:
-        event.errors["click_id"] = "Required: the click_id our redirect added to your URL."
+    coupon = raw.get("coupon")
+    if coupon not in (None, ""):
+        text = _text(coupon, max_length=64)
+        if text is None:
+            event.errors["coupon"] = "A coupon code of at most 64 characters (or leave it out)."
+        else:
+            event.coupon_code = text
+    click_id = raw.get("click_id")
+    if click_id in (None, "") and event.coupon_code:
+        pass  # a coupon-only order: _attribute looks the coupon up
+    else:
+        try:
+            event.click_uuid = uuid.UUID(str(click_id or ""))
+        except ValueError:
+            event.errors["click_id"] = "Required: the click_id our redirect added to your URL."
+    currency = raw.get("currency")
+    if currency not in (None, ""):
+        tenant_currency = current_tenant().currency
+        if not isinstance(currency, str) or not re.fullmatch(r"[A-Za-z]{3}", currency):
+            event.errors["currency"] = "An ISO 4217 code such as CNY (or leave it out)."
+        elif currency.upper() != tenant_currency:
+            # API.md v1.1: an order needing a rate the tenant lacks is rejected naming
+            # currency; this network holds no exchange rates yet, so only its own currency
+            # can be taken.
+            event.errors["currency"] = (
+                f"This network has no exchange rate from {currency.upper()} to "
+                f"{tenant_currency}; send amounts in {tenant_currency}."
+            )
     occurred = raw.get("occurred_at")
     parsed = parse_datetime(occurred) if isinstance(occurred, str) else None
     if parsed is None or timezone.is_naive(parsed):
@@ -166,38 +201,98 @@ def _parse(index: int, raw: Any) -> _Event:
     return event
 
 
-def _attribute(events: list[_Event], *, merchant: Merchant, window_days: int) -> None:
-    """Attach each event's click, or reject it: the click must be this tenant's (the scope
-    and row-level security hide any other), on this merchant's offers, and at most
-    ``click_window_days`` before the event."""
-    uuids = {event.click_uuid for event in events if not event.errors}
+def _click_attribution(
+    event: _Event, click: dict[str, Any] | None, *, merchant: Merchant, window_days: int
+) -> tuple[dict[str, Any] | None, tuple[str, str] | None]:
+    """(the click's attribution, None) or (None, (field, error))."""
+    if click is None:
+        return None, ("click_id", f"Unknown click_id {event.click_uuid}.")
+    if click["merchant_id"] != merchant.pk:
+        return None, (
+            "click_id",
+            f"click_id {event.click_uuid} is a click on another merchant's offer.",
+        )
+    assert event.occurred_at is not None  # noqa: S101 - parsed events without errors have it
+    if event.occurred_at < click["clicked_at"] - CLOCK_SKEW:
+        return None, ("occurred_at", f"occurred_at is before click {event.click_uuid}.")
+    if event.occurred_at - click["clicked_at"] > datetime.timedelta(days=window_days):
+        return None, (
+            "click_id",
+            f"click {event.click_uuid} is more than {window_days} days before occurred_at "
+            "(the click window).",
+        )
+    return {**click, "coupon_id": None, "coupon_code": ""}, None
+
+
+def _coupon_attribution(
+    event: _Event, coupon: dict[str, Any] | None, *, zone: Any
+) -> tuple[dict[str, Any] | None, tuple[str, str] | None]:
+    """(the coupon's attribution, None) or (None, ("coupon", error)): a live coupon of this
+    merchant, valid on the event's tenant-local day."""
+    if coupon is None:
+        return None, ("coupon", f"Coupon {event.coupon_code} is not registered for you.")
+    assert event.occurred_at is not None  # noqa: S101
+    day = event.occurred_at.astimezone(zone).date()
+    if day < coupon["valid_from"] or (coupon["valid_to"] and day > coupon["valid_to"]):
+        return None, ("coupon", f"Coupon {coupon['code']} is not valid on {day}.")
+    return {
+        "id": None, "click_id": None, "sub": "", "placement_id": coupon["placement_id"],
+        "placement__code": coupon["placement__code"], "affiliate_id": coupon["affiliate_id"],
+        "campaign_id": None, "product_id": None, "coupon_id": coupon["id"],
+        "coupon_code": coupon["code"],
+    }, None  # fmt: skip
+
+
+def _attribute(events: list[_Event], *, merchant: Merchant, tenant: Any) -> None:
+    """Attach each event's attribution, or reject it (API.md; issue 16 for coupons).
+
+    - A click must be this tenant's (the scope and row-level security hide any other), on
+      this merchant's offers, and at most ``click_window_days`` before the event.
+    - A coupon must be one this merchant registered (not deleted), valid on the event's day.
+    - With only one of them, that one decides. With both, the tenant's ``coupon_attribution``
+      says which is tried first (``click_first`` by default); the other is the fallback. An
+      unregistered coupon next to a usable click is simply a shop's own promotion code: the
+      click attributes and nothing is rejected."""
+    window_days = tenant.click_window_days
+    todo = [event for event in events if not event.errors]
+    uuids = {event.click_uuid for event in todo if event.click_uuid is not None}
     clicks = {
         row["click_id"]: row
         for row in Click.objects.filter(click_id__in=uuids).values(
             "id", "click_id", "clicked_at", "merchant_id", "placement_id", "affiliate_id",
-            "campaign_id", "product_id",
+            "campaign_id", "product_id", "sub", "placement__code",
         )
-    }  # fmt: skip
-    window = datetime.timedelta(days=window_days)
-    for event in events:
-        if event.errors:
-            continue
-        click = clicks.get(event.click_uuid)
-        if click is None:
-            event.errors["click_id"] = f"Unknown click_id {event.click_uuid}."
-        elif click["merchant_id"] != merchant.pk:
-            event.errors["click_id"] = (
-                f"click_id {event.click_uuid} is a click on another merchant's offer."
+    } if uuids else {}  # fmt: skip
+    codes = {event.coupon_code.upper() for event in todo if event.coupon_code}
+    coupons = {
+        row["code"].upper(): row
+        for row in Coupon.objects.filter(merchant=merchant, deleted_at__isnull=True)
+        .annotate(code_upper=Upper("code"))
+        .filter(code_upper__in=codes)
+        .values(
+            "id", "code", "affiliate_id", "placement_id", "placement__code", "valid_from",
+            "valid_to",
+        )
+    } if codes else {}  # fmt: skip
+    coupon_first = tenant.coupon_attribution == CouponAttribution.COUPON_FIRST
+    for event in todo:
+        by_click = by_coupon = None
+        errors: list[tuple[str, str] | None] = []
+        if event.click_uuid is not None:
+            by_click, error = _click_attribution(
+                event, clicks.get(event.click_uuid), merchant=merchant, window_days=window_days
             )
-        elif event.occurred_at < click["clicked_at"] - CLOCK_SKEW:
-            event.errors["occurred_at"] = f"occurred_at is before click {event.click_uuid}."
-        elif event.occurred_at - click["clicked_at"] > window:
-            event.errors["click_id"] = (
-                f"click {event.click_uuid} is more than {window_days} days before occurred_at "
-                "(the click window)."
+            errors.append(error)
+        if event.coupon_code:
+            by_coupon, error = _coupon_attribution(
+                event, coupons.get(event.coupon_code.upper()), zone=tenant.zone
             )
-        else:
-            event.click = click
+            errors.append(error)
+        first, second = (by_coupon, by_click) if coupon_first else (by_click, by_coupon)
+        event.click = first or second
+        if event.click is None:
+            for field_name, message in filter(None, errors):
+                event.errors.setdefault(field_name, message)
 
 
 def _decide_customer_types(events: list[_Event], *, merchant: Merchant) -> None:
@@ -228,7 +323,8 @@ def _decide_customer_types(events: list[_Event], *, merchant: Merchant) -> None:
 _COLUMNS = (
     "tenant_id", "created_at", "updated_at", "merchant_id", "type", "external_id", "click_id",
     "placement_id", "affiliate_id", "campaign_id", "product_id", "occurred_at", "day", "amount",
-    "customer_type", "customer_ref", "status", "refund_amount", "status_reason",
+    "customer_type", "customer_ref", "status", "refund_amount", "status_reason", "coupon_id",
+    "source",
 )  # fmt: skip
 
 
@@ -248,7 +344,9 @@ def _insert(rows: list[tuple[Any, ...]]) -> list[tuple[int, str, str]]:
         return cursor.fetchall()
 
 
-def conversions_record(*, merchant: Merchant, events: list[Any]) -> list[dict[str, Any]]:
+def conversions_record(
+    *, merchant: Merchant, events: list[Any], source: str = ConversionSource.API
+) -> list[dict[str, Any]]:
     """Record a merchant's registrations and orders; one result per event, in order.
 
     Rules (API.md "Partner API", ``POST /conversions``):
@@ -257,13 +355,17 @@ def conversions_record(*, merchant: Merchant, events: list[Any]) -> list[dict[st
     - attribution: ``click_id`` must be a click of this tenant on this merchant's offers,
       at most ``tenant.click_window_days`` before ``occurred_at`` (allowing ``CLOCK_SKEW``),
       else ``rejected``; the conversion takes the click's placement, webmaster, campaign,
-      product;
+      product; an order with a registered ``coupon`` and no usable click takes the coupon's
+      webmaster (and placement, if it names one) and has no click (``_attribute``);
+    - ``currency``, when given, must be the tenant's (no exchange rates yet);
     - ``(type, external_id)`` already stored, or earlier in the same batch: ``duplicate``,
       nothing counted twice (the unique constraint decides under concurrency);
     - orders: ``amount`` >= 0 with at most 2 decimals; no ``customer_type``: returning if an
       earlier order of this merchant has the same ``customer_ref``, else new; items keep
       their product type (given, else the product's);
-    - ``day`` is the tenant-local date of ``occurred_at``."""
+    - ``day`` is the tenant-local date of ``occurred_at``;
+    - each created conversion emits ``conversion.created`` (webhooks and webmaster
+      postbacks, delivered after commit); ``source`` says which channel sent it."""
     if len(events) > MAX_EVENTS:
         raise ConversionError(
             f"At most {MAX_EVENTS} events per request; this one has {len(events)}.",
@@ -271,7 +373,7 @@ def conversions_record(*, merchant: Merchant, events: list[Any]) -> list[dict[st
         )
     tenant = current_tenant()
     parsed = [_parse(index, raw) for index, raw in enumerate(events)]
-    _attribute(parsed, merchant=merchant, window_days=tenant.click_window_days)
+    _attribute(parsed, merchant=merchant, tenant=tenant)
 
     seen: set[tuple[str, str]] = set()
     to_insert: list[_Event] = []
@@ -298,7 +400,7 @@ def conversions_record(*, merchant: Merchant, events: list[Any]) -> list[dict[st
                 e.click["placement_id"], e.click["affiliate_id"], e.click["campaign_id"],
                 e.click["product_id"], e.occurred_at, e.occurred_at.astimezone(zone).date(),
                 e.amount, e.customer_type, e.customer_ref, ConversionStatus.PENDING,
-                Decimal("0.00"), "",
+                Decimal("0.00"), "", e.click["coupon_id"], source,
             )
             for e in to_insert
         ]  # fmt: skip
@@ -330,6 +432,9 @@ def conversions_record(*, merchant: Merchant, events: list[Any]) -> list[dict[st
                     )
                 )
         ConversionItem.objects.bulk_create(items)
+        for event in to_insert:
+            if event.status == CREATED:
+                _emit_created(event, created[(event.type, event.external_id)], merchant, source)
 
     results: list[dict[str, Any]] = []
     for event in parsed:
@@ -342,6 +447,34 @@ def conversions_record(*, merchant: Merchant, events: list[Any]) -> list[dict[st
             result["errors"] = event.errors
         results.append(result)
     return results
+
+
+def _emit_created(event: _Event, pk: int, merchant: Merchant, source: str) -> None:
+    """``conversion.created`` (API.md v1.1 "Webhooks"): what the merchant and the webmaster
+    may know of it (webhooks hide ``external_id`` and ``customer_ref`` from webmasters)."""
+    attribution = event.click or {}
+    event_emit(
+        "conversion.created",
+        data={
+            "id": pk,
+            "type": event.type,
+            "external_id": event.external_id,
+            "merchant": merchant.code,
+            "placement": attribution.get("placement__code"),
+            "click_id": str(attribution["click_id"]) if attribution.get("click_id") else None,
+            "sub": attribution.get("sub") or "",
+            "coupon": attribution.get("coupon_code") or None,
+            "amount": str(event.amount) if event.amount is not None else None,
+            "currency": current_tenant().currency,
+            "customer_type": event.customer_type or None,
+            "customer_ref": event.customer_ref or None,
+            "occurred_at": event.occurred_at.isoformat() if event.occurred_at else None,
+            "status": ConversionStatus.PENDING,
+            "source": source,
+        },
+        merchant_id=merchant.pk,
+        affiliate_id=attribution.get("affiliate_id"),
+    )
 
 
 ALLOWED: dict[str, set[str]] = {

@@ -234,11 +234,12 @@ WITH clicks AS MATERIALIZED (
     GROUP BY placement_id, sub
 ),
 conversions AS MATERIALIZED (
-    SELECT conv.placement_id, click.sub, {_CONVERSION_COLUMNS}
+    SELECT conv.placement_id, COALESCE(click.sub, '') AS sub, {_CONVERSION_COLUMNS}
     FROM {CONVERSION} conv
-    JOIN {CLICK} click ON click.id = conv.click_id
-    WHERE conv.tenant_id = %(tenant)s AND conv.day = %(day)s
-    GROUP BY conv.placement_id, click.sub
+    -- a coupon conversion has no click: it counts under the empty sub (issue 16)
+    LEFT JOIN {CLICK} click ON click.id = conv.click_id
+    WHERE conv.tenant_id = %(tenant)s AND conv.day = %(day)s AND conv.placement_id IS NOT NULL
+    GROUP BY conv.placement_id, COALESCE(click.sub, '')
 ),
 keys AS MATERIALIZED (
     SELECT placement_id, sub FROM clicks UNION SELECT placement_id, sub FROM conversions
