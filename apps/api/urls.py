@@ -7,7 +7,15 @@ Each domain keeps its routes in ``apps/api/routes/<domain>.py`` (views in
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from apps.api.routes import campaigns, commissions, disputes, settlements, sites, tracking
+from apps.api.routes import (
+    campaigns,
+    commissions,
+    disputes,
+    growth,
+    settlements,
+    sites,
+    tracking,
+)
 from apps.api.views.me import MeApi
 
 app_name = "api"
@@ -16,6 +24,7 @@ urlpatterns = [
     path("v1/me", MeApi.as_view(), name="me"),
     *sites.urlpatterns,
     *campaigns.urlpatterns,
+    *growth.urlpatterns,
     *tracking.urlpatterns,
     *commissions.urlpatterns,
     *settlements.urlpatterns,

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "apps.sites",
     "apps.campaigns",
     "apps.tracking",
+    "apps.growth",
     "apps.commissions",
     "apps.disputes",
     "apps.api",
