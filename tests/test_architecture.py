@@ -55,6 +55,23 @@ def test_scopes_disabled_only_where_allowed():
     assert offences == []
 
 
+def test_tests_disable_scopes_only_in_conftest():
+    # Fixture setup is unscoped by the conftest hook and bodies are scoped by its autouse
+    # fixture (docs/development.md "Tests"); a test that needs no scope says @unscoped.
+    allowed = {
+        ROOT / "tests" / "conftest.py",
+        Path(__file__),
+        # the deliberate leak that proves the harness catches an unfiltered admin
+        ROOT / "tests" / "tenancy" / "test_cross_tenant.py",
+    }
+    offences = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "tests").rglob("*.py")
+        if path not in allowed and "scopes_disabled" in path.read_text()
+    ]
+    assert offences == []
+
+
 def test_services_never_call_delay_directly():
     # Side effects are enqueued on commit (delay_on_commit), never inside an open transaction.
     offences = []

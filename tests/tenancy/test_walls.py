@@ -9,7 +9,8 @@ from apps.core.models import TenantScopedModel
 from apps.tenants.scope import tenant_scope
 from tests.affiliates.factories import AffiliateFactory
 
-pytestmark = pytest.mark.django_db
+# The walls are the subject here: each test opens (or does not open) its scopes itself.
+pytestmark = [pytest.mark.django_db, pytest.mark.unscoped]
 
 # Platform tables with a tenant_id that are read before any scope exists: the host lookup.
 PLATFORM_TABLES = {"tenants_tenantdomain"}
