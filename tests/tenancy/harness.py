@@ -23,12 +23,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
 from django.contrib import admin
 from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
 
+from apps.core.models import TenantScopedModel
 from apps.tenants.models import Tenant
+from apps.tenants.scope import tenant_scope
 
 
 class LeakFoundError(AssertionError):
@@ -77,6 +80,17 @@ def register_endpoint(url_name: str, **kwargs: Any) -> None:
     ENDPOINT_CASES[url_name] = EndpointCase(url_name=url_name, **kwargs)
 
 
+def tenant_rows(tenant: Tenant) -> dict[str, list[dict[str, Any]]]:
+    """Every row ``tenant`` owns, model by model: compared before and after a sweep of refused
+    cross-tenant requests to show that nothing of the other tenant changed (STYLE.md 8)."""
+    snapshot: dict[str, list[dict[str, Any]]] = {}
+    with tenant_scope(tenant):
+        for model in apps.get_models():
+            if issubclass(model, TenantScopedModel) and not model._meta.proxy:
+                snapshot[model._meta.label] = list(model.objects.order_by("pk").values())
+    return snapshot
+
+
 # --- admin checks -------------------------------------------------------------------------
 
 
@@ -116,6 +130,25 @@ def check_admin_model(client: Client, model: type[Model], mine: Model, theirs: M
             raise LeakFoundError(
                 f"{label}: {view} page of B's object answered {response.status_code}, not 404"
             )
+    # Writes with B's id: confirming its delete page, and an action on the changelist with B's
+    # id selected. Both must leave B's rows as they were (the caller compares tenant_rows).
+    if model_admin.has_delete_permission is not None:
+        response = client.post(_admin_url(model, "delete", theirs.pk), {"post": "yes"})
+        if response.status_code != 404:
+            raise LeakFoundError(
+                f"{label}: deleting B's object answered {response.status_code}, not 404"
+            )
+    for action in _action_names(model_admin):
+        client.post(
+            changelist, {"action": action, "_selected_action": [str(theirs.pk)], "post": "yes"}
+        )
+
+
+def _action_names(model_admin: admin.ModelAdmin) -> list[str]:
+    names = [name for name, _ in model_admin.admin_site.actions]
+    for action in model_admin.actions or ():
+        names.append(action if isinstance(action, str) else action.__name__)
+    return names
 
 
 def check_admin_choices(client: Client, objects_b: dict[type[Model], Model]) -> None:

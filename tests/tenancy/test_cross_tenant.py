@@ -23,6 +23,7 @@ from tests.tenancy.harness import (
     check_admin_choices,
     check_admin_model,
     check_endpoint,
+    tenant_rows,
 )
 
 pytestmark = pytest.mark.django_db
@@ -76,30 +77,44 @@ def world(tenant, other_tenant):
 
 
 class TestAdmin:
-    def test_admin_pages_never_show_other_tenant_objects(self, tenant, world):
+    def test_admin_pages_never_show_other_tenant_objects(self, tenant, other_tenant, world):
         client = client_for(tenant, make_staff(tenant))
+        before = tenant_rows(other_tenant)
         for model in admin.site._registry:
             mine, theirs = world[model]
             check_admin_model(client, model, mine, theirs)
+        # the refused deletes and actions with B's ids changed nothing of B's
+        assert tenant_rows(other_tenant) == before
 
     def test_admin_choices_and_autocomplete_never_offer_other_tenant_objects(self, tenant, world):
         client = client_for(tenant, make_staff(tenant))
         check_admin_choices(client, {model: pair[1] for model, pair in world.items()})
 
     def test_other_tenant_staff_cannot_enter_this_back_office(self, tenant, other_tenant):
-        outsider = make_staff(other_tenant)
-        response = client_for(tenant, outsider).get("/admin/")
-        assert response.status_code in (302, 403)
-        assert "/admin/login" in response.get("Location", "/admin/login")
+        # given B's staff, signed in, on A's host
+        client = client_for(tenant, make_staff(other_tenant))
+        # when they open A's back office they are sent to its login page
+        response = client.get("/admin/")
+        assert response.status_code == 302
+        assert response["Location"] == "/admin/login/?next=/admin/"
+        # then that page refuses them (signed in, but no staff role here), with no A data
+        refused = client.get(response["Location"])
+        assert refused.status_code == 403
+        assert b"Alpha Network" not in refused.content
 
 
 class TestApi:
-    def test_api_endpoints_answer_404_or_nothing_for_other_tenant_objects(self, tenant, world):
+    def test_api_endpoints_answer_404_or_nothing_for_other_tenant_objects(
+        self, tenant, other_tenant, world
+    ):
         assert ENDPOINT_CASES or not _api_route_names() - ENDPOINTS_WITHOUT_TENANT_DATA
+        before = tenant_rows(other_tenant)
         for case in ENDPOINT_CASES.values():
             mine, theirs = world[case.model]
             key = issue_key(case.owner(mine))
             check_endpoint(client_for(tenant), case, mine, theirs, bearer(key))
+        # the refused writes with B's ids changed nothing of B's
+        assert tenant_rows(other_tenant) == before
 
 
 def _rls_off(table):
