@@ -22,8 +22,8 @@ The model, per day (docs/growth.md has the worked numbers):
    now (the last 7 days) over the share the history's bid outbid then (the last 30 days), at
    most ``MAX_VOLUME_FACTOR`` times; the price per click is the mean clearing price under the
    new bid, scaled so that the history's bid gives the history's price, and never more than the
-   bid (second price). No clearing prices at all: the history's volume, at its price capped by
-   the bid.
+   bid (second price). No clearing prices at all: the history's price capped by the bid, and
+   its volume, times ``bid / price`` when the bid is the lower.
 5. The daily budget caps spend: clicks = budget / price per click when it binds.
 6. Orders = clicks x conversion, GMV = clicks x v, ROI by ``apps.core.money.roi``.
 7. Chance of target: ROI over a 7-day window (the compensation window's minimum) is taken as
@@ -238,7 +238,9 @@ def forecast_from(
     bid_ecpm = ecpm(kind=CPC, amount=bid, ctr=ctr)
     notes: list[str] = []
     if past.is_empty and recent.is_empty:
-        volume = Decimal(1)
+        # Nothing says what else there is to win: a bid above the history's price buys the
+        # history's volume, one below it proportionally less.
+        volume = min(Decimal(1), bid / paid) if paid else Decimal(1)
         cpc = paid if paid is not None else bid
         notes.append("No clearing prices in the last 30 days: the history's volume and price.")
     else:

@@ -96,12 +96,15 @@ class TestModel:
         )  # fmt: skip
         assert forecast.budget_bound is True
 
-    def test_without_clearing_prices_a_higher_target_pays_at_most_its_bid(self):
+    def test_without_clearing_prices_a_lower_bid_pays_it_and_buys_proportionally_less(self):
         forecast = _forecast(target="5")  # bids 0.80 a click, the history paid 1.00
         assert forecast.cpc == Decimal("0.8000")
-        assert (forecast.spend, forecast.gmv, forecast.roi) == (
-            Decimal("80.00"), Decimal("400.00"), Decimal("5.00"),
+        assert (forecast.clicks, forecast.spend, forecast.gmv, forecast.roi) == (
+            Decimal("80.0"), Decimal("64.00"), Decimal("320.00"), Decimal("5.00"),
         )  # fmt: skip
+        # a higher bid buys no more than the history did, at the history's price
+        cheap = _forecast(target="2")
+        assert (cheap.clicks, cheap.cpc) == (Decimal("100.0"), Decimal("1.0000"))
 
     def test_a_cheaper_target_buys_more_dearer_clicks_and_a_dearer_one_fewer(self):
         market = _uniform_market(10, 60)  # the same then and now

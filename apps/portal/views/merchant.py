@@ -43,6 +43,7 @@ from apps.campaigns.services.campaigns import campaign_create, campaign_transiti
 from apps.campaigns.services.merchants import merchant_domains_set
 from apps.campaigns.services.products import roi_tiers
 from apps.core.errors import DomainError
+from apps.growth.forecast import Forecast, ForecastInputs, forecast_inputs, product_forecast
 from apps.tracking.performance import (
     campaign_daily_series,
     campaign_performance,
@@ -465,6 +466,13 @@ def full_site_roi(request: HttpRequest) -> HttpResponse:
     if not data.get("daily_budget"):
         return redirect("portal:merchant-full-site-budget")
     tiers = roi_tiers(product)
+    budget = Decimal(data["daily_budget"])
+    inputs = forecast_inputs(product=product)
+    forecasts = [
+        product_forecast(product=product, daily_budget=budget, target_roi=tier, inputs=inputs)
+        for tier in tiers
+    ]
+    estimate = _custom_estimate(request, product=product, daily_budget=budget, inputs=inputs)
     choice = request.POST.get("tier", "") if request.method == "POST" else ""
     custom = request.POST.get("custom_roi", "").strip() if request.method == "POST" else ""
     if request.method == "POST":
@@ -513,11 +521,34 @@ def full_site_roi(request: HttpRequest) -> HttpResponse:
             "product": product,
             "tiers": tiers,
             "tier_labels": list(zip(["Low", "Recommended", "High"], tiers, strict=False)),
+            "forecasts": list(zip(["Low", "Recommended", "High"], forecasts, strict=False)),
+            "estimate": estimate,
+            "basis": inputs.basis,
+            "basis_days": inputs.history.product_days,
             "wizard": data,
             "choice": choice or (str(tiers[1]) if tiers else "custom"),
             "custom": custom,
             "step": 3,
         },
+    )
+
+
+def _custom_estimate(
+    request: HttpRequest, *, product: Product, daily_budget: Decimal, inputs: ForecastInputs
+) -> Forecast | None:
+    """The forecast at a target ROI the merchant typed (``?estimate=3.5``), if any."""
+    raw = request.GET.get("estimate", "").strip()
+    if not raw:
+        return None
+    try:
+        target = Decimal(raw).quantize(Decimal("0.01"))
+        if not target.is_finite() or target <= 0 or target > 999_999:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        messages.error(request, "Enter a target ROI above 0, such as 3.5, to estimate it.")
+        return None
+    return product_forecast(
+        product=product, daily_budget=daily_budget, target_roi=target, inputs=inputs
     )
 
 

@@ -1,0 +1,87 @@
+"""The merchant portal shows the forecast before a plan starts: one row per recommended tier in
+the full-site setup's ROI step, an estimate of any other value, and what it is based on."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+
+from apps.campaigns.services.products import ProductTaggingStats, product_tagging_apply
+from apps.tenants.scope import tenant_scope
+from tests.campaigns.factories import (
+    CampaignFactory,
+    MerchantFactory,
+    MerchantUserFactory,
+    ProductFactory,
+)
+from tests.conftest import client_for
+from tests.growth.factories import roll_ups
+
+pytestmark = pytest.mark.django_db
+NOW = datetime.datetime(2026, 4, 1, 3, 0, tzinfo=datetime.UTC)
+YESTERDAY = datetime.date(2026, 3, 31)
+
+
+@pytest.fixture
+def shop(tenant, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    merchant = MerchantFactory(tenant=tenant, code="SHOP")
+    link = MerchantUserFactory(tenant=tenant, merchant=merchant)
+    return merchant, client_for(tenant, link.user)
+
+
+def _to_roi_step(portal, product, budget="200.00"):
+    portal.post("/merchant/full-site/", {"product": product.pk})
+    portal.post(
+        "/merchant/full-site/budget/",
+        {"name": "Push", "daily_budget": budget, "starts_at": "2026-04-01T12:00",
+         "min_site_weight": "1"},
+    )  # fmt: skip
+
+
+def _rows(page):
+    return re.findall(r'<tr data-target="([\d.]+)"', page)
+
+
+def test_each_tier_shows_its_forecast_and_another_value_can_be_estimated(shop, tenant):
+    merchant, portal = shop
+    product = ProductFactory(tenant=tenant, merchant=merchant, sku="KETTLE")
+    campaign = CampaignFactory(tenant=tenant, merchant=merchant, type="full_site", bid=None,
+                               target_roi=Decimal("4"))  # fmt: skip
+    with tenant_scope(tenant):
+        roll_ups(campaign=campaign, product=product, last=YESTERDAY, orders=[2] * 30,
+                 clicks_per_order=50)  # fmt: skip
+        product_tagging_apply(
+            day=YESTERDAY,
+            stats={product.pk: ProductTaggingStats(60, 3000, Decimal("6000"), Decimal("1500"))},
+            median_conversion_rate=Decimal("0.01"),
+        )
+    _to_roi_step(portal, product)
+    page = portal.get("/merchant/full-site/roi/").content.decode()
+    assert _rows(page) == ["3.2", "4.0", "4.8"]
+    assert "Estimated from KETTLE's last 30 days of results" in page
+    # the recommended tier is the product's own history: 100 clicks, 2 orders, 50.00 a day
+    middle = page.split('<tr data-target="4.0">')[1].split("</tr>")[0]
+    assert re.findall(r'<td class="num[^"]*">([^<]+)', middle) == [
+        "4.0", "50.00", "100.0", "2.0", "200.00", "4.00", "50%",
+    ]  # fmt: skip
+
+    page = portal.get("/merchant/full-site/roi/", {"estimate": "4.2"}).content.decode()
+    assert _rows(page) == ["3.2", "4.0", "4.8", "4.20"]
+    assert 'id="forecast-estimate"' in page
+
+
+def test_a_product_with_no_history_anywhere_says_it_cannot_be_estimated(shop, tenant):
+    merchant, portal = shop
+    product = ProductFactory(tenant=tenant, merchant=merchant, sku="NEW")
+    _to_roi_step(portal, product)
+    page = portal.get("/merchant/full-site/roi/", {"estimate": "3"}).content.decode()
+    assert "Too little history to estimate" in page
+    estimate = page.split('id="forecast-estimate">')[1].split("</tr>")[0]
+    assert "0.00" in estimate
+    assert "0%" in estimate
+    # a bad value is refused with a message, the page still answers
+    response = portal.get("/merchant/full-site/roi/", {"estimate": "lots"})
+    assert response.status_code == 200
+    assert "Enter a target ROI above 0" in response.content.decode()
