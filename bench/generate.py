@@ -166,7 +166,7 @@ def _people(world: World, loader: Any, rng: random.Random) -> None:
     kinds = ["webmaster", "webmaster", "content", "cashback", "influencer"]
     loader.load(
         Affiliate,
-        ["id", "email", "name", "kind", "status", "company", "payout_account_name"],
+        ["id", "email", "name", "kind", "status", "company"],
         (
             (
                 world.affiliate_ids[i],
@@ -175,7 +175,6 @@ def _people(world: World, loader: Any, rng: random.Random) -> None:
                 kinds[i % len(kinds)],
                 "active",
                 f"Studio {i:05d}",
-                f"Webmaster {i:05d}",
             )
             for i in range(n_aff)
         ),

@@ -16,6 +16,7 @@ from unfold.decorators import action
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from apps.affiliates.models import Affiliate, AffiliateNote
+from apps.affiliates.payouts import payout_details_of, payout_missing
 from apps.affiliates.services import (
     PROFILE_FIELDS,
     affiliate_approve,
@@ -138,6 +139,7 @@ class AffiliateAdmin(ExportMixin, SimpleHistoryAdmin, TenantAdmin):
         "payment_hold",
         "payment_hold_reason",
         "user",
+        "payout_details",
     ]
     fieldsets = [
         (None, {"fields": ["name", "email", "kind", "status", "approved_at", "bd_owner", "user"]}),
@@ -145,14 +147,9 @@ class AffiliateAdmin(ExportMixin, SimpleHistoryAdmin, TenantAdmin):
         (
             "Payouts",
             {
-                "fields": [
-                    "payout_method",
-                    "payout_account_name",
-                    "payout_account_number",
-                    "payout_bank",
-                    "payment_hold",
-                    "payment_hold_reason",
-                ]
+                "fields": ["payout_details", "payment_hold", "payment_hold_reason"],
+                "description": "The webmaster enters payout details in the portal; staff see "
+                "them masked (the bank export carries them in full).",
             },
         ),
     ]
@@ -169,8 +166,25 @@ class AffiliateAdmin(ExportMixin, SimpleHistoryAdmin, TenantAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is None:  # a new webmaster may get an owner right away
-            return ["status", "approved_at", "payment_hold", "payment_hold_reason", "user"]
+            return [
+                "status",
+                "approved_at",
+                "payment_hold",
+                "payment_hold_reason",
+                "user",
+                "payout_details",
+            ]
         return list(self.readonly_fields)
+
+    @admin.display(description="payout details")
+    def payout_details(self, obj: Affiliate) -> str:
+        if obj is None or obj.pk is None:
+            return "entered by the webmaster in the portal"
+        details = payout_details_of(obj)
+        missing = payout_missing(details)
+        if missing:
+            return f"none yet ({missing})"
+        return details.summary  # type: ignore[union-attr]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change:

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.http import HttpRequest
 
-from apps.affiliates.models import Affiliate, AffiliateKind
+from apps.affiliates.models import Affiliate, AffiliateKind, PayoutMethod
 
 
 class WebmasterSignupForm(forms.Form):
@@ -33,17 +33,35 @@ class WebmasterSignupForm(forms.Form):
 
 
 class AffiliateProfileForm(forms.ModelForm):
-    """What a webmaster may edit of their own profile: contact and payout details."""
+    """What a webmaster may edit of their own profile: contact details (payout details have
+    their own page and form, ``PayoutDetailsForm``)."""
 
     class Meta:
         model = Affiliate
-        fields = [
-            "name",
-            "kind",
-            "company",
-            "phone",
-            "payout_method",
-            "payout_account_name",
-            "payout_account_number",
-            "payout_bank",
-        ]
+        fields = ["name", "kind", "company", "phone"]
+
+
+class PayoutDetailsForm(forms.Form):
+    """The webmaster's payout details. Nothing is pre-filled: the stored values are shown
+    masked above the form and re-entered in full to change them (``payout_details_set``
+    validates, encrypts and records)."""
+
+    method = forms.ChoiceField(choices=PayoutMethod.choices, label="Paid by")
+    account_holder = forms.CharField(
+        max_length=150, label="Account holder", help_text="The name the account is held in."
+    )
+    bank = forms.CharField(
+        max_length=150, required=False, label="Bank", help_text="For bank transfers."
+    )
+    account_number = forms.CharField(
+        max_length=64,
+        label="Account number, IBAN or Alipay/PayPal account",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    tax_id = forms.CharField(
+        max_length=40,
+        label="Tax id",
+        help_text="Unified Social Credit Code, resident identity number, VAT number or your "
+        "country's tax number.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )

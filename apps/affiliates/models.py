@@ -61,12 +61,6 @@ class Affiliate(TenantOwnedModel):
     )
     company = models.CharField(max_length=150, blank=True)
     phone = models.CharField(max_length=40, blank=True)
-    payout_method = models.CharField(
-        max_length=20, choices=PayoutMethod.choices, default=PayoutMethod.BANK_TRANSFER
-    )
-    payout_account_name = models.CharField(max_length=150, blank=True)
-    payout_account_number = models.CharField(max_length=64, blank=True)
-    payout_bank = models.CharField(max_length=150, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     # Risk staff hold payouts (issue 5): statements still generate but cannot be approved.
     payment_hold = models.BooleanField(default=False)
@@ -155,3 +149,50 @@ class AffiliateSignup(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"signup of {self.user_id} ({self.name})"
+
+
+class PayoutDetails(TenantOwnedModel):
+    """Where a webmaster's money goes (issue 14): entered by the webmaster in the portal, changed
+    only through ``apps.affiliates.payouts.payout_details_set``.
+
+    The account holder, bank, account number (or IBAN, or Alipay/PayPal account) and tax id are
+    stored encrypted (``apps.core.crypto``, purpose ``payout``); staff see ``summary``, a masked
+    line, and only the bank export decrypts. History records the masked line, never the values.
+    A statement is approved and exported only when ``is_complete``."""
+
+    # one row per webmaster (the constraint below; a OneToOneField would be unique without
+    # the tenant)
+    affiliate = models.ForeignKey(Affiliate, on_delete=models.CASCADE, related_name="+")
+    method = models.CharField(
+        max_length=20, choices=PayoutMethod.choices, default=PayoutMethod.BANK_TRANSFER
+    )
+    account_holder_encrypted = models.TextField(blank=True)
+    bank_encrypted = models.TextField(blank=True)
+    account_number_encrypted = models.TextField(blank=True)
+    tax_id_encrypted = models.TextField(blank=True)
+    #: e.g. "Bank transfer · ICBC · L••• W••• · •••• 7890 · tax id •••• 001X"
+    summary = models.CharField(max_length=300, blank=True)
+    is_complete = models.BooleanField(default=False)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords(
+        excluded_fields=[
+            "updated_at",
+            "account_holder_encrypted",
+            "bank_encrypted",
+            "account_number_encrypted",
+            "tax_id_encrypted",
+        ]
+    )
+
+    class Meta:
+        verbose_name = "payout details"
+        verbose_name_plural = "payout details"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "affiliate"], name="payout_details_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.summary or "no payout details"

@@ -49,16 +49,9 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 #: Profile fields ``affiliate_create`` accepts besides the named ones.
-PROFILE_FIELDS = frozenset(
-    {
-        "company",
-        "phone",
-        "payout_method",
-        "payout_account_name",
-        "payout_account_number",
-        "payout_bank",
-    }
-)
+PROFILE_FIELDS = frozenset({"company", "phone"})
+# Payout details are not profile fields: only the webmaster enters them, through
+# ``apps.affiliates.payouts.payout_details_set`` (stored encrypted, issue 14).
 
 #: How often one (webmaster, address) pair is written at most (see ``affiliate_ip_record``).
 IP_RECORD_INTERVAL = datetime.timedelta(hours=1)
@@ -101,7 +94,7 @@ def affiliate_create(
 
     Rules: the email is unique in the tenant, case-insensitively (``affiliate_email_taken``);
     a user has at most one profile per tenant; the row passes ``full_clean`` (kind, status,
-    payout method are known choices). ``profile`` takes the contact and payout fields
+    known choices). ``profile`` takes the contact fields
     (``PROFILE_FIELDS``). History records ``actor`` as the creator.
     """
     unknown = sorted(set(profile) - PROFILE_FIELDS)
@@ -415,7 +408,7 @@ SELF_SERVICE_FIELDS = frozenset({"name", "kind"} | PROFILE_FIELDS)
 def affiliate_profile_update(
     *, affiliate: Affiliate, actor: User | None, **changes: Any
 ) -> Affiliate:
-    """Update contact and payout details (``SELF_SERVICE_FIELDS`` only: never the status,
+    """Update contact details (``SELF_SERVICE_FIELDS`` only: never the status,
     owner or hold). Validated with ``full_clean``; history records who changed what."""
     unknown = sorted(set(changes) - SELF_SERVICE_FIELDS)
     if unknown:

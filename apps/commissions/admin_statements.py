@@ -16,11 +16,10 @@ from django.contrib import admin, messages
 from django.db.models import Count, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.affiliates.services import affiliate_payment_hold_set
-from apps.commissions.exports import statements_csv, statements_xlsx
+from apps.commissions.exports import export_file, export_plan
 from apps.commissions.models import Statement, StatementLine, WebmasterPaymentHold
 from apps.commissions.services.statements import (
     statement_adjust,
@@ -31,6 +30,7 @@ from apps.commissions.services.statements import (
 )
 from apps.core.admin import TenantAdmin, TenantTabularInline
 from apps.core.admin_site import staff_roles_for
+from apps.tenants.clock import tenant_today
 
 FINANCE = frozenset({"finance", "tenant_admin"})
 RISK = frozenset({"risk", "tenant_admin"})
@@ -318,21 +318,24 @@ class StatementAdmin(SimpleHistoryAdmin, TenantAdmin):
     def _export(
         self, request: HttpRequest, queryset: QuerySet[Any], kind: str
     ) -> HttpResponse | None:
-        statements = list(
-            queryset.filter(status__in=["approved", "paid"]).select_related("affiliate")
-        )
-        if not statements:
+        currency = request.tenant.currency  # type: ignore[attr-defined]
+        plan = export_plan(queryset.select_related("affiliate"), currency=currency)
+        for statement, why in plan.left_out:
             self.message_user(
-                request, "Only approved or paid statements are exported.", messages.ERROR
+                request,
+                f"Left out of the bank file: {statement}: {why}.",
+                messages.WARNING,
+            )
+        if not plan.rows:
+            self.message_user(
+                request,
+                "Nothing to export: only approved or paid statements of webmasters with "
+                "complete payout details go to the bank.",
+                messages.ERROR,
             )
             return None
-        currency = request.tenant.currency  # type: ignore[attr-defined]
-        stamp = timezone.localdate().isoformat()
-        if kind == "csv":
-            body, content_type = statements_csv(statements, currency=currency), "text/csv"
-        else:
-            body = statements_xlsx(statements, currency=currency)
-            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        stamp = tenant_today(request.tenant).isoformat()  # type: ignore[attr-defined]
+        body, content_type = export_file(plan, kind)
         response = HttpResponse(body, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="payouts-{stamp}.{kind}"'
         return response

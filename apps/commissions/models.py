@@ -28,6 +28,7 @@ from simple_history.models import HistoricalRecords
 
 from apps.affiliates.models import Affiliate, AffiliateKind
 from apps.campaigns.models import MerchantTier
+from apps.core import display
 from apps.core.models import TenantOwnedModel, TenantScopedModel
 from apps.tracking.models import ConversionType, ReversalReason
 
@@ -433,7 +434,14 @@ class Statement(TenantOwnedModel):
         indexes = [models.Index(fields=["tenant", "status", "period"], name="statement_status")]
 
     def __str__(self) -> str:
-        return f"{self.period} · {self.affiliate_id} · {self.total}"
+        """Named for people (issue 14): "November 2026 · Publisher 03 · 14,000.00 CNY"."""
+        return " · ".join(
+            (
+                display.format_period(self.period),
+                self.affiliate.name,
+                display.format_money(self.total),
+            )
+        )
 
 
 class StatementLineKind(models.TextChoices):

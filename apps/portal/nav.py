@@ -15,6 +15,7 @@ WEBMASTER_NAV: list[tuple[str, str]] = [
     ("Contracts", "portal:webmaster-contracts"),
     ("API keys", "portal:webmaster-api-keys"),
     ("Profile", "portal:webmaster-profile"),
+    ("Payout details", "portal:webmaster-payout"),
     ("Earnings", "portal:webmaster-earnings"),
     ("Site weights", "portal:webmaster-weights"),
     ("Statements", "portal:webmaster-statements"),

@@ -18,3 +18,9 @@ def _make_signup(tenant):
 
 
 register_model(AffiliateSignup, make=_make_signup, search=lambda o: o.name)
+
+# Payout details (issue 14): encrypted, shown masked on the webmaster's pages only.
+from apps.affiliates.models import PayoutDetails  # noqa: E402
+from tests.affiliates.factories import PayoutDetailsFactory  # noqa: E402
+
+register_model(PayoutDetails, make=lambda t: PayoutDetailsFactory(tenant=t))

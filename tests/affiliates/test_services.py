@@ -28,7 +28,6 @@ def test_create_records_profile_and_creator(scoped, staff_user):
         kind="content",
         actor=staff_user,
         company="Ann Media",
-        payout_method="alipay",
     )
 
     affiliate.refresh_from_db()

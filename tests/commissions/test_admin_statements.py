@@ -23,7 +23,9 @@ HOLDS = "/admin/commissions/webmasterpaymenthold/"
 
 def _drafts(tenant, count=1, amount="300.00"):
     for _ in range(count):
-        earning(AffiliateFactory(tenant=tenant), datetime.date(2026, 3, 1), amount)
+        earning(
+            AffiliateFactory(tenant=tenant, payout_details=True), datetime.date(2026, 3, 1), amount
+        )
     with tenant_scope(tenant):
         statements_generate(period="2026-03")
         return list(Statement.objects.order_by("pk"))

@@ -30,12 +30,14 @@ def approved(tenant):
     webmaster = AffiliateFactory(
         tenant=tenant,
         name=EVIL,
-        payout_account_name="@SUM(1+1)",
-        payout_account_number="-6222021234",
-        payout_bank="+Bank\tof Tests",
+        payout_details={
+            "account_holder": "@SUM(1+1)",
+            "account_number": "-6222021234",
+            "bank": "+Bank\tof Tests",
+        },
     )
     earning(webmaster, datetime.date(2026, 3, 1), "300.00", "200.00")
-    plain = AffiliateFactory(tenant=tenant, name="Plain Deals", payout_bank="ICBC")
+    plain = AffiliateFactory(tenant=tenant, name="Plain Deals", payout_details=True)
     earning(plain, datetime.date(2026, 3, 1), "150.00")
     submitter, approver = make_staff(tenant, "finance"), make_staff(tenant, "finance")
     with tenant_scope(tenant):
@@ -65,9 +67,9 @@ def test_safe_cell(value, expected):
 
 
 def test_csv_escapes_formulas_and_lists_only_approved(tenant, approved):
-    rows = list(
-        csv.reader(io.StringIO(statements_csv(approved, currency="CNY").decode("utf-8-sig")))
-    )
+    with tenant_scope(tenant):
+        body = statements_csv(approved, currency="CNY")
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0][:3] == ["webmaster", "email", "payout_method"]
     assert len(rows) == 2  # the submitted (not approved) statement is left out
     row = dict(zip(rows[0], rows[1], strict=True))
@@ -80,7 +82,9 @@ def test_csv_escapes_formulas_and_lists_only_approved(tenant, approved):
 
 
 def test_xlsx_opens_with_text_cells_and_numeric_totals(tenant, approved):
-    workbook = openpyxl.load_workbook(io.BytesIO(statements_xlsx(approved, currency="CNY")))
+    with tenant_scope(tenant):
+        body = statements_xlsx(approved, currency="CNY")
+    workbook = openpyxl.load_workbook(io.BytesIO(body))
     sheet = workbook.active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 2

@@ -40,7 +40,7 @@ D = datetime.date
 @pytest.fixture
 def draft(tenant):
     """A March draft of 505.00: 500.00 of earnings and a 5.00 approved commission."""
-    webmaster = AffiliateFactory(tenant=tenant, name="Sunrise Deals")
+    webmaster = AffiliateFactory(tenant=tenant, name="Sunrise Deals", payout_details=True)
     earning(webmaster, D(2026, 3, 1), "300.00", "200.00")
     commission(webmaster, "5.00")
     with tenant_scope(tenant):
@@ -227,7 +227,7 @@ def test_other_tenant_statement_is_not_found(tenant, other_tenant, draft, financ
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_approvals_give_exactly_one(tenant):
     # given: a submitted statement and 20 other finance users
-    webmaster = AffiliateFactory(tenant=tenant)
+    webmaster = AffiliateFactory(tenant=tenant, payout_details=True)
     earning(webmaster, D(2026, 3, 1), "500.00")
     commission(webmaster, "5.00")
     submitter = make_staff(tenant, "finance")

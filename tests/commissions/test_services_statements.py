@@ -18,7 +18,7 @@ from apps.commissions.services.statements import (
     statements_generate,
 )
 from apps.tenants.scope import tenant_scope
-from tests.affiliates.factories import AffiliateFactory
+from tests.affiliates.factories import AffiliateFactory, give_payout_details
 from tests.commissions.factories import CommissionFactory
 from tests.commissions.statement_helpers import (
     commission,
@@ -55,6 +55,7 @@ def _lines(tenant, statement):
 def _approve(tenant, statement):
     submitter, approver = make_staff(tenant, "finance"), make_staff(tenant, "finance")
     with tenant_scope(tenant):
+        give_payout_details(statement.affiliate)
         statement_submit(statement=statement, actor=submitter)
         return statement_approve(statement=statement, actor=approver)
 

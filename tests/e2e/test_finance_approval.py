@@ -51,8 +51,8 @@ def test_finance_approves_and_is_refused_on_their_own(
     # given: two submitted statements, one submitted by finance, one by finance2
     finance = _finance(tenant, "finance@alpha.test")
     finance2 = _finance(tenant, "finance2@alpha.test")
-    own = AffiliateFactory(tenant=tenant, name="Own Submitted Deals")
-    theirs = AffiliateFactory(tenant=tenant, name="Colleague Submitted Deals")
+    own = AffiliateFactory(tenant=tenant, name="Own Submitted Deals", payout_details=True)
+    theirs = AffiliateFactory(tenant=tenant, name="Colleague Submitted Deals", payout_details=True)
     earning(own, datetime.date(2026, 3, 2), "300.00", "200.00")
     earning(theirs, datetime.date(2026, 3, 2), "600.00")
     with tenant_scope(tenant):

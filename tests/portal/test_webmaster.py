@@ -271,10 +271,6 @@ def test_profile_update_keeps_history(tenant, client, webmaster):
             "kind": "cashback",
             "company": "ACME",
             "phone": "+86 10 1234",
-            "payout_method": "alipay",
-            "payout_account_name": "New Name",
-            "payout_account_number": "acct-42",
-            "payout_bank": "",
         },
     )
 
@@ -282,11 +278,7 @@ def test_profile_update_keeps_history(tenant, client, webmaster):
     with tenant_scope(tenant):
         webmaster.refresh_from_db()
         latest = webmaster.history.first()
-    assert (webmaster.name, webmaster.kind, webmaster.payout_method) == (
-        "New Name",
-        "cashback",
-        "alipay",
-    )
+    assert (webmaster.name, webmaster.kind, webmaster.company) == ("New Name", "cashback", "ACME")
     assert webmaster.status == "active"
     assert latest.history_user == webmaster.user
 

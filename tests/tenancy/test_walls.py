@@ -55,10 +55,9 @@ class TestWallTwoRowLevelSecurity:
         ):
             cursor.execute(
                 "INSERT INTO affiliates_affiliate (tenant_id, email, name, kind, status,"
-                " company, phone, payout_method, payout_account_name, payout_account_number,"
-                " payout_bank, payment_hold, payment_hold_reason, created_at, updated_at)"
+                " company, phone, payment_hold, payment_hold_reason, created_at, updated_at)"
                 " VALUES (%s, 'x@beta.example', 'X', 'webmaster', 'active', '', '',"
-                " 'bank_transfer', '', '', '', false, '', now(), now())",
+                " false, '', now(), now())",
                 [other_tenant.pk],
             )
         with tenant_scope(other_tenant):

@@ -36,6 +36,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from apps.affiliates.payouts import payout_details_of, payout_missing
 from apps.commissions.models import (
     Commission,
     CommissionStatus,
@@ -67,6 +68,7 @@ class StatementStateError(StateConflictError):
     code = "statement_state"
     HOLD = "statement_payment_hold"
     CARRIED = "statement_carried_forward"
+    PAYOUT_DETAILS = "statement_payout_details_missing"
     STALE = "statement_stale"
 
 
@@ -597,7 +599,8 @@ def statement_approve(*, statement: Statement, actor: Any) -> Statement:
     """Approve a submitted statement for payout (issue 5).
 
     Four eyes: the approver is neither who submitted it nor who last adjusted it. A webmaster
-    on payment hold is refused with the hold's reason; a carried-forward statement (below the
+    on payment hold is refused with the hold's reason, and so is one without complete payout
+    details (``apps.affiliates.payouts``); a carried-forward statement (below the
     minimum payout, or negative) is never approved for payout. Two approvals racing give one
     approval: the row lock serializes them and the second finds it approved (a no-op). The
     statement's commissions become settled in the same transaction; if one changed since the
@@ -631,6 +634,16 @@ def statement_approve(*, statement: Statement, actor: Any) -> Statement:
                 f"{locked.affiliate.payment_hold_reason or 'no reason recorded'}. "
                 "Risk staff must lift the hold before this statement is approved.",
                 code=StatementStateError.HOLD,
+                statement=locked.pk,
+            )
+        missing = payout_missing(payout_details_of(locked.affiliate))
+        if missing:
+            # Issue 14: money is never approved for a webmaster the bank cannot pay.
+            raise StatementStateError(
+                f"{locked.affiliate.name} has {missing}: the webmaster enters account holder, "
+                "bank or Alipay account, account number and tax id under Payout details in "
+                "the portal; then approve the statement.",
+                code=StatementStateError.PAYOUT_DETAILS,
                 statement=locked.pk,
             )
         if locked.carried_forward:

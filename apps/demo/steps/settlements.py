@@ -2,7 +2,8 @@
 
 Last month's statements are generated, then three are moved through the workflow so each
 state can be seen: one submitted by finance@demo.localhost (waiting for finance2's approval,
-the four-eyes case), one approved by finance2, one approved and paid. A rerun regenerates the
+the four-eyes case), one approved by finance2, one approved and paid; those three webmasters
+get payout details first (approval needs them). A rerun regenerates the
 drafts (nothing twice) and moves nothing that already moved.
 """
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from apps.affiliates.payouts import payout_details_of, payout_details_set, payout_missing
 from apps.commissions.models import Statement, StatementStatus
 from apps.commissions.services.statements import (
     previous_period,
@@ -44,6 +46,17 @@ def seed(*, tenant: Any, days: int, result: Any, log: Any) -> None:
         )[:3]
     )
     for index, statement in enumerate(payable):
+        if payout_missing(payout_details_of(statement.affiliate)):
+            # what the webmaster would enter in the portal (a valid USCC as the tax id)
+            payout_details_set(
+                affiliate=statement.affiliate,
+                method="bank_transfer",
+                account_holder=statement.affiliate.company or f"{statement.affiliate.name} Media",
+                bank="ICBC Shanghai Branch",
+                account_number=f"62220202001122{statement.affiliate.pk:05d}",
+                tax_id="91110000600037341L",
+                actor=statement.affiliate.user,
+            )
         statement_submit(statement=statement, actor=finance)
         if index == 0:
             continue  # waits for finance2

@@ -2,6 +2,7 @@
 
 from django.urls import URLPattern, path
 
+from apps.portal.views import payout
 from apps.portal.views import webmaster as views
 
 urlpatterns: list[URLPattern] = [
@@ -18,5 +19,6 @@ urlpatterns: list[URLPattern] = [
         name="webmaster-api-key-revoke",
     ),
     path("webmaster/profile/", views.profile, name="webmaster-profile"),
+    path("webmaster/payout/", payout.payout_details, name="webmaster-payout"),
     path("webmaster/join", views.join, name="webmaster-join"),
 ]
