@@ -86,6 +86,17 @@ class MerchantUser(TenantOwnedModel):
         return f"{self.user} @ {self.merchant}"
 
 
+class LifecycleStage(models.TextChoices):
+    """A product's lifecycle stage (seeds 001/002, issue 18; the rule is
+    ``apps.campaigns.lifecycle.lifecycle_stage``)."""
+
+    COLD_START = "cold_start", "Cold start"
+    GROWTH = "growth", "Growth"
+    BURST = "burst", "Burst"
+    STEADY = "steady", "Steady"
+    DECLINE = "decline", "Decline"
+
+
 class Product(TenantOwnedModel):
     """A merchant's product, upserted by ``sku`` (unique per merchant) from the feed API,
     imports and the admin. ``is_tagged`` and ``roi_30d`` are refreshed nightly (DESIGN.md
@@ -109,6 +120,12 @@ class Product(TenantOwnedModel):
     orders_30d = models.PositiveIntegerField(default=0)
     conversion_rate_30d = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     tagging_refreshed_on = models.DateField(null=True, blank=True)
+    # Nightly lifecycle stage (issue 18), written only by
+    # ``apps.campaigns.services.lifecycle.product_lifecycle_apply``.
+    lifecycle_stage = models.CharField(
+        max_length=12, choices=LifecycleStage.choices, default=LifecycleStage.COLD_START
+    )
+    lifecycle_refreshed_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["merchant", "sku"]

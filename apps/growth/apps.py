@@ -13,3 +13,5 @@ class GrowthConfig(AppConfig):
         register_daily_step(
             15, "growth.clearing_prices", "apps.growth.clearing.clearing_rollup_day"
         )
+        # After tagging (60), on the same 30-day window, so a cold-start product is untagged.
+        register_daily_step(65, "growth.lifecycle", "apps.growth.lifecycle.lifecycle_step")

@@ -8,7 +8,7 @@ from pathlib import PurePath
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -22,6 +22,9 @@ host_validator = RegexValidator(
     r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$",
     "Enter a host name such as alliance.example.com (no scheme, port or path).",
 )
+#: the tagging minimum (apps.campaigns.services.products.TAG_MIN_ORDERS): cold start stays below it
+LIFECYCLE_COLD_START_MAX = 20
+
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use an ISO 4217 code such as CNY or EUR.")
 
 
@@ -87,6 +90,38 @@ class Tenant(TimeStampedModel):
             MinValueValidator(Decimal("0")),
         ],
         help_text="Tolerance t in compensation = spend - GMV / (target ROI x (1 - t)).",
+    )
+
+    # Product lifecycle stages (issue 18, apps.campaigns.lifecycle): the nightly rule's
+    # thresholds. A cold-start product is never tagged, so its threshold is at most the
+    # tagging minimum of 20 orders in 30 days (tests/growth/test_lifecycle.py checks they agree).
+    lifecycle_cold_start_orders = models.PositiveSmallIntegerField(
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(LIFECYCLE_COLD_START_MAX)],
+        help_text="A product with fewer orders than this in 30 days is in cold start "
+        f"(at most {LIFECYCLE_COLD_START_MAX}, the tagging minimum).",
+    )
+    lifecycle_growth_rate = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.2000"),
+        validators=[MinValueValidator(Decimal("0.0001"))],
+        help_text="Growth: the last 7 days' orders at least (1 + this) x the 7 days before.",
+    )
+    lifecycle_decline_rate = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.2000"),
+        validators=[MinValueValidator(Decimal("0.0001")), MaxValueValidator(Decimal("0.9999"))],
+        help_text="Decline: the last 7 days' orders at most (1 - this) x the 7 days before.",
+    )
+    lifecycle_burst_factor = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("2.00"),
+        validators=[MinValueValidator(Decimal("1.01"))],
+        help_text="Burst: the last 7 days' orders at least this many times both the weekly "
+        "average of the 3 weeks before and the week just before.",
     )
 
     class Meta:

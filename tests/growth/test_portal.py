@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from apps.campaigns.services.products import ProductTaggingStats, product_tagging_apply
+from apps.growth.lifecycle import lifecycle_step
 from apps.tenants.scope import tenant_scope
 from tests.campaigns.factories import (
     CampaignFactory,
@@ -85,3 +86,26 @@ def test_a_product_with_no_history_anywhere_says_it_cannot_be_estimated(shop, te
     response = portal.get("/merchant/full-site/roi/", {"estimate": "lots"})
     assert response.status_code == 200
     assert "Enter a target ROI above 0" in response.content.decode()
+
+
+def test_products_and_campaigns_show_each_products_stage_and_what_it_means(shop, tenant):
+    merchant, portal = shop
+    ProductFactory(tenant=tenant, merchant=merchant, sku="NEW")
+    rising = ProductFactory(tenant=tenant, merchant=merchant, sku="RISING")
+    campaign = CampaignFactory(tenant=tenant, merchant=merchant, type="cpc", bid=Decimal("0.5"))
+    with tenant_scope(tenant):
+        roll_ups(campaign=campaign, product=rising, last=YESTERDAY, orders=[2] * 23 + [3] * 7)
+        lifecycle_step(day=YESTERDAY)
+
+    page = portal.get("/merchant/products/").content.decode()
+    assert 'mc-stage-cold_start" title="Little or no history yet: the product is not tagged' in page
+    assert '<span class="badge mc-stage mc-stage-growth"' in page
+    assert "What each stage means for your plans" in page
+    for label in ("Cold start", "Growth", "Burst", "Steady", "Decline"):
+        assert f">{label}</span>" in page
+
+    page = portal.get(f"/merchant/campaigns/{campaign.pk}/").content.decode()
+    row = page.split('data-sku="RISING"')[1].split("</li>")[0]
+    assert ">Growth</span>" in row
+    assert "raise the daily budget step by step" in row
+    assert 'data-sku="NEW"' not in page  # not in this plan

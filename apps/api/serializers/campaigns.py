@@ -47,6 +47,7 @@ class ProductOutput(serializers.ModelSerializer):
             "image_url",
             "is_active",
             "is_tagged",
+            "lifecycle_stage",
             "updated_at",
         ]
         read_only_fields = fields

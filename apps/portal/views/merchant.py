@@ -24,10 +24,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from apps.campaigns.lifecycle import ADVICE
 from apps.campaigns.models import (
     Campaign,
     CampaignStatus,
     CampaignType,
+    LifecycleStage,
     Merchant,
     MerchantDomain,
     MerchantUser,
@@ -199,7 +201,13 @@ def products(request: HttpRequest) -> HttpResponse:
     rows = list(product_list(merchant=merchant, search=search)[:200])
     for product in rows:
         product.tiers = roi_tiers(product)  # type: ignore[attr-defined]
-    return render(request, "portal/merchant/products.html", {"products": rows, "search": search})
+        product.stage_advice = ADVICE[product.lifecycle_stage]  # type: ignore[attr-defined]
+    stages = [(stage.value, stage.label, ADVICE[stage]) for stage in LifecycleStage]
+    return render(
+        request,
+        "portal/merchant/products.html",
+        {"products": rows, "search": search, "stages": stages},
+    )
 
 
 # --- campaigns -------------------------------------------------------------------------------
@@ -295,9 +303,12 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign_or_404(request, pk)
     date_from, date_to = _window(request)
     series = campaign_daily_series(campaign=campaign, date_from=date_from, date_to=date_to)
+    products = campaign_products(campaign=campaign)
+    for product in products:
+        product.stage_advice = ADVICE[product.lifecycle_stage]  # type: ignore[attr-defined]
     context = {
         "campaign": campaign,
-        "products": campaign_products(campaign=campaign),
+        "products": products,
         "performance": campaign_performance(
             campaign=campaign, date_from=date_from, date_to=date_to
         ),
