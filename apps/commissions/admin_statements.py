@@ -1,4 +1,4 @@
-"""Statements and payouts in the back office (finance), and payment holds (risk).
+"""Statements and payouts in the back office (finance), and payment holds (finance and risk).
 
 Every action goes through a confirmation page and calls one service from
 ``apps.commissions.services.statements`` (or ``affiliate_payment_hold_set``); a refusal (four
@@ -12,12 +12,18 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
+from unfold.decorators import action
+from unfold.widgets import UnfoldAdminTextInputWidget
 
+from apps.affiliates.models import Affiliate
 from apps.affiliates.services import affiliate_payment_hold_set
 from apps.commissions.exports import export_file, export_plan
 from apps.commissions.models import Statement, StatementLine, WebmasterPaymentHold
@@ -34,6 +40,8 @@ from apps.tenants.clock import tenant_today
 
 FINANCE = frozenset({"finance", "tenant_admin"})
 RISK = frozenset({"risk", "tenant_admin"})
+#: who places and lifts payment holds (issue 14: finance too, not only the tenant admin)
+HOLDERS = FINANCE | RISK
 CONFIRM_TEMPLATE = "admin/commissions/statement/confirm_action.html"
 
 
@@ -97,19 +105,15 @@ class StatementLineInline(TenantTabularInline):
 class StatementAdmin(SimpleHistoryAdmin, TenantAdmin):
     view_roles = FINANCE | {"risk", "bd"}
     change_roles = FINANCE
+    # Fits the screen (issue 14): the name says period, webmaster and total; the rest is on the
+    # statement's page.
     list_display = (
         "__str__",
-        "affiliate",
-        "period",
         "status",
-        "opening_balance",
-        "lines_total",
-        "total",
         "carried_forward",
         "on_hold",
         "submitted_by",
         "approved_by",
-        "payout_reference",
     )
     list_display_links = ("__str__",)
     list_select_related = ("affiliate", "submitted_by", "approved_by")
@@ -138,6 +142,20 @@ class StatementAdmin(SimpleHistoryAdmin, TenantAdmin):
         "payout_reference",
         "returned_reason",
     )
+    # The statement's own page carries the actions its status allows (issue 14).
+    actions_detail = (
+        "detail_submit",
+        "detail_approve",
+        "detail_return",
+        "detail_mark_paid",
+        "detail_adjust",
+    )
+    DETAIL_FOR_STATUS = {
+        "draft": {"detail_submit", "detail_adjust"},
+        "submitted": {"detail_approve", "detail_return"},
+        "approved": {"detail_mark_paid"},
+        "paid": set(),
+    }
     actions = (
         "submit_statements",
         "approve_statements",
@@ -159,8 +177,49 @@ class StatementAdmin(SimpleHistoryAdmin, TenantAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_finance_permission(self, request: HttpRequest) -> bool:
+    def has_finance_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
         return bool(staff_roles_for(request) & FINANCE)
+
+    # -- the statement page's buttons ------------------------------------------------------
+    def get_actions_detail(self, request: HttpRequest, object_id: Any) -> list[Any]:
+        actions = super().get_actions_detail(request, object_id)
+        status = (
+            self.get_queryset(request).filter(pk=object_id).values_list("status", flat=True).first()
+        )
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}_"
+        wanted = {prefix + name for name in self.DETAIL_FOR_STATUS.get(status or "", set())}
+        return [a for a in actions if a.action_name in wanted]
+
+    def _detail(self, request: HttpRequest, object_id: str, bulk: Any) -> HttpResponse:
+        """Run a list action on this one statement: its confirmation page posts back here."""
+        statement = self.get_object(request, object_id)
+        one = self.get_queryset(request).filter(pk=statement.pk)
+        response = bulk(request, one)
+        if response is not None:
+            return response
+        return HttpResponseRedirect(
+            reverse("admin:commissions_statement_change", args=[statement.pk])
+        )
+
+    @action(description="Submit for approval", permissions=["finance"], url_path="submit")
+    def detail_submit(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._detail(request, object_id, self.submit_statements)
+
+    @action(description="Approve for payout", permissions=["finance"], url_path="approve")
+    def detail_approve(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._detail(request, object_id, self.approve_statements)
+
+    @action(description="Return to draft", permissions=["finance"], url_path="return")
+    def detail_return(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._detail(request, object_id, self.return_to_draft)
+
+    @action(description="Mark paid", permissions=["finance"], url_path="mark-paid")
+    def detail_mark_paid(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._detail(request, object_id, self.mark_paid)
+
+    @action(description="Add an adjustment", permissions=["finance"], url_path="adjust")
+    def detail_adjust(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._detail(request, object_id, self.add_adjustment)
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
@@ -359,30 +418,98 @@ def _confirm_adjustment(
     return response
 
 
+class HoldForm(forms.Form):
+    webmaster = forms.EmailField(
+        label="Webmaster's email",
+        widget=UnfoldAdminTextInputWidget,
+        help_text="The email the webmaster is registered with.",
+    )
+    reason = forms.CharField(
+        max_length=500,
+        label="Reason",
+        widget=UnfoldAdminTextInputWidget,
+        help_text="Kept with the hold and in the webmaster's history.",
+    )
+
+
 @admin.register(WebmasterPaymentHold)
 class WebmasterPaymentHoldAdmin(TenantAdmin):
-    """Risk staff put webmasters on payment hold or lift it, with a reason (issue 5)."""
+    """Payment holds (issues 5, 14): finance and risk put a webmaster's payouts on hold with a
+    reason, and lift it with one. The list holds only held webmasters; "Put on hold" asks for
+    the webmaster and the reason (the webmaster 360 page and the risk desk link here with the
+    webmaster filled in)."""
 
-    view_roles = RISK | {"finance"}
-    change_roles = RISK
-    list_display = ("name", "email", "status", "payment_hold", "payment_hold_reason")
-    list_filter = ("payment_hold", "status")
+    view_roles = HOLDERS
+    change_roles = HOLDERS
+    list_display = ("name", "email", "status", "payment_hold_reason")
+    list_filter = ("status",)
     search_fields = ("name", "email")
     fields = ("name", "email", "status", "payment_hold", "payment_hold_reason")
     readonly_fields = fields
-    actions = ("put_on_hold", "lift_hold")
+    actions = ("lift_hold",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).filter(payment_hold=True)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
+        return self._has_role(request, self.change_roles)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_risk_permission(self, request: HttpRequest) -> bool:
-        return bool(staff_roles_for(request) & RISK)
+    def has_hold_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
+        return self._has_role(request, self.change_roles)
 
-    def _hold(self, request: HttpRequest, queryset: QuerySet[Any], *, hold: bool) -> Any:
-        action = "put_on_hold" if hold else "lift_hold"
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        """Put one webmaster on hold: their email and a reason."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        initial = {}
+        chosen = request.GET.get("affiliate", "")
+        if chosen.isdigit():
+            found = Affiliate.objects.filter(tenant=request.tenant, pk=int(chosen)).first()  # type: ignore[attr-defined]
+            if found is not None:
+                initial["webmaster"] = found.email
+        form = HoldForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            email = form.cleaned_data["webmaster"]
+            affiliate = Affiliate.objects.filter(
+                tenant=request.tenant,  # type: ignore[attr-defined]
+                email__iexact=email,
+            ).first()
+            if affiliate is None:
+                form.add_error("webmaster", f"No webmaster with the email {email} here.")
+            else:
+                done = self.run_service(
+                    request,
+                    affiliate_payment_hold_set,
+                    affiliate=affiliate,
+                    hold=True,
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                )
+                if done is not None:
+                    self.message_user(
+                        request,
+                        f"Payouts to {affiliate.name} are on hold: {form.cleaned_data['reason']}",
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:commissions_webmasterpaymenthold_changelist")
+                    )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Put payouts on hold",
+            "form": form,
+            "help_text": "Statements still generate; none is approved while the hold lasts.",
+        }
+        return TemplateResponse(request, "admin/commissions/hold_form.html", context)
+
+    @admin.action(description="Lift the payment hold", permissions=["hold"])
+    def lift_hold(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
         reason = request.POST.get("reason", "").strip()
         if "apply" not in request.POST or not reason:
             if "apply" in request.POST:
@@ -391,30 +518,22 @@ class WebmasterPaymentHoldAdmin(TenantAdmin):
                 self,
                 request,
                 queryset,
-                action=action,
-                title="Put payouts on hold" if hold else "Lift the payment hold",
+                action="lift_hold",
+                title="Lift the payment hold",
                 field=("reason", "Reason"),
-                help_text="Statements still generate; none is approved while the hold lasts.",
+                help_text="Their statements can be approved again.",
             )
         _run_each(
             self,
             request,
             queryset,
             affiliate_payment_hold_set,
-            "webmaster(s) put on hold" if hold else "hold(s) lifted",
+            "hold(s) lifted",
             arguments=lambda obj: {
                 "affiliate": obj,
-                "hold": hold,
+                "hold": False,
                 "reason": reason,
                 "actor": request.user,
             },
         )
         return None
-
-    @admin.action(description="Put payouts on hold", permissions=["risk"])
-    def put_on_hold(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        return self._hold(request, queryset, hold=True)
-
-    @admin.action(description="Lift the payment hold", permissions=["risk"])
-    def lift_hold(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        return self._hold(request, queryset, hold=False)

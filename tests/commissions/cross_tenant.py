@@ -51,7 +51,8 @@ from tests.affiliates.factories import AffiliateFactory  # noqa: E402
 
 
 def _payment_hold(tenant):
-    affiliate = AffiliateFactory(tenant=tenant)
+    # the holds page lists held webmasters only
+    affiliate = AffiliateFactory(tenant=tenant, payment_hold=True, payment_hold_reason="KYC")
     with tenant_scope(tenant):
         return WebmasterPaymentHold.objects.get(pk=affiliate.pk)
 

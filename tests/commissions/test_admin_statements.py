@@ -55,7 +55,7 @@ def test_changelist_shows_totals_per_status_in_constant_queries(tenant):
         response = client.get(URL)
     assert response.status_code == 200
     content = response.content.decode()
-    assert "10 · 3000.00 CNY" in content  # ten drafts of 300.00
+    assert "10 · 3,000.00 CNY" in content  # ten drafts of 300.00
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
@@ -140,26 +140,32 @@ def test_change_page_is_read_only_with_lines(tenant):
     assert 'name="_save"' not in content
 
 
-def test_risk_puts_on_hold_and_lifts_with_reason(tenant):
-    webmaster = AffiliateFactory(tenant=tenant)
-    client = client_for(tenant, make_staff(tenant, "risk"))
-    listing = client.get(HOLDS)
-    assert listing.status_code == 200
-    assert webmaster.email in listing.content.decode()
-    response = client.post(HOLDS, {"action": "put_on_hold", "_selected_action": [webmaster.pk]})
-    assert "Reason" in response.content.decode()
-    client.post(
-        HOLDS,
-        {
-            "action": "put_on_hold",
-            "_selected_action": [webmaster.pk],
-            "apply": "1",
-            "reason": "KYC",
-        },
+@pytest.mark.parametrize("role", ["risk", "finance"])
+def test_holds_are_placed_and_lifted_with_a_reason(tenant, role):
+    # given: a webmaster who is not held, and one who is
+    webmaster = AffiliateFactory(tenant=tenant, name="To Hold")
+    AffiliateFactory(tenant=tenant, name="Held Already", payment_hold=True)
+    client = client_for(tenant, make_staff(tenant, role))
+    # the holds page lists only held webmasters
+    listing = client.get(HOLDS).content.decode()
+    assert "Held Already" in listing
+    assert "To Hold" not in listing
+    # when: the hold is placed from its form (prefilled from the webmaster's page)
+    form = client.get(f"{HOLDS}add/?affiliate={webmaster.pk}").content.decode()
+    assert webmaster.email in form
+    refused = client.post(f"{HOLDS}add/", {"webmaster": webmaster.email, "reason": ""})
+    assert refused.status_code == 200
+    response = client.post(
+        f"{HOLDS}add/", {"webmaster": webmaster.email, "reason": "KYC"}, follow=True
     )
+    assert "Payouts to To Hold are on hold: KYC" in response.content.decode()
     with tenant_scope(tenant):
         held = Affiliate.objects.get(pk=webmaster.pk)
-    assert (held.payment_hold, held.payment_hold_reason) == (True, "KYC")
+        assert (held.payment_hold, held.payment_hold_reason) == (True, "KYC")
+        assert held.history.first().history_change_reason == "payment hold set: KYC"
+    # then: lifted with a reason from the list
+    confirm = client.post(HOLDS, {"action": "lift_hold", "_selected_action": [webmaster.pk]})
+    assert "Reason" in confirm.content.decode()
     client.post(
         HOLDS,
         {"action": "lift_hold", "_selected_action": [webmaster.pk], "apply": "1", "reason": "OK"},
@@ -168,15 +174,51 @@ def test_risk_puts_on_hold_and_lifts_with_reason(tenant):
         assert Affiliate.objects.get(pk=webmaster.pk).payment_hold is False
 
 
-def test_finance_cannot_put_on_hold(tenant):
+def test_bd_cannot_place_holds(tenant):
     webmaster = AffiliateFactory(tenant=tenant)
-    client = client_for(tenant, make_staff(tenant, "finance"))
-    client.post(
-        HOLDS,
-        {"action": "put_on_hold", "_selected_action": [webmaster.pk], "apply": "1", "reason": "x"},
-    )
+    client = client_for(tenant, make_staff(tenant, "bd"))
+    response = client.post(f"{HOLDS}add/", {"webmaster": webmaster.email, "reason": "x"})
+    assert response.status_code == 403
     with tenant_scope(tenant):
         assert Affiliate.objects.get(pk=webmaster.pk).payment_hold is False
+
+
+def test_another_tenants_webmaster_cannot_be_held(tenant, other_tenant):
+    theirs = AffiliateFactory(tenant=other_tenant)
+    client = client_for(tenant, make_staff(tenant, "finance"))
+    response = client.post(f"{HOLDS}add/", {"webmaster": theirs.email, "reason": "x"})
+    assert "No webmaster with the email" in response.content.decode()
+    with tenant_scope(other_tenant):
+        assert Affiliate.objects.get(pk=theirs.pk).payment_hold is False
+
+
+def test_statement_page_carries_the_actions_its_status_allows(tenant):
+    (statement,) = _drafts(tenant)
+    submitter = make_staff(tenant, "finance")
+    client = client_for(tenant, make_staff(tenant, "finance"))
+    page = client.get(f"{URL}{statement.pk}/change/").content.decode()
+    assert f"{URL}{statement.pk}/submit/" in page
+    assert f"{URL}{statement.pk}/approve/" not in page
+    assert "March 2026 · " in page  # named for people
+    with tenant_scope(tenant):
+        statement_submit(statement=statement, actor=submitter)
+    page = client.get(f"{URL}{statement.pk}/change/").content.decode()
+    assert f"{URL}{statement.pk}/approve/" in page
+    assert f"{URL}{statement.pk}/return/" in page
+    # the button opens the confirmation page, which posts back to it
+    confirm = client.get(f"{URL}{statement.pk}/approve/")
+    assert 'id="confirm-action"' in confirm.content.decode()
+    done = client.post(f"{URL}{statement.pk}/approve/", {"apply": "1"}, follow=True)
+    assert "1 statement(s) approved" in done.content.decode()
+    assert _status(tenant, statement) == "approved"
+
+
+def test_statement_page_actions_of_another_tenant_are_404(tenant, other_tenant):
+    (statement,) = _drafts(tenant)
+    client = client_for(other_tenant, make_staff(other_tenant, "finance"))
+    assert client.get(f"{URL}{statement.pk}/submit/").status_code == 404
+    assert client.post(f"{URL}{statement.pk}/submit/", {"apply": "1"}).status_code == 404
+    assert _status(tenant, statement) == "draft"
 
 
 def test_other_tenant_statement_actions_do_nothing(tenant, other_tenant):

@@ -68,7 +68,7 @@ def test_finance_approves_and_is_refused_on_their_own(
 
     # when: finance signs in and sees the list with totals per status
     _sign_in(page, base, finance.email)
-    assert "2 · 1100.00 CNY" in page.content()
+    assert "2 · 1,100.00 CNY" in page.content()
     shot(page, "01-statements-by-status")
 
     # and approves the colleague's statement through the confirmation page
