@@ -95,7 +95,7 @@ def site_register(
             code=SiteError.AFFILIATE_CLOSED,
         )
     if status not in SiteStatus.values:
-        raise SiteError(f"Unknown site status {status!r}.", code=SiteError.INVALID)
+        raise SiteError(f"Unknown site status {status!r}.", code=SiteError.INVALID, field="status")
     url = normalize_site_url(url)
     if urlsplit(url).scheme not in {"http", "https"}:
         raise SiteError(
@@ -141,13 +141,14 @@ def site_transition(*, site: Site, to: str, actor: User | None = None, reason: s
     """Move a site between review states (``ALLOWED``) under a row lock; the same state
     again is a no-op. History records ``actor`` and ``reason``."""
     if to not in SiteStatus.values:
-        raise SiteError(f"Unknown site status {to!r}.", code=SiteError.INVALID)
+        raise SiteError(f"Unknown site status {to!r}.", code=SiteError.INVALID, field="status")
     with transaction.atomic():
         locked = lock_object(Site.objects.all(), site.pk)
         if locked.status != to:
             if to not in ALLOWED.get(locked.status, set()):
                 raise SiteTransitionError(
                     f"Site {locked.url} cannot move from {locked.status} to {to}.",
+                    field="status",
                     current=locked.status,
                     to=to,
                 )

@@ -168,7 +168,12 @@ def test_exclusivity_is_refused_through_the_api_both_ways(api, tenant, merchant)
     body = response.json()
     assert body["code"] == "product_in_full_site_plan"
     assert f"“Kettle push” (#{first['id']})" in body["message"]
-    assert body["extra"] == {"product": "KETTLE", "plan": first["id"]}
+    assert body["extra"] == {
+        "product": "KETTLE",
+        "plan": first["id"],
+        "field": "products",
+        "fields": {"products": [body["message"]]},
+    }
     assert _count(tenant, Campaign) == 1
     # the reverse: pause the full-site plan, run a CPM plan, resume the full-site plan
     assert api.post(f"/campaigns/{first['id']}/status", {"status": "paused"}).status_code == 200

@@ -199,7 +199,9 @@ def campaign_update(
     unknown = sorted(set(fields) - set(UPDATABLE_FIELDS))
     if unknown:
         raise CampaignError(
-            f"These fields cannot be changed: {', '.join(unknown)}.", code=CampaignError.INVALID
+            f"These fields cannot be changed: {', '.join(unknown)}.",
+            code=CampaignError.INVALID,
+            fields={name: ["This field cannot be changed."] for name in unknown},
         )
     with transaction.atomic():
         merchant = lock_object(Merchant.objects.all(), campaign.merchant_id)
@@ -284,6 +286,7 @@ def _check_activation(
                 f"{merchant.plan_quota}; pause or end one (or ask staff to raise the quota) "
                 f"before activating the {_label(campaign)}.",
                 code=CampaignError.PLAN_QUOTA_EXCEEDED,
+                field="status",
                 quota=merchant.plan_quota,
                 active=active,
             )
@@ -302,6 +305,7 @@ def _check_activation(
                 f"Product {product.sku} is in the active full-site {_label(other)}; a product in "
                 f"a full-site plan can be in no other active plan.",
                 code=CampaignError.PRODUCT_IN_FULL_SITE_PLAN,
+                field="products",
                 product=product.sku,
                 plan=other.pk,
             )
@@ -310,6 +314,7 @@ def _check_activation(
                 f"Product {product.sku} is in the active {_label(other)}; a full-site plan needs "
                 f"a product that is in no other active plan.",
                 code=CampaignError.FULL_SITE_PRODUCT_IN_OTHER_PLAN,
+                field="products",
                 product=product.sku,
                 plan=other.pk,
             )
@@ -330,6 +335,7 @@ def campaign_transition(*, campaign: Campaign, to: str, actor: Any = None) -> Ca
         if to not in ALLOWED.get(campaign.status, set()):
             raise CampaignStateError(
                 f"The {_label(campaign)} is {campaign.status}; it cannot become {to}.",
+                field="status",
                 current=campaign.status,
                 to=to,
             )

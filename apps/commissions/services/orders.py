@@ -60,7 +60,8 @@ def order_status_change(
         )
     if reason and reason not in ReversalReason.values:
         raise OrderStatusError(
-            f"reason must be one of {', '.join(ReversalReason.values)}, not {reason!r}."
+            f"reason must be one of {', '.join(ReversalReason.values)}, not {reason!r}.",
+            field="reason",
         )
     with transaction.atomic():
         conversion = conversion_status_set(

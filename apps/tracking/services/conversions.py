@@ -370,6 +370,7 @@ def conversions_record(
         raise ConversionError(
             f"At most {MAX_EVENTS} events per request; this one has {len(events)}.",
             code="too_many_events",
+            field="events",
         )
     tenant = current_tenant()
     parsed = [_parse(index, raw) for index, raw in enumerate(events)]
@@ -510,12 +511,15 @@ def conversion_status_set(
       ones count 0."""
     if status not in ALLOWED:
         raise ConversionError(
-            f"Unknown status {status!r}; use confirmed, refunded or cancelled.", code="invalid"
+            f"Unknown status {status!r}; use confirmed, refunded or cancelled.",
+            code="invalid",
+            field="status",
         )
     if reason and reason not in ReversalReason.values:
         raise ConversionError(
             f"Unknown reason {reason!r}; use one of {', '.join(ReversalReason.values)}.",
             code=ConversionError.INVALID_REASON,
+            field="reason",
         )
     with transaction.atomic():
         locked = lock_object(Conversion.objects.all(), conversion.pk)
@@ -524,7 +528,9 @@ def conversion_status_set(
         if status == ConversionStatus.REFUNDED:
             if locked.type != ConversionType.ORDER:
                 raise ConversionError(
-                    f"{label}: only orders can be refunded.", code=ConversionError.INVALID_REFUND
+                    f"{label}: only orders can be refunded.",
+                    code=ConversionError.INVALID_REFUND,
+                    field="status",
                 )
             amount = locked.amount or Decimal("0.00")
             new_refund = amount if refund_amount in (None, "") else _money(refund_amount)
@@ -533,6 +539,7 @@ def conversion_status_set(
                     f"{label}: refund_amount must be more than 0 and at most the order's "
                     f"amount {amount}, with at most 2 decimals.",
                     code=ConversionError.INVALID_REFUND,
+                    field="refund_amount",
                 )
             if locked.status == ConversionStatus.REFUNDED:
                 if new_refund == locked.refund_amount:
@@ -542,11 +549,14 @@ def conversion_status_set(
                         f"{label}: {locked.refund_amount} is already refunded; refund_amount is "
                         "the total refunded and cannot go down.",
                         code=ConversionError.INVALID_REFUND,
+                        field="refund_amount",
                     )
         elif status == locked.status:
             return locked
         if status not in ALLOWED[locked.status]:
-            raise ConversionStateError(f"{label} is {locked.status}; it cannot become {status}.")
+            raise ConversionStateError(
+                f"{label} is {locked.status}; it cannot become {status}.", field="status"
+            )
         locked.status = status
         locked.refund_amount = new_refund
         locked.status_reason = reason
