@@ -62,6 +62,8 @@ class ClaimQuote:
     file_until: datetime.date | None
     refusal_code: str | None = None
     refusal_message: str = ""
+    #: the input the refusal concerns (``window_days`` or ``campaign``), for ``extra.fields``
+    refusal_field: str | None = None
 
     @property
     def is_eligible(self) -> bool:
@@ -121,7 +123,7 @@ def claim_quote(
         "tolerance": tolerance,
     }
 
-    def refuse(code: str, message: str, **found: Any) -> ClaimQuote:
+    def refuse(code: str, message: str, field: str, **found: Any) -> ClaimQuote:
         values = {
             "window_start": None,
             "window_end": None,
@@ -133,7 +135,7 @@ def claim_quote(
             **base,
             **found,
         }
-        return ClaimQuote(**values, refusal_code=code, refusal_message=message)
+        return ClaimQuote(**values, refusal_code=code, refusal_message=message, refusal_field=field)
 
     label = f"plan {campaign.name!r}"
     if not isinstance(window_days, int) or not WINDOW_DAYS_MIN <= window_days <= WINDOW_DAYS_MAX:
@@ -141,36 +143,44 @@ def claim_quote(
             ClaimError.BAD_WINDOW,
             f"The evaluation window must be {WINDOW_DAYS_MIN} to {WINDOW_DAYS_MAX} days, "
             f"not {window_days}.",
+            "window_days",
         )
     if campaign.type != CampaignType.FULL_SITE:
         return refuse(
             ClaimError.NOT_ELIGIBLE,
             f"Not eligible: {label} is not a full-site promotion; only full-site plans can "
             "be compensated.",
+            "campaign",
         )
     if campaign.started_at is None:
         return refuse(
             ClaimError.TOO_EARLY,
             f"Too early: {label} has not started, so its evaluation window has not begun.",
+            "campaign",
         )
     if not campaign.product_was_tagged:
         return refuse(
             ClaimError.NOT_ELIGIBLE,
             f"Not eligible: the product of {label} was not tagged when the plan started.",
+            "campaign",
         )
     if not campaign.target_roi_was_tier or target_roi is None:
         return refuse(
             ClaimError.NOT_ELIGIBLE,
             f"Not eligible: the target ROI of {label} was not one of the recommended tiers "
             "when the plan started.",
+            "campaign",
         )
     if Claim.objects.filter(campaign=campaign).exists():
-        return refuse(ClaimError.ALREADY_CLAIMED, f"A claim for {label} has already been filed.")
+        return refuse(
+            ClaimError.ALREADY_CLAIMED, f"A claim for {label} has already been filed.", "campaign"
+        )
     start = first_spend_day(campaign=campaign)
     if start is None:
         return refuse(
             ClaimError.TOO_EARLY,
             f"Too early: {label} has no spend yet, so its evaluation window has not started.",
+            "campaign",
         )
     end = start + datetime.timedelta(days=window_days - 1)
     file_from = end + datetime.timedelta(days=1)
@@ -197,6 +207,7 @@ def claim_quote(
             ClaimError.TOO_EARLY,
             f"Too early: the {window_days}-day window of {label} ends on {end.isoformat()}; "
             f"a claim can be filed from {file_from.isoformat()}.",
+            "window_days",
             **found,
         )
     if today > file_until:
@@ -204,6 +215,7 @@ def claim_quote(
             ClaimError.TOO_LATE,
             f"Too late: claims for {label} could be filed until {file_until.isoformat()} "
             f"({CLAIM_FILING_DAYS} days after its window ended).",
+            "window_days",
             **found,
         )
     if amount <= 0:
@@ -213,6 +225,7 @@ def claim_quote(
             f"returned GMV {gmv} on spend {spend}, meeting its target ROI {target_roi}"
             + (f" with tolerance {tolerance.normalize()}" if tolerance else "")
             + ".",
+            "campaign",
             **found,
         )
     return ClaimQuote(**base, **found)
@@ -241,7 +254,12 @@ def claim_submit(
         evidence_validate(upload)
     quote = claim_quote(campaign=campaign, window_days=window_days, today=today)
     if not quote.is_eligible:
-        raise ClaimError(quote.refusal_message, code=quote.refusal_code, campaign=campaign.pk)
+        raise ClaimError(
+            quote.refusal_message,
+            code=quote.refusal_code,
+            field=quote.refusal_field,
+            campaign=campaign.pk,
+        )
     try:
         with transaction.atomic():
             claim = Claim(
@@ -268,6 +286,7 @@ def claim_submit(
         raise ClaimError(
             f"A claim for plan {campaign.name!r} has already been filed.",
             code=ClaimError.ALREADY_CLAIMED,
+            field="campaign",
             campaign=campaign.pk,
         ) from exc
     return claim
@@ -337,7 +356,9 @@ def claim_decide(
     ``claim:<id>:credit`` (a double click credits once). Decided claims are immutable. The
     merchant's users are emailed after the commit."""
     if decision not in ClaimDecision.ALL:
-        raise ClaimDecisionError(f"Unknown decision {decision!r}; use one of {ClaimDecision.ALL}.")
+        raise ClaimDecisionError(
+            f"Unknown decision {decision!r}; use one of {ClaimDecision.ALL}.", field="decision"
+        )
     reason = (reason or "").strip()
     with transaction.atomic():
         locked = lock_object(Claim.objects.all(), claim.pk)
@@ -373,21 +394,24 @@ def _claim_outcome(
 ) -> tuple[str, Decimal | None]:
     if decision == ClaimDecision.REJECT:
         if not reason:
-            raise ClaimDecisionError("A rejection needs a reason the merchant will read.")
+            raise ClaimDecisionError(
+                "A rejection needs a reason the merchant will read.", field="reason"
+            )
         return ClaimStatus.REJECTED, None
     if decision == ClaimDecision.APPROVE:
         return ClaimStatus.APPROVED, claim.computed_amount
     if not reason:
         raise ClaimDecisionError(
-            "Approving a reduced amount needs a reason the merchant will read."
+            "Approving a reduced amount needs a reason the merchant will read.", field="reason"
         )
     if amount is None:
-        raise ClaimDecisionError("Approving a reduced amount needs the amount.")
+        raise ClaimDecisionError("Approving a reduced amount needs the amount.", field="amount")
     amount = quantize_money(Decimal(amount))
     if not Decimal("0") < amount < claim.computed_amount:
         raise ClaimDecisionError(
             f"A reduced amount must be above 0 and below the computed {claim.computed_amount} "
-            f"(got {amount})."
+            f"(got {amount}).",
+            field="amount",
         )
     return ClaimStatus.APPROVED, amount
 

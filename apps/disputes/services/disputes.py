@@ -108,6 +108,7 @@ def dispute_file(
         raise DisputeError(
             f"The order date {order_date.isoformat()} is in the future.",
             code=DisputeError.FUTURE_ORDER,
+            field="order_date",
         )
     if (today - order_date).days > DISPUTE_FILING_DAYS:
         raise DisputeError(
@@ -115,14 +116,18 @@ def dispute_file(
             f"{DISPUTE_FILING_DAYS} days old; disputes must be filed within "
             f"{DISPUTE_FILING_DAYS} days of the order.",
             code=DisputeError.TOO_LATE,
+            field="order_date",
         )
     if not merchant.is_active:
         raise DisputeError(
-            f"Merchant {merchant.code} is not active.", code=DisputeError.MERCHANT_INACTIVE
+            f"Merchant {merchant.code} is not active.",
+            code=DisputeError.MERCHANT_INACTIVE,
+            field="merchant",
         )
     duplicate = DisputeError(
         f"Order {reference} at {merchant.code} already has a dispute that is open or accepted.",
         code=DisputeError.ALREADY_DISPUTED,
+        field="order_reference",
     )
     live = [DisputeStatus.SUBMITTED, DisputeStatus.ACCEPTED]
     if Dispute.objects.filter(
@@ -199,6 +204,7 @@ def dispute_decide(*, dispute: Dispute, accept: bool, actor: Any, reason: str = 
         raise DisputeError(
             "A rejection needs a reason the webmaster will read.",
             code=DisputeError.REASON_REQUIRED,
+            field="reason",
         )
     with transaction.atomic():
         locked = lock_object(Dispute.objects.all(), dispute.pk)
