@@ -39,6 +39,7 @@ format: install
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1} \
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 

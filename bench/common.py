@@ -48,6 +48,10 @@ def configure_environment() -> dict[str, str]:
         "SECURE_HSTS_SECONDS": "0",
         # The in-process admin benchmark logs staff in without a TOTP device.
         "STAFF_MFA_REQUIRED": "false",
+        # Production settings need a shared cache for rate limits (the machine's Redis), and
+        # wrk's click script sends X-Forwarded-For from loopback: loopback is the proxy here.
+        "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/13",
+        "TRUSTED_PROXIES": os.environ.get("TRUSTED_PROXIES") or "127.0.0.0/8,::1/128",
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
         "XDG_RUNTIME_DIR": os.environ.get("XDG_RUNTIME_DIR", f"/tmp/runtime-{os.getuid()}"),
     }

@@ -40,3 +40,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None or value == "":
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_cidrs(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list of networks (``10.0.0.0/8,2001:db8::/32``; a bare address is
+    one host). A typo fails at start-up, not on every request."""
+    import ipaddress
+
+    values = env_list(name, default)
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}: {value!r} is not an IP network.") from exc
+    return values

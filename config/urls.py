@@ -15,5 +15,7 @@ urlpatterns = [
     path("", include("apps.portal.urls")),
 ]
 
-# A database outage anywhere (middleware included) answers 503, not a bare 500.
+# The API's unmatched paths answer its JSON 404; a database outage anywhere (middleware
+# included) answers 503, not a bare 500.
+handler404 = "apps.api.exceptions.not_found"
 handler500 = "apps.core.observability.server_error"

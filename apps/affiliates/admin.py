@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -28,6 +29,7 @@ from apps.affiliates.services import (
 from apps.core.admin import ALL_STAFF, TenantAdmin, TenantTabularInline
 from apps.core.admin_bulk import confirm_step
 from apps.core.imports import export_resource_class
+from apps.tenants.accounts import account_lockouts_lift
 from apps.tenants.models import User
 
 BD = frozenset({"tenant_admin", "bd"})
@@ -53,10 +55,14 @@ class BdOwnerFilter(admin.SimpleListFilter):
         return [("none", "Nobody"), *((str(u.pk), u.email) for u in tenant_staff(request))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() == "none":
+        value = self.value()
+        if value == "none":
             return queryset.filter(bd_owner__isnull=True)
-        if self.value():
-            return queryset.filter(bd_owner_id=self.value())
+        if value:
+            if not value.isdigit() or len(value) > 18:
+                # Django's "invalid filter" page, not a 500 (issue 22)
+                raise IncorrectLookupParameters(f"bd_owner must be a user id, not {value!r}.")
+            return queryset.filter(bd_owner_id=int(value))
         return queryset
 
 
@@ -130,7 +136,7 @@ class AffiliateAdmin(ExportMixin, SimpleHistoryAdmin, TenantAdmin):
     list_select_related = ["bd_owner"]
     search_fields = ["name", "email", "company", "sites__url", "sites__name"]
     inlines = [AffiliateNoteInline]
-    actions = ["assign_owner", "approve", "suspend"]
+    actions = ["assign_owner", "approve", "suspend", "lift_sign_in_lockout"]
     actions_list = ["import_file"]
     readonly_fields = [
         "status",
@@ -290,6 +296,16 @@ class AffiliateAdmin(ExportMixin, SimpleHistoryAdmin, TenantAdmin):
         if done:
             self.message_user(request, f"Suspended {done} webmaster(s).", level=messages.SUCCESS)
         return None
+
+    @admin.action(
+        description="Lift the sign-in lock-out of the selected webmasters", permissions=["change"]
+    )
+    def lift_sign_in_lockout(self, request: HttpRequest, queryset: QuerySet[Affiliate]) -> None:
+        # failed sign-ins lock an account (issue 22); a webmaster locked out by a guesser
+        # asks BD, who lifts it here (a successful password reset lifts it too)
+        users = [a.user for a in queryset.select_related("user") if a.user is not None]
+        count = account_lockouts_lift(users=users, actor=request.user)
+        self.message_user(request, f"Lifted the sign-in lock-out of {count} account(s).")
 
     def _each(
         self, request: HttpRequest, queryset: QuerySet[Affiliate], func: Any, **kwargs: Any

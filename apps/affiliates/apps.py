@@ -8,3 +8,6 @@ class AffiliatesConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.affiliates import signals  # noqa: F401  (connects the allauth receiver)
+        from apps.tenants.accounts import register_account_tie
+
+        register_account_tie("affiliates.webmaster", "apps.affiliates.selectors.account_tie")

@@ -1,6 +1,7 @@
 """``Authorization: Bearer <prefix>.<secret>``: the key's tenant must be the host's tenant."""
 
 import hmac
+import re
 from typing import Any
 
 from django.conf import settings
@@ -13,31 +14,35 @@ from rest_framework.request import Request
 from apps.affiliates.services import affiliate_ip_record
 from apps.api.models import ApiKey
 from apps.api.services import hash_secret
-from apps.tracking.clientip import client_ip
+from apps.core.clientip import client_ip
 
 # A key presented on another tenant's host is simply not found there (tenant scope and RLS),
 # so it gets the same 401 as a wrong key: the answer never tells which networks a key is for.
 INVALID = "Invalid or revoked API key."
 FAILURE_WINDOW_SECONDS = 60
+PREFIX_RE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 
 
-def _failure_key(request: Request) -> str:
-    # The client behind our proxies, not the proxy: else one guesser would lock out everyone.
-    return f"api-key-failures:{client_ip(request._request)}"
+def _failure_key(request: Request, prefix: str) -> str:
+    # The client behind our proxies (not the proxy: else one guesser would lock out everyone)
+    # and the key prefix tried (else one guesser at an office's address would lock out every
+    # partner behind it). A malformed header counts in the address's own "-" bucket.
+    return f"api-key-failures:{client_ip(request._request)}:{prefix}"
 
 
-def _refuse_if_too_many_failures(request: Request) -> None:
-    """Guessing keys costs: past the limit of failed attempts per client address in a minute,
-    every attempt from there is refused (429) before any key is looked up."""
+def _too_many_failures(request: Request, prefix: str) -> bool:
     limit = getattr(settings, "API_KEY_FAILED_ATTEMPTS_PER_MINUTE", 30)
-    if (cache.get(_failure_key(request)) or 0) >= limit:
-        raise exceptions.Throttled(
-            wait=FAILURE_WINDOW_SECONDS, detail="Too many failed API key attempts; wait a minute."
-        )
+    return (cache.get(_failure_key(request, prefix)) or 0) >= limit
 
 
-def _count_failure(request: Request) -> None:
-    key = _failure_key(request)
+def _throttled() -> exceptions.Throttled:
+    return exceptions.Throttled(
+        wait=FAILURE_WINDOW_SECONDS, detail="Too many failed API key attempts; wait a minute."
+    )
+
+
+def _count_failure(request: Request, prefix: str) -> None:
+    key = _failure_key(request, prefix)
     cache.add(key, 0, FAILURE_WINDOW_SECONDS)
     try:
         cache.incr(key)
@@ -45,18 +50,42 @@ def _count_failure(request: Request) -> None:
         cache.set(key, 1, FAILURE_WINDOW_SECONDS)
 
 
+def _prefix_of(header: str) -> str:
+    """The key prefix a header presents, or "-" when it presents none we could have issued."""
+    parts = header.split()
+    if len(parts) == 2 and parts[0] == ApiKeyAuthentication.keyword:
+        prefix, dot, secret = parts[1].partition(".")
+        if dot and secret and PREFIX_RE.match(prefix):
+            return prefix
+    return "-"
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request: Request) -> tuple[Any, ApiKey] | None:
+        """Failed attempts are limited per (client address, key prefix), issue 22: past
+        ``API_KEY_FAILED_ATTEMPTS_PER_MINUTE`` failures in a minute, every further failure of
+        that prefix from that address answers 429 instead of 401. A valid key is never
+        refused for failures, its own prefix's included: the key is still checked (the same
+        indexed lookup and constant-time compare as always), so a guesser sharing a partner's
+        address cannot lock the partner out. Guessing stays hopeless (256-bit secrets); the
+        limit tells a broken client to back off and keeps guessers visible as 429s.
+        Headers that present no well-formed key are refused before any lookup once their
+        address's own bucket is full: no valid key can be among them."""
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
             return None
-        _refuse_if_too_many_failures(request)
+        prefix = _prefix_of(header)
+        over_limit = _too_many_failures(request, prefix)
+        if over_limit and prefix == "-":
+            raise _throttled()
         try:
             return self._authenticate(request, header)
         except exceptions.AuthenticationFailed:
-            _count_failure(request)
+            _count_failure(request, prefix)
+            if over_limit:
+                raise _throttled() from None
             raise
 
     def _authenticate(self, request: Request, header: str) -> tuple[Any, ApiKey]:

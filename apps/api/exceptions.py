@@ -4,7 +4,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -54,3 +55,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response.status_code == status.HTTP_404_NOT_FOUND:
         response.data = {"code": "not_found", "message": "Not found.", "extra": {}}
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler404``: under ``/api/`` a URL that matches no endpoint (``/campaigns/abc``)
+    answers the API's JSON 404 like every other not-found; elsewhere Django's page."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "message": "Not found.", "extra": {}}, status=404)
+    return page_not_found(request, exception or Http404())

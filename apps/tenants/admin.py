@@ -17,6 +17,7 @@ from apps.core.admin import ADMINS, TenantAdmin
 from apps.core.admin_site import platform_site
 from apps.core.errors import DomainError
 from apps.core.imports import import_names, import_resource_class
+from apps.tenants.accounts import account_lockouts_lift
 from apps.tenants.import_jobs import (
     MAX_STORED_ERRORS,
     import_job_confirm,
@@ -78,6 +79,12 @@ class UserPlatformAdmin(DjangoUserAdmin, ModelAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     readonly_fields = ["last_login", "date_joined"]
+    actions = ["lift_sign_in_lockout"]
+
+    @admin.action(description="Lift the sign-in lock-out of the selected people")
+    def lift_sign_in_lockout(self, request: HttpRequest, queryset: Any) -> None:
+        count = account_lockouts_lift(users=queryset, actor=request.user)
+        self.message_user(request, f"Lifted the sign-in lock-out of {count} account(s).")
 
 
 class MembershipForm(forms.ModelForm):
@@ -95,6 +102,15 @@ class MembershipAdmin(TenantAdmin):
     list_filter = ["role", "is_active"]
     list_select_related = ["user"]
     search_fields = ["user__email", "user__name"]
+    actions = ["lift_sign_in_lockout"]
+
+    @admin.action(
+        description="Lift the sign-in lock-out of the selected people", permissions=["change"]
+    )
+    def lift_sign_in_lockout(self, request: HttpRequest, queryset: Any) -> None:
+        users = {membership.user for membership in queryset.select_related("user")}
+        count = account_lockouts_lift(users=users, actor=request.user)
+        self.message_user(request, f"Lifted the sign-in lock-out of {count} account(s).")
 
     def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
         if obj is None:

@@ -82,7 +82,11 @@ def membership_grant(*, tenant: Tenant, user: User, role: str) -> Membership:
 def user_invite(*, email: str, name: str = "", request: HttpRequest | None = None) -> User:
     """The account for ``email``, created with no password and an invitation to set one.
 
-    An existing account is returned as it is (accounts are shared by networks).
+    An existing account is returned as it is (accounts are shared by networks). The invitation
+    (allauth's set-password mail; the link proves the address) goes out after the commit, so
+    that the caller's tie (the membership or merchant user it creates in the same
+    transaction) exists by then: the link goes only to a host the account belongs to
+    (``apps.tenants.accounts``), built for that host, never from the request's.
     """
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
@@ -91,8 +95,19 @@ def user_invite(*, email: str, name: str = "", request: HttpRequest | None = Non
     user = User.objects.create_user(email=email, password=None, name=name)
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
     if request is not None:
-        # allauth's password-reset mail doubles as the invitation: the link proves the address.
-        form = ResetPasswordForm(data={"email": email})
+        transaction.on_commit(lambda: _invitation_send(email=email, request=request))
+    return user
+
+
+def _invitation_send(*, email: str, request: HttpRequest) -> None:
+    from contextlib import nullcontext
+
+    from allauth.core.context import request_context
+
+    form = ResetPasswordForm(data={"email": email})
+    tenant = getattr(request, "tenant", None)
+    # After the commit the request may be over: enter its tenant (the tie is looked up there)
+    # and allauth's request context (its adapter reads the request from it).
+    with tenant_scope(tenant) if tenant is not None else nullcontext(), request_context(request):
         if form.is_valid():
             form.save(request)
-    return user

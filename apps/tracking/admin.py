@@ -86,7 +86,7 @@ class ClickAdmin(_ReadOnlyAdmin):
 
 class ConversionItemInline(TenantTabularInline):
     model = ConversionItem
-    fields = ["sku", "product", "product_type", "quantity", "amount"]
+    fields = ["sku", "product", "product_type", "quantity", "amount", "refunded_amount"]
     readonly_fields = fields
     change_roles = READ_ONLY
 

@@ -237,12 +237,20 @@ class ConversionItem(TenantOwnedModel):
     product_type = models.CharField(max_length=60, blank=True)
     quantity = models.PositiveIntegerField(default=1)
     amount = models.DecimalField(max_digits=14, decimal_places=2)
+    #: the line's share of the order's refund (all of it once cancelled); its net is
+    #: ``amount - refunded_amount``. Written only by ``conversion_status_set`` (issue 22).
+    refunded_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(amount__gte=0), name="conversion_item_amount_gte_0"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(refunded_amount__gte=0)
+                & models.Q(refunded_amount__lte=models.F("amount")),
+                name="conversion_item_refund_within_line",
+            ),
         ]
 
     def __str__(self) -> str:

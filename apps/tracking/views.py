@@ -26,9 +26,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from apps.core.clientip import client_ip
 from apps.core.observability import CLICKS_RECORDED
 from apps.tracking import selectors
-from apps.tracking.clientip import client_ip
 from apps.tracking.selectors import PlacementRef, ProductRef
 from apps.tracking.services import (
     click_record,

@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 from config.database import database_settings
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_cidrs, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "apps.core.security.NulByteMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.tenants.middleware.TenantMiddleware",
@@ -213,7 +214,9 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "COERCE_DECIMAL_TO_STRING": True,
 }
-# Failed API key attempts allowed per client address and minute before every attempt gets 429.
+# Failed API key attempts allowed per (client address, key prefix) and minute; past it that
+# prefix gets 429 from that address (apps.api.authentication). Attempts without a well-formed
+# key count against the address alone, with a higher limit.
 API_KEY_FAILED_ATTEMPTS_PER_MINUTE = env_int("API_KEY_FAILED_ATTEMPTS_PER_MINUTE", 30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Alliance partner API",
@@ -259,8 +262,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
-# Behind a reverse proxy: the right-most X-Forwarded-For address not in these is the client.
-TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", ["127.0.0.0/8", "::1/128"])
+# Behind a reverse proxy: the right-most X-Forwarded-For address not in these is the client
+# (apps.core.clientip). Nothing is trusted unless configured; local and test settings trust
+# loopback. List your load balancers in production, else every client is the proxy's address.
+LOOPBACK = ["127.0.0.0/8", "::1/128"]
+TRUSTED_PROXIES = env_cidrs("TRUSTED_PROXIES", [])
 
 UNFOLD = {
     "SITE_TITLE": "Alliance back office",

@@ -2,6 +2,8 @@
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.env import env_bool, env_int, env_str
 
 from .base import *
@@ -9,6 +11,16 @@ from .base import *
 DEBUG = False
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 STAFF_MFA_REQUIRED = env_bool("STAFF_MFA_REQUIRED", True)
+
+# Rate limits (allauth's sign-in, sign-up and reset limits, failed API keys, API throttles)
+# count in the cache. A per-process memory cache gives every worker its own count (N workers:
+# N times the limit) and forgets on each restart, so production refuses to start without a
+# shared one (issue 22).
+if REDIS_URL == "-":
+    raise ImproperlyConfigured(
+        "Set REDIS_URL (e.g. redis://redis.internal:6379/1): production keeps rate limits in a "
+        "cache shared by every worker."
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -11,6 +11,8 @@ CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The test client's socket address is 127.0.0.1: tests play the proxy in front of the app.
+TRUSTED_PROXIES = LOOPBACK
 PLATFORM_HOSTS = ["localhost", "127.0.0.1", "testserver"]
 TENANT_HOST_CACHE_SECONDS = 0
 STORAGES = {

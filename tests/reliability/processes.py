@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 REDIS_URL = os.environ.get("RELIABILITY_REDIS_URL", "redis://127.0.0.1:6379/15")
+#: the app's cache (rate limits): production settings refuse to start without a shared one
+CACHE_URL = os.environ.get("RELIABILITY_CACHE_URL", "redis://127.0.0.1:6379/14")
 
 COUNT_LUA = """
 local threads = {}
@@ -71,6 +73,9 @@ def app_env(**extra: str) -> dict[str, str]:
         STAFF_MFA_REQUIRED="false",
         DEV_TENANT_SUFFIX="localhost",
         PLATFORM_HOSTS="localhost",
+        REDIS_URL=CACHE_URL,
+        # wrk and the test client connect over loopback: they stand in for the proxy
+        TRUSTED_PROXIES="127.0.0.0/8,::1/128",
         DATABASE_NAME=settings["NAME"],
         LOG_FORMAT="plain",
         LOG_LEVEL="WARNING",

@@ -29,11 +29,12 @@ from apps.api.serializers.campaigns import (
     ProductUpsertOutput,
     RoiTiersOutput,
 )
-from apps.campaigns.models import Product
+from apps.campaigns.models import CampaignStatus, CampaignType, Product
 from apps.campaigns.selectors.campaigns import campaign_list
 from apps.campaigns.selectors.products import product_list
 from apps.campaigns.services.campaigns import campaign_create, campaign_transition
 from apps.campaigns.services.products import product_upsert_many, roi_tiers
+from apps.core.params import param_choice
 from apps.tracking.performance import campaign_performance
 
 DEFAULT_PERFORMANCE_DAYS = 30
@@ -137,10 +138,12 @@ class CampaignListCreateApi(_MerchantCampaignApi):
     )
     def get(self, request: Request) -> Response:
         queryset = self.get_queryset()
-        if request.query_params.get("status"):
-            queryset = queryset.filter(status=request.query_params["status"])
-        if request.query_params.get("type"):
-            queryset = queryset.filter(type=request.query_params["type"])
+        status_ = param_choice(request.query_params, "status", CampaignStatus.values)
+        if status_:
+            queryset = queryset.filter(status=status_)
+        type_ = param_choice(request.query_params, "type", CampaignType.values)
+        if type_:
+            queryset = queryset.filter(type=type_)
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(CampaignOutput(page, many=True).data)
 

@@ -21,13 +21,13 @@ from apps.api.serializers.settlements import (
 )
 from apps.commissions.selectors_reports import daily_report
 from apps.commissions.selectors_statements import statement_list_for_affiliate
+from apps.core.params import param_int
 from apps.sites.models import Placement, Site
 
 
 def _own_site(affiliate: Any, value: str) -> Site:
-    if not value.isdigit():
-        raise Http404
-    site = Site.objects.filter(affiliate=affiliate, pk=int(value)).first()
+    site_id = param_int({"site": value}, "site", minimum=1)  # 400 naming site if not an id
+    site = Site.objects.filter(affiliate=affiliate, pk=site_id).first()
     if site is None:
         raise Http404
     return site

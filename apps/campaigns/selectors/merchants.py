@@ -33,6 +33,12 @@ def merchant_for_user(*, user: User) -> Merchant | None:
     return link.merchant if link is not None else None
 
 
+def account_tie(*, user: User) -> bool:
+    """Whether ``user`` acts for a merchant of the scoped tenant (``apps.tenants.accounts``:
+    where reset and invitation links go)."""
+    return MerchantUser.objects.filter(user=user, is_active=True).exists()
+
+
 def merchant_domain_owner(*, domain: str) -> Merchant | None:
     """The active merchant whose deep-link domains include ``domain``, or ``None``."""
     row = (

@@ -28,6 +28,7 @@ from apps.affiliates.services import (
 )
 from apps.api.models import AFFILIATE_SCOPES, ApiKey
 from apps.api.services import api_key_create, api_key_revoke
+from apps.core.clientip import client_ip
 from apps.core.errors import DomainError
 from apps.sites import verification
 from apps.sites.models import PlacementPosition
@@ -41,7 +42,6 @@ from apps.sites.selectors import (
     site_list_for_affiliate,
 )
 from apps.sites.services import placement_create, site_register, site_verification_request
-from apps.tracking.clientip import client_ip
 
 View = Callable[..., HttpResponse]
 

@@ -27,7 +27,7 @@ from django.utils.dateparse import parse_datetime
 from apps.campaigns.models import Merchant, Product
 from apps.core.db import lock_object
 from apps.core.events import event_emit
-from apps.core.money import CENT
+from apps.core.money import CENT, allocate, quantize_money
 from apps.tenants.models import CouponAttribution
 from apps.tenants.scope import current_tenant
 from apps.tracking.errors import ConversionError, ConversionStateError
@@ -133,6 +133,26 @@ def _parse_items(raw: Any, event: _Event) -> None:
         )
 
 
+#: each order line may round by a cent: the lines may exceed the order by that much per line
+LINE_ROUNDING = CENT
+
+
+def _check_items_total(event: _Event) -> None:
+    """The lines of an order never add up to more than the order (issue 22). Percent
+    commissions are paid per line: lines above the amount would pay on money nobody spent
+    (an order of 10.00 with one line of 999,999.00 paid 39,999.96 at 4 %)."""
+    amounts = [item["amount"] for item in event.items]
+    if event.amount is None or not amounts or any(amount is None for amount in amounts):
+        return  # no order amount or a bad line: already refused naming that field
+    total = sum(amounts, Decimal("0.00"))
+    allowed = event.amount + LINE_ROUNDING * len(amounts)
+    if total > allowed:
+        event.errors["items"] = (
+            f"The items add up to {total}, more than the order's amount {event.amount} "
+            f"(each line may round by at most {LINE_ROUNDING})."
+        )
+
+
 def _parse(index: int, raw: Any) -> _Event:
     if not isinstance(raw, dict):
         event = _Event(index=index, type=None, external_id=None)
@@ -198,6 +218,7 @@ def _parse(index: int, raw: Any) -> _Event:
             else:
                 event.customer_ref = text
         _parse_items(raw.get("items"), event)
+        _check_items_total(event)
     return event
 
 
@@ -362,7 +383,9 @@ def conversions_record(
       nothing counted twice (the unique constraint decides under concurrency);
     - orders: ``amount`` >= 0 with at most 2 decimals; no ``customer_type``: returning if an
       earlier order of this merchant has the same ``customer_ref``, else new; items keep
-      their product type (given, else the product's);
+      their product type (given, else the product's); the items' amounts add up to at most
+      the order's ``amount`` plus 0.01 per line (rounding), else ``rejected`` naming
+      ``items`` (issue 22);
     - ``day`` is the tenant-local date of ``occurred_at``;
     - each created conversion emits ``conversion.created`` (webhooks and webmaster
       postbacks, delivered after commit); ``source`` says which channel sent it."""
@@ -566,4 +589,34 @@ def conversion_status_set(
                 "status", "refund_amount", "status_reason", "status_changed_at", "updated_at",
             ]
         )  # fmt: skip
+        _lines_follow_refund(locked)
         return locked
+
+
+def _lines_follow_refund(conversion: Conversion) -> None:
+    """An order's lines shrink with it (issue 22), so lines and GMV agree: a refund of share
+    ``refund / amount`` refunds that share of the lines' total, allocated over the lines by
+    amount (largest remainder: the parts add up exactly and none exceeds its line); a
+    cancellation refunds every line whole. Percent commissions per line are reversed by the
+    same share (``apps.commissions.services.orders``)."""
+    items = list(ConversionItem.objects.filter(conversion=conversion).order_by("pk"))
+    if not items:
+        return
+    if conversion.status == ConversionStatus.CANCELLED:
+        parts = [item.amount for item in items]
+    else:
+        lines_total = sum((item.amount for item in items), Decimal("0.00"))
+        order_amount = conversion.amount or Decimal("0.00")
+        if lines_total == 0 or order_amount == 0:
+            return
+        refund = conversion.refund_amount or Decimal("0.00")
+        share = min(lines_total, quantize_money(lines_total * refund / order_amount))
+        parts = allocate(share, [item.amount for item in items])
+    changed = []
+    now = timezone.now()
+    for item, part in zip(items, parts, strict=True):
+        if item.refunded_amount != part:
+            item.refunded_amount = part
+            item.updated_at = now
+            changed.append(item)
+    ConversionItem.objects.bulk_update(changed, ["refunded_amount", "updated_at"])
