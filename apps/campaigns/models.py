@@ -39,6 +39,13 @@ class Merchant(TenantOwnedModel):
         help_text="Most active plans this merchant may run at once (DESIGN.md rule 7).",
     )
     is_active = models.BooleanField(default=True)
+    # Set and cleared only by apps.billing's prepaid service (issue 21): when the tenant requires
+    # prepayment and this merchant's prepaid balance is used up, its campaigns are not served.
+    prepaid_exhausted = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Prepaid balance used up: campaigns are not served until a deposit.",
+    )
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 

@@ -253,7 +253,10 @@ class AccountKind(models.TextChoices):
     # Accrued commissions still in the lock period (approval moves them to payable).
     WEBMASTER_PENDING = "webmaster_pending", "Webmaster pending (not yet approved)"
     MERCHANT_BALANCE = "merchant_balance", "Merchant balance"
+    # What a merchant owes on approved invoices for CPS commissions and the fee (apps.billing).
+    MERCHANT_RECEIVABLE = "merchant_receivable", "Merchant receivable (invoiced)"
     NETWORK_REVENUE = "network_revenue", "Network revenue"
+    NETWORK_FEE_REVENUE = "network_fee_revenue", "Network fee revenue"
     NETWORK_COST = "network_cost", "Network costs"
     NETWORK_CASH = "network_cash", "Network cash (payouts and deposits)"
 

@@ -11,6 +11,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from simple_history.models import HistoricalRecords
 
 from apps.core.models import TenantOwnedModel, TimeStampedModel
 
@@ -91,6 +92,31 @@ class Tenant(TimeStampedModel):
         ],
         help_text="Tolerance t in compensation = spend - GMV / (target ROI x (1 - t)).",
     )
+    # Merchant billing (issue 21, docs/billing.md).
+    network_fee_percent = models.DecimalField(
+        max_digits=7,
+        decimal_places=4,
+        default=Decimal("0.0000"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="The network's fee on the CPS commissions a merchant is billed, in percent "
+        "(20 = 20%); a merchant's billing terms may set its own.",
+    )
+    prepayment_required = models.BooleanField(
+        default=False,
+        help_text="Merchants pay in advance: a merchant whose prepaid balance is used up is "
+        "not served until finance records a deposit.",
+    )
+    low_balance_warning = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text="A merchant whose available prepaid balance falls below this is warned.",
+    )
+
+    # Who changed a money setting (claim tolerance, minimum payout, lock period, IP cap,
+    # dedupe window, fee), when, and from what (issue 21).
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     # Product lifecycle stages (issue 18, apps.campaigns.lifecycle): the nightly rule's
     # thresholds. A cold-start product is never tagged, so its threshold is at most the

@@ -111,3 +111,43 @@ def _invitation_send(*, email: str, request: HttpRequest) -> None:
     with tenant_scope(tenant) if tenant is not None else nullcontext(), request_context(request):
         if form.is_valid():
             form.save(request)
+
+
+#: the settings staff may change with ``tenant_settings_update`` (money and tracking rules)
+TENANT_SETTINGS = (
+    "dedupe_window_hours",
+    "ip_daily_cap",
+    "click_window_days",
+    "lock_period_days",
+    "minimum_payout",
+    "claim_tolerance",
+    "network_fee_percent",
+    "prepayment_required",
+    "low_balance_warning",
+)
+
+
+def tenant_settings_update(
+    *, tenant: Tenant, actor: User | None = None, reason: str = "", **changes: object
+) -> Tenant:
+    """Change the network's money and tracking settings (``TENANT_SETTINGS``), validated, with
+    a history row saying who, when and why (issue 21). Unknown names are refused; unchanged
+    values write nothing."""
+    unknown = sorted(set(changes) - set(TENANT_SETTINGS))
+    if unknown:
+        raise TenantError(
+            f"{', '.join(unknown)} cannot be changed here; the settings are "
+            f"{', '.join(TENANT_SETTINGS)}.",
+            code="unknown_setting",
+            fields={name: ["not a tenant setting"] for name in unknown},
+        )
+    changed = [name for name, value in changes.items() if getattr(tenant, name) != value]
+    if not changed:
+        return tenant
+    for name in changed:
+        setattr(tenant, name, changes[name])
+    tenant.full_clean()
+    tenant._history_user = actor  # type: ignore[attr-defined]
+    tenant._change_reason = (reason or "settings: " + ", ".join(changed))[:100]  # type: ignore[attr-defined]
+    tenant.save(update_fields=[*changed, "updated_at"])
+    return tenant

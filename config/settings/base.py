@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "apps.growth",
     "apps.commissions",
     "apps.disputes",
+    "apps.billing",
     "apps.api",
     "apps.portal",
     "apps.demo",

@@ -41,7 +41,13 @@ from apps.tenants.scope import current_tenant_or_none
 
 Legs = list[tuple[LedgerAccount, Decimal]]
 
-NETWORK_KINDS = {AccountKind.NETWORK_REVENUE, AccountKind.NETWORK_COST, AccountKind.NETWORK_CASH}
+NETWORK_KINDS = {
+    AccountKind.NETWORK_REVENUE,
+    AccountKind.NETWORK_FEE_REVENUE,
+    AccountKind.NETWORK_COST,
+    AccountKind.NETWORK_CASH,
+}
+MERCHANT_KINDS = {AccountKind.MERCHANT_BALANCE, AccountKind.MERCHANT_RECEIVABLE}
 
 
 def _tenant() -> Any:
@@ -57,9 +63,9 @@ def ledger_account_for(*, kind: str, affiliate: Any = None, merchant: Any = None
     if kind in (AccountKind.WEBMASTER_PAYABLE, AccountKind.WEBMASTER_PENDING):
         if affiliate is None or merchant is not None:
             raise LedgerError(f"A {kind} account belongs to one webmaster (affiliate=...).")
-    elif kind == AccountKind.MERCHANT_BALANCE:
+    elif kind in MERCHANT_KINDS:
         if merchant is None or affiliate is not None:
-            raise LedgerError("A merchant balance account belongs to one merchant (merchant=...).")
+            raise LedgerError(f"A {kind} account belongs to one merchant (merchant=...).")
     elif kind in NETWORK_KINDS:
         if affiliate is not None or merchant is not None:
             raise LedgerError(f"The {kind} account belongs to the network, not to a party.")

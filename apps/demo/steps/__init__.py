@@ -8,4 +8,5 @@ STEP_MODULES: list[str] = [
     "apps.demo.steps.traffic",  # clicks, conversions, run_daily over the days
     "apps.demo.steps.settlements",  # statements in each state
     "apps.demo.steps.disputes",  # claims and disputes
+    "apps.demo.steps.billing",  # the network's fee, confirmed orders, merchant invoices
 ]

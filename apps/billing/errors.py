@@ -1,0 +1,29 @@
+"""Refusals of the billing services."""
+
+from apps.core.errors import DomainError, NotPermittedError, StateConflictError
+
+
+class InvoiceError(DomainError):
+    """An invoice action was refused (an open period, a missing reason or reference)."""
+
+    code = "invoice_error"
+    PERIOD_OPEN = "invoice_period_open"
+    REASON_REQUIRED = "invoice_reason_required"
+    REFERENCE_REQUIRED = "invoice_payment_reference_required"
+
+
+class InvoiceStateError(StateConflictError):
+    """The invoice's status does not allow the action."""
+
+    code = "invoice_state"
+    STALE = "invoice_stale"
+
+
+class InvoiceFourEyesError(NotPermittedError):
+    code = "invoice_four_eyes"
+
+
+class DepositError(DomainError):
+    code = "deposit_error"
+    AMOUNT = "deposit_amount"
+    REFERENCE = "deposit_reference"

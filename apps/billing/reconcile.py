@@ -1,0 +1,163 @@
+"""Reconcile checks of billing (``manage.py reconcile``; ``apps.core.reconcile``).
+
+``invoices``: every invoice of the period adds up (lines, totals, the commissions it links),
+bills the spend, rebate and credits the records hold for its merchant and month, and, once
+approved or paid, its ledger transactions carry exactly its amounts. Periods nobody invoiced
+are not a difference (invoicing is finance's act, not the pipeline's).
+
+``pnl``: each line of the network's P&L for the period, from the records, equals the
+ledger's network revenue, fee revenue and cost legs of the month, and so does the net.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from apps.billing.models import (
+    InvoicedCommission,
+    InvoiceLineKind,
+    InvoiceStatus,
+    MerchantInvoice,
+    MerchantInvoiceLine,
+)
+from apps.billing.selectors import network_pnl
+from apps.billing.services.invoices import claims_credited_in
+from apps.commissions.models import AccountKind, LedgerEntry, MerchantRebate
+from apps.core.money import ZERO
+from apps.core.reconcile import Difference
+from apps.tenants.clock import period_bounds
+from apps.tracking.models import CampaignDayStats
+
+LINE_TOTALS = {
+    "commissions_total": (InvoiceLineKind.COMMISSION, InvoiceLineKind.CORRECTION),
+    "fee_total": (InvoiceLineKind.FEE,),
+    "spend_total": (InvoiceLineKind.SPEND,),
+}
+
+
+def invoices(*, period: str) -> Iterator[Difference]:
+    start, end = period_bounds(period)
+    rows = list(MerchantInvoice.objects.filter(period=period).select_related("merchant"))
+    if not rows:
+        return
+    ids = [inv.pk for inv in rows]
+    lines: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for invoice_id, kind, total in (
+        MerchantInvoiceLine.objects.filter(invoice_id__in=ids)
+        .values("invoice_id", "kind")
+        .annotate(total=Sum("amount"))
+        .values_list("invoice_id", "kind", "total")
+    ):
+        lines[invoice_id][kind] = total
+    links = dict(
+        InvoicedCommission.objects.filter(invoice_id__in=ids)
+        .values("invoice_id")
+        .annotate(total=Sum("amount"))
+        .values_list("invoice_id", "total")
+    )
+    spend = dict(
+        CampaignDayStats.objects.filter(day__gte=start, day__lte=end)
+        .values("merchant_id")
+        .annotate(total=Sum("spend"))
+        .values_list("merchant_id", "total")
+    )
+    rebates = dict(
+        MerchantRebate.objects.filter(period=period).values_list("merchant_id", "amount")
+    )
+    credits: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for merchant_id, amount in claims_credited_in(start=start, end=end).values_list(
+        "merchant_id", "approved_amount"
+    ):
+        credits[merchant_id] += amount
+    ledger: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    keys = [f"invoice:{pk}:{step}" for pk in ids for step in ("approved", "paid", "prepaid")]
+    for key, kind, total in (
+        LedgerEntry.objects.filter(transaction__idempotency_key__in=keys)
+        .values("transaction__idempotency_key", "account__kind")
+        .annotate(total=Sum("amount"))
+        .values_list("transaction__idempotency_key", "account__kind", "total")
+    ):
+        ledger[key][kind] = total
+
+    for inv in rows:
+        where = f"invoice {inv.number} of merchant {inv.merchant.code} (#{inv.pk})"
+
+        def diff(figure: str, expected: object, found: object, where: str = where) -> Difference:
+            return Difference("billing.invoices", where, figure, expected, found)
+
+        kinds = lines[inv.pk]
+        for name, line_kinds in LINE_TOTALS.items():
+            expected = sum((kinds[k] for k in line_kinds), ZERO)
+            if getattr(inv, name) != expected:
+                yield diff(f"{name} (sum of its lines)", expected, getattr(inv, name))
+        for name, kind in (
+            ("rebate_total", InvoiceLineKind.REBATE),
+            ("credit_total", InvoiceLineKind.CLAIM_CREDIT),
+        ):
+            if getattr(inv, name) != -kinds[kind]:
+                yield diff(f"{name} (sum of its lines)", -kinds[kind], getattr(inv, name))
+        linked = links.get(inv.pk, ZERO)
+        if linked != inv.commissions_total:
+            yield diff("commissions billed (linked commissions)", linked, inv.commissions_total)
+        month_spend = spend.get(inv.merchant_id) or ZERO
+        if month_spend != inv.spend_total:
+            yield diff("spend (run_daily's charges of the month)", month_spend, inv.spend_total)
+        rebate = rebates.get(inv.merchant_id, ZERO)
+        if rebate != inv.rebate_total:
+            yield diff("rebate (the month's rebate)", rebate, inv.rebate_total)
+        if credits[inv.merchant_id] != inv.credit_total:
+            yield diff(
+                "claim credits (credited in the month)", credits[inv.merchant_id], inv.credit_total
+            )
+        yield from _ledger(inv, ledger, diff)
+
+
+def _ledger(inv: MerchantInvoice, ledger: dict, diff) -> Iterator[Difference]:  # type: ignore[no-untyped-def]
+    cps = inv.commissions_total + inv.fee_total
+    final = inv.status in (InvoiceStatus.APPROVED, InvoiceStatus.PAID)
+    approved = ledger.get(f"invoice:{inv.pk}:approved", {})
+    expected = (
+        {
+            AccountKind.MERCHANT_RECEIVABLE: -cps,
+            AccountKind.NETWORK_REVENUE: inv.commissions_total,
+            AccountKind.NETWORK_FEE_REVENUE: inv.fee_total,
+        }
+        if final
+        else {}
+    )
+    for kind in set(expected) | set(approved):
+        if expected.get(kind, ZERO) != approved.get(kind, ZERO):
+            yield diff(
+                f"ledger {kind} on approval", expected.get(kind, ZERO), approved.get(kind, ZERO)
+            )
+    if inv.status != InvoiceStatus.PAID:
+        for step in ("paid", "prepaid"):
+            for kind, amount in ledger.get(f"invoice:{inv.pk}:{step}", {}).items():
+                if amount:
+                    yield diff(f"ledger {kind} of a payment of an unpaid invoice", ZERO, amount)
+        return
+    prepaid = ledger.get(f"invoice:{inv.pk}:prepaid", {})
+    paid = ledger.get(f"invoice:{inv.pk}:paid", {})
+    receivable = prepaid.get(AccountKind.MERCHANT_RECEIVABLE, ZERO) + paid.get(
+        AccountKind.MERCHANT_RECEIVABLE, ZERO
+    )
+    if receivable != cps:
+        yield diff("ledger merchant_receivable settled by payment", cps, receivable)
+
+
+def pnl(*, period: str) -> Iterator[Difference]:
+    report = network_pnl(period=period)
+    for figure, records, books in report.comparisons():
+        if records != books:
+            yield Difference(
+                "billing.pnl",
+                f"network P&L {period}",
+                figure,
+                records,
+                books,
+                detail="records vs the ledger's network accounts",
+            )

@@ -1,0 +1,1 @@
+"""Writes of billing: invoices (generation, workflow, payment) and prepaid balances."""

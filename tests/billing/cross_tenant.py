@@ -1,0 +1,31 @@
+from apps.billing.models import (
+    InvoicedCommission,
+    MerchantBillingTerms,
+    MerchantDeposit,
+    MerchantInvoice,
+    MerchantInvoiceLine,
+)
+from tests.billing.factories import (
+    InvoicedCommissionFactory,
+    MerchantBillingTermsFactory,
+    MerchantDepositFactory,
+    MerchantInvoiceFactory,
+    MerchantInvoiceLineFactory,
+)
+from tests.tenancy.harness import register_model
+
+register_model(
+    MerchantInvoice,
+    make=lambda t: MerchantInvoiceFactory(tenant=t),
+    search=lambda o: o.merchant.code,
+)
+register_model(MerchantInvoiceLine, make=lambda t: MerchantInvoiceLineFactory(tenant=t))
+register_model(InvoicedCommission, make=lambda t: InvoicedCommissionFactory(tenant=t))
+register_model(
+    MerchantDeposit, make=lambda t: MerchantDepositFactory(tenant=t), search=lambda o: o.reference
+)
+register_model(
+    MerchantBillingTerms,
+    make=lambda t: MerchantBillingTermsFactory(tenant=t),
+    search=lambda o: o.merchant.code,
+)
