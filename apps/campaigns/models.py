@@ -257,3 +257,52 @@ class CampaignProduct(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}:{self.product_id}"
+
+
+class PhaseKind(models.TextChoices):
+    """The phases of a promotion (seed 002: pre-heat, then bursts, then steady state)."""
+
+    PRE_HEAT = "pre_heat", "Pre-heat"
+    BURST = "burst", "Burst"
+    STEADY = "steady", "Steady"
+
+
+class CampaignPhase(TenantOwnedModel):
+    """A dated phase of a full-site or CPC plan (issue 18): from ``first_day`` to ``last_day``
+    (tenant-local days, inclusive) the plan runs at this daily budget and target ROI instead of
+    its own. Phases of a plan never overlap; they are written only by
+    ``apps.campaigns.services.phases.campaign_phases_set`` and read by the serving snapshot,
+    run_daily's spend (its budget cap), per-phase performance and claims."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="phases")
+    kind = models.CharField(max_length=12, choices=PhaseKind.choices)
+    first_day = models.DateField()
+    last_day = models.DateField()
+    daily_budget = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
+    )
+    target_roi = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Full-site phases: the target the plan bids for. CPC: what it is judged by.",
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["campaign", "first_day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "campaign", "first_day"], name="campaign_phase_unique_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(last_day__gte=models.F("first_day")),
+                name="campaign_phase_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.first_day}..{self.last_day}"

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import factory
 
-from apps.campaigns.models import Campaign, CampaignProduct, Product
+from apps.campaigns.models import Campaign, CampaignPhase, CampaignProduct, Product
 from apps.growth.models import ClearingPriceDayStats
 from apps.tracking.models import CampaignDayStats
 from tests.factories import TenantOwnedFactory
@@ -60,3 +60,21 @@ class ClearingPriceDayStatsFactory(TenantOwnedFactory):
     bucket = factory.Sequence(lambda n: n % 100)
     impressions = 10
     price_sum = Decimal("151.0000")
+
+
+class CampaignPhaseFactory(TenantOwnedFactory):
+    class Meta:
+        model = CampaignPhase
+
+    campaign = factory.SubFactory(
+        "tests.campaigns.factories.CampaignFactory",
+        tenant=factory.SelfAttribute("..tenant"),
+        type="full_site",
+        bid=None,
+        target_roi=Decimal("3.00"),
+    )
+    kind = "burst"
+    first_day = datetime.date(2026, 3, 1)
+    last_day = datetime.date(2026, 3, 7)
+    daily_budget = Decimal("500.00")
+    target_roi = Decimal("3.00")

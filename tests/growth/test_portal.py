@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from apps.campaigns.services.phases import campaign_phases_set
 from apps.campaigns.services.products import ProductTaggingStats, product_tagging_apply
 from apps.growth.lifecycle import lifecycle_step
 from apps.tenants.scope import tenant_scope
@@ -109,3 +110,48 @@ def test_products_and_campaigns_show_each_products_stage_and_what_it_means(shop,
     assert ">Growth</span>" in row
     assert "raise the daily budget step by step" in row
     assert 'data-sku="NEW"' not in page  # not in this plan
+
+
+def test_a_plans_phases_are_set_on_its_page_and_judged_each_on_its_days(shop, tenant):
+    merchant, portal = shop  # today is 1 April 2026 in Shanghai
+    product = ProductFactory(tenant=tenant, merchant=merchant, sku="KETTLE")
+    plan = CampaignFactory(
+        tenant=tenant, merchant=merchant, type="full_site", bid=None, target_roi=Decimal("4"),
+        starts_at=datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC),
+    )  # fmt: skip
+    with tenant_scope(tenant):
+        campaign_phases_set(
+            campaign=plan,
+            phases=[{"kind": "pre_heat", "first_day": "2026-03-25", "last_day": "2026-03-31",
+                     "daily_budget": "100", "target_roi": "5"}],
+            today=datetime.date(2026, 3, 20),
+        )  # fmt: skip
+        roll_ups(
+            campaign=plan, product=product, last=YESTERDAY, orders=[1] * 5, roi=Decimal("4")
+        )  # fmt: skip  (27-31 March: GMV 500, spend 125)
+
+    response = portal.post(
+        f"/merchant/campaigns/{plan.pk}/phases",
+        {"kind_0": "pre_heat", "first_day_0": "2026-03-25", "last_day_0": "2026-03-31",
+         "daily_budget_0": "100.00", "target_roi_0": "5.00",
+         "kind_1": "burst", "first_day_1": "2026-04-02", "last_day_1": "2026-04-04",
+         "daily_budget_1": "800", "target_roi_1": "3"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    page = portal.get(f"/merchant/campaigns/{plan.pk}/").content.decode()
+    pre_heat = page.split('<tr data-kind="pre_heat" data-state="over">')[1].split("</tr>")[0]
+    # 500.00 of GMV on 125.00 of spend is a ROI of 4.00: 80% of the phase's target of 5
+    for figure in ("100.00", "5.00", "125.00", "500.00", "4.00", "80%", "2026-03-27"):
+        assert f">{figure}<" in pre_heat
+    assert '<tr data-kind="burst" data-state="upcoming">' in page
+
+    # a phase that has run cannot be rewritten: refused with a message, nothing changes
+    response = portal.post(
+        f"/merchant/campaigns/{plan.pk}/phases",
+        {"kind_0": "pre_heat", "first_day_0": "2026-03-25", "last_day_0": "2026-03-31",
+         "daily_budget_0": "999", "target_roi_0": "5"},
+        follow=True,
+    )  # fmt: skip
+    assert "has run" in response.content.decode()
+    with tenant_scope(tenant):
+        assert plan.phases.count() == 2

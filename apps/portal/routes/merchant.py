@@ -15,6 +15,11 @@ urlpatterns: list[URLPattern] = [
         views.campaign_status,
         name="merchant-campaign-status",
     ),
+    path(
+        "merchant/campaigns/<int:pk>/phases",
+        views.campaign_phases,
+        name="merchant-campaign-phases",
+    ),
     path("merchant/full-site/", views.full_site_product, name="merchant-full-site"),
     path("merchant/full-site/budget/", views.full_site_budget, name="merchant-full-site-budget"),
     path("merchant/full-site/roi/", views.full_site_roi, name="merchant-full-site-roi"),

@@ -21,6 +21,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -33,6 +34,7 @@ from apps.campaigns.models import (
     Merchant,
     MerchantDomain,
     MerchantUser,
+    PhaseKind,
     Product,
 )
 from apps.campaigns.selectors.campaigns import (
@@ -43,9 +45,11 @@ from apps.campaigns.selectors.campaigns import (
 from apps.campaigns.selectors.products import product_list
 from apps.campaigns.services.campaigns import campaign_create, campaign_transition
 from apps.campaigns.services.merchants import merchant_domains_set
+from apps.campaigns.services.phases import MAX_PHASES, PHASED_TYPES, campaign_phases_set
 from apps.campaigns.services.products import roi_tiers
 from apps.core.errors import DomainError
 from apps.growth.forecast import Forecast, ForecastInputs, forecast_inputs, product_forecast
+from apps.growth.phases import campaign_phase_performance
 from apps.tracking.performance import (
     campaign_daily_series,
     campaign_performance,
@@ -316,6 +320,9 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "chart": spend_gmv_chart(series),
         "date_from": date_from,
         "date_to": date_to,
+        "phases": campaign_phase_performance(campaign=campaign),
+        "can_phase": campaign.type in PHASED_TYPES and campaign.status != CampaignStatus.ENDED,
+        "phase_kinds": PhaseKind.choices,
         "can_activate": campaign.status in {CampaignStatus.DRAFT, CampaignStatus.PAUSED},
         "can_pause": campaign.status == CampaignStatus.ACTIVE,
         "can_end": campaign.status in {CampaignStatus.ACTIVE, CampaignStatus.PAUSED},
@@ -337,6 +344,29 @@ def campaign_status(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Plan “{campaign.name}” is now {campaign.status}.")
     return redirect("portal:merchant-campaign", pk=campaign.pk)
+
+
+PHASE_FIELDS = ("kind", "first_day", "last_day", "daily_budget", "target_roi")
+
+
+@require_POST
+@merchant_portal_required
+def campaign_phases(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set a plan's phases: the rows of the plan page's phase form (``kind_N``, ``first_day_N``,
+    ... ; a row with ``remove_N`` or no kind is left out), all at once."""
+    campaign = _campaign_or_404(request, pk)
+    rows = []
+    for index in range(MAX_PHASES + 1):
+        row = {name: request.POST.get(f"{name}_{index}", "").strip() for name in PHASE_FIELDS}
+        if row["kind"] and not request.POST.get(f"remove_{index}"):
+            rows.append(row)
+    try:
+        campaign_phases_set(campaign=campaign, phases=rows)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Phases of “{campaign.name}” saved.")
+    return redirect(f"{reverse('portal:merchant-campaign', args=[campaign.pk])}#phases")
 
 
 @merchant_portal_required

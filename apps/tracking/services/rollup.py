@@ -30,9 +30,10 @@ rendered impression; a CPC winner (full-site plans bid CPC) pays the impression'
 per valid click that came from it (one charge per impression, however many clicks it got; the
 impression must be of the same campaign and placement, and served at most a day before the
 click's day). CPS plans pay through commissions, not here. Each campaign-product-day line is
-rounded half-up to cents once; when a campaign's lines add up to more than its
-``daily_budget``, the budget is shared over its lines in proportion to their raw spend by
-largest remainder, so the lines sum to the budget exactly.
+rounded half-up to cents once; when a campaign's lines add up to more than its daily budget
+(that of the phase in force on the day, issue 18, else the plan's own), the budget is shared
+over its lines in proportion to their raw spend by largest remainder, so the lines sum to the
+budget exactly.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from apps.affiliates.models import AffiliateIp
-from apps.campaigns.models import Campaign
+from apps.campaigns.models import Campaign, CampaignPhase
 from apps.sites.models import Placement, Site
 from apps.tenants.scope import current_tenant
 from apps.tracking.models import (
@@ -92,6 +93,7 @@ AFFILIATE_IP = AffiliateIp._meta.db_table
 PLACEMENT = Placement._meta.db_table
 SITE = Site._meta.db_table
 CAMPAIGN = Campaign._meta.db_table
+PHASE = CampaignPhase._meta.db_table
 
 # -- 1. verdicts ----------------------------------------------------------------------------
 CLASSIFY_SQL = f"""
@@ -326,7 +328,8 @@ keys AS MATERIALIZED (
 ),
 lines AS (
     SELECT keys.campaign_id, NULLIF(keys.product_key, 0) AS product_id, campaign.merchant_id,
-           campaign.daily_budget,
+           -- the phase in force on the day caps spend instead of the plan's own budget
+           COALESCE(phase.daily_budget, campaign.daily_budget) AS daily_budget,
            COALESCE(shown.impressions, 0) AS impressions,
            COALESCE(clicks.clicks, 0) AS clicks,
            COALESCE(clicks.valid_clicks, 0) AS valid_clicks,
@@ -340,6 +343,9 @@ lines AS (
     LEFT JOIN clicks USING (campaign_id, product_key)
     LEFT JOIN cpc USING (campaign_id, product_key)
     LEFT JOIN conversions USING (campaign_id, product_key)
+    LEFT JOIN {PHASE} phase
+           ON phase.tenant_id = %(tenant)s AND phase.campaign_id = keys.campaign_id
+          AND phase.first_day <= %(day)s AND phase.last_day >= %(day)s
 ),
 totals AS (
     SELECT lines.*,
