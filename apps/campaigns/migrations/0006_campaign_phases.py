@@ -13,7 +13,7 @@ from apps.tenants.rls import EnableTenantRLS
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0004_product_lifecycle_stage'),
+        ('campaigns', '0005_merchant_prepaid_exhausted'),
         ('tenants', '0004_tenant_lifecycle_thresholds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
