@@ -231,6 +231,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The shared error bodies (apps/api/schema.py), after drf-spectacular's own enum hook.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.api.schema.add_error_responses",
+    ],
     # Several models have a "type" and a "status": give each choice set its own stable name.
     "ENUM_NAME_OVERRIDES": {
         "CampaignTypeEnum": "apps.campaigns.models.CampaignType",

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import jsonschema
 import pytest
 import time_machine
 
+from apps.api.schema import ERROR_SCHEMA
 from apps.campaigns.models import Merchant
 from apps.tenants.models import Tenant
 from tests.affiliates.factories import AffiliateFactory
@@ -249,9 +251,20 @@ def test_refusal_names_its_fields_and_changes_nothing(tenant, case):
     # then the answer names the refusal and each field to fix, and nothing was written
     body = response.json()
     assert (response.status_code, body["code"]) == (case.status, case.code), body
+    jsonschema.validate(body, ERROR_SCHEMA)
     fields = body["extra"]["fields"]
     assert set(fields) == case.fields
     for messages in fields.values():
         assert messages
         assert all(isinstance(message, str) and message for message in messages)
     assert _rows(tenant) == before
+
+
+def test_schema_declares_the_error_body_on_every_operation(tenant):
+    schema = client_for(tenant).get("/api/schema/", {"format": "json"}).json()
+    assert schema["components"]["schemas"]["Error"] == ERROR_SCHEMA
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            ref = operation["responses"]["400"]["content"]["application/json"]["schema"]
+            assert ref == {"$ref": "#/components/schemas/Error"}, (method, path)
+            assert ("409" in operation["responses"]) == (method != "get"), (method, path)
