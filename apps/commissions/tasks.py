@@ -2,24 +2,14 @@
 
 from typing import Any
 
-from celery import shared_task
-from django.db import OperationalError
 from django.utils import timezone
 
 from apps.commissions.tasks_statements import *  # noqa: F403
 from apps.tenants.scope import current_tenant
-from apps.tenants.tasks import TenantTask
+from apps.tenants.tasks import tenant_task
 
 
-@shared_task(
-    base=TenantTask,
-    bind=True,
-    acks_late=True,
-    name="commissions.rebates_credit_due",
-    max_retries=3,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-)
+@tenant_task("commissions.rebates_credit_due", max_retries=3)
 def rebates_credit_due(self: Any, *, tenant_id: int, period: str | None = None) -> dict:
     """Monthly (beat, day 1): credit last month's rebates (tenant-local). Idempotent."""
     from apps.commissions.services.rebates import previous_period, rebates_credit_month

@@ -3,8 +3,6 @@ serialized per tenant and period and creates nothing twice."""
 
 from typing import Any
 
-from celery import shared_task
-from django.db import OperationalError
 from django.utils import timezone
 
 from apps.commissions.services.statements import (
@@ -13,33 +11,16 @@ from apps.commissions.services.statements import (
     statements_generate,
 )
 from apps.tenants.scope import current_tenant
-from apps.tenants.tasks import TenantTask
+from apps.tenants.tasks import tenant_task
 
 
-@shared_task(
-    base=TenantTask,
-    bind=True,
-    acks_late=True,
-    name="commissions.generate_settlements",
-    max_retries=5,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    throws=(StatementError,),
-)
+@tenant_task("commissions.generate_settlements", throws=(StatementError,))
 def generate_settlements_task(self: Any, *, tenant_id: int, period: str) -> dict[str, Any]:
     """Draft statements of ``period`` (YYYY-MM) for the tenant's webmasters."""
     return statements_generate(period=period)
 
 
-@shared_task(
-    base=TenantTask,
-    bind=True,
-    acks_late=True,
-    name="commissions.generate_settlements_due",
-    max_retries=5,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-)
+@tenant_task("commissions.generate_settlements_due")
 def generate_settlements_due_task(self: Any, *, tenant_id: int) -> dict[str, Any]:
     """Beat (days 1-3 of the month): the previous month in the tenant's time zone."""
     today = timezone.localdate(timezone.now(), current_tenant().zone)

@@ -1,13 +1,11 @@
 """Background work of the sites app."""
 
-from celery import shared_task
-
 from apps.sites.models import Site
 from apps.sites.services import site_verify
-from apps.tenants.tasks import TenantTask
+from apps.tenants.tasks import TenantTask, tenant_task
 
 
-@shared_task(base=TenantTask, bind=True, acks_late=True, name="sites.site_verify")
+@tenant_task("sites.site_verify")
 def site_verify_task(self: TenantTask, *, tenant_id: int, site_id: int) -> bool:
     """Check one site's ownership proof (idempotent: a re-run only re-checks).
 

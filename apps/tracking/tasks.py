@@ -4,43 +4,22 @@ from __future__ import annotations
 
 import datetime
 
-from celery import shared_task
-from django.db import OperationalError
 from django.utils import timezone
 
-from apps.core.errors import DomainError
 from apps.tenants.scope import current_tenant
-from apps.tenants.tasks import TenantTask
+from apps.tenants.tasks import tenant_task
 from apps.tracking.selectors import days_to_rerun
 from apps.tracking.services import daily_run_execute
 
 
-@shared_task(
-    base=TenantTask,
-    bind=True,
-    acks_late=True,
-    name="tracking.run_daily",
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
-    throws=(DomainError,),
-)
+@tenant_task("tracking.run_daily")
 def run_daily_task(self: object, *, tenant_id: int, day: str) -> dict[str, int]:
     """``run_daily`` for one tenant-day (idempotent; concurrent runs of a day serialize)."""
     run = daily_run_execute(day=datetime.date.fromisoformat(day))
     return run.counts
 
 
-@shared_task(
-    base=TenantTask,
-    bind=True,
-    acks_late=True,
-    name="tracking.run_daily_due",
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
-    throws=(DomainError,),
-)
+@tenant_task("tracking.run_daily_due")
 def run_daily_due_task(self: object, *, tenant_id: int) -> list[str]:
     """Beat (hourly, per tenant): run "yesterday" in the tenant's zone unless it is done,
     and rerun any earlier day whose conversions changed after its last run (refunds)."""
