@@ -25,6 +25,7 @@ from apps.affiliates.services import (
     affiliate_create,
     affiliate_note_add,
     affiliate_suspend,
+    affiliate_update,
 )
 from apps.core.admin import ALL_STAFF, TenantAdmin, TenantTabularInline
 from apps.core.admin_bulk import confirm_step
@@ -195,8 +196,10 @@ class AffiliateAdmin(ExportMixin, SimpleHistoryAdmin, TenantAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change:
             # profile fields only; status, owner and hold move through their services
-            obj._history_user = request.user
-            super().save_model(request, obj, form, change)
+            changes = {name: form.cleaned_data[name] for name in form.changed_data}
+            self.run_service(
+                request, affiliate_update, affiliate=obj, actor=request.user, **changes
+            )
             return
         profile = {
             name: form.cleaned_data[name] for name in PROFILE_FIELDS if name in form.cleaned_data

@@ -27,7 +27,9 @@ from apps.affiliates.models import (
     AffiliateSignup,
     PipelineStatus,
 )
-from apps.core.db import lock_object
+from apps.core.db import lock_object, model_update
+from apps.core.errors import validation_message
+from apps.core.history import history_note
 from apps.tenants.models import Tenant, User
 from apps.tenants.scope import current_tenant
 
@@ -57,23 +59,13 @@ PROFILE_FIELDS = frozenset({"company", "phone"})
 IP_RECORD_INTERVAL = datetime.timedelta(hours=1)
 
 
-def _set_history(instance: Any, *, actor: User | None, reason: str = "") -> None:
-    # django-simple-history reads these private attributes on the next save.
-    instance._history_user = actor
-    instance._change_reason = reason[:100] if reason else None
-
-
 def _full_clean(affiliate: Affiliate) -> None:
     try:
         # FKs are given as objects: checking they exist would cost a query each.
         affiliate.full_clean(exclude=["tenant", "user", "bd_owner"], validate_constraints=False)
     except ValidationError as exc:
-        fields = "; ".join(
-            f"{field}: {' '.join(str(m) for m in messages)}"
-            for field, messages in exc.message_dict.items()
-        )
         raise AffiliateError(
-            f"Webmaster {affiliate.email!r} is not valid: {fields}",
+            f"Webmaster {affiliate.email!r} is not valid: {validation_message(exc)}",
             code=AffiliateError.INVALID,
             fields=exc.message_dict,
         ) from exc
@@ -129,7 +121,7 @@ def affiliate_create(
             code=AffiliateError.USER_TAKEN,
             email=user.email,
         )
-    _set_history(affiliate, actor=actor, reason="created")
+    history_note(affiliate, actor, "created")
     try:
         with transaction.atomic():
             affiliate.save()
@@ -170,7 +162,7 @@ def affiliate_signup(
         )
         if by_email is not None:
             by_email.user = user
-            _set_history(by_email, actor=user, reason="linked to a verified signup")
+            history_note(by_email, user, "linked to a verified signup")
             by_email.save(update_fields=["user", "updated_at"])
             return by_email
         return affiliate_create(
@@ -246,7 +238,7 @@ def affiliate_transition(
         if to == PipelineStatus.ACTIVE and locked.approved_at is None:
             locked.approved_at = timezone.now()
             fields.append("approved_at")
-        _set_history(locked, actor=actor, reason=reason or f"status → {to}")
+        history_note(locked, actor, reason or f"status → {to}")
         locked.save(update_fields=fields)
     _refresh(affiliate, locked)
     return affiliate
@@ -321,7 +313,7 @@ def affiliate_assign_owner(
         if locked.bd_owner_id != owner_id:
             locked.bd_owner = owner
             label = owner.email if owner is not None else "nobody"
-            _set_history(locked, actor=actor, reason=f"BD owner → {label}")
+            history_note(locked, actor, f"BD owner → {label}")
             locked.save(update_fields=["bd_owner", "updated_at"])
     affiliate.bd_owner = owner
     return affiliate
@@ -395,7 +387,7 @@ def affiliate_payment_hold_set(
             locked.payment_hold = hold
             locked.payment_hold_reason = reason[:500] if hold else ""
             label = "payment hold set" if hold else "payment hold released"
-            _set_history(locked, actor=actor, reason=f"{label}: {reason}" if reason else label)
+            history_note(locked, actor, f"{label}: {reason}" if reason else label)
             locked.save(update_fields=["payment_hold", "payment_hold_reason", "updated_at"])
     _refresh(affiliate, locked)
     return affiliate
@@ -403,29 +395,53 @@ def affiliate_payment_hold_set(
 
 #: What a webmaster may change on their own profile (the portal's profile page).
 SELF_SERVICE_FIELDS = frozenset({"name", "kind"} | PROFILE_FIELDS)
+#: What staff may change on the back office's form (status, owner and hold have services).
+STAFF_FIELDS = SELF_SERVICE_FIELDS | {"email"}
+
+
+def _profile_update(
+    *, affiliate: Affiliate, actor: User | None, allowed: frozenset[str], changes: dict[str, Any]
+) -> Affiliate:
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        raise AffiliateError(
+            f"These webmaster fields cannot be changed here: {', '.join(unknown)}.",
+            code=AffiliateError.INVALID,
+            fields={name: ["This field cannot be changed here."] for name in unknown},
+        )
+    if "email" in changes:
+        changes["email"] = (changes["email"] or "").strip()
+        taken = Affiliate.objects.filter(email__iexact=changes["email"]).exclude(pk=affiliate.pk)
+        if taken.exists():
+            raise AffiliateError(
+                f"A webmaster with the email {changes['email']} already exists in this network.",
+                code=AffiliateError.EMAIL_TAKEN,
+                field="email",
+            )
+    locked, changed = model_update(
+        instance=affiliate,
+        fields=changes,
+        actor=actor,
+        reason="profile updated:",
+        clean=_full_clean,
+    )
+    for field in changed:
+        setattr(affiliate, field, getattr(locked, field))
+    return affiliate
 
 
 def affiliate_profile_update(
     *, affiliate: Affiliate, actor: User | None, **changes: Any
 ) -> Affiliate:
-    """Update contact details (``SELF_SERVICE_FIELDS`` only: never the status,
-    owner or hold). Validated with ``full_clean``; history records who changed what."""
-    unknown = sorted(set(changes) - SELF_SERVICE_FIELDS)
-    if unknown:
-        raise AffiliateError(
-            f"These webmaster fields cannot be changed here: {', '.join(unknown)}.",
-            code=AffiliateError.INVALID,
-        )
-    with transaction.atomic():
-        locked = lock_object(Affiliate.objects.all(), affiliate.pk)
-        changed = [field for field, value in changes.items() if getattr(locked, field) != value]
-        if not changed:
-            return affiliate
-        for field in changed:
-            setattr(locked, field, changes[field])
-        _full_clean(locked)
-        _set_history(locked, actor=actor, reason="profile updated: " + ", ".join(changed))
-        locked.save(update_fields=[*changed, "updated_at"])
-    for field in changed:
-        setattr(affiliate, field, getattr(locked, field))
-    return affiliate
+    """The webmaster updates their contact details (``SELF_SERVICE_FIELDS`` only: never the
+    status, owner or hold). Validated with ``full_clean``; history records who changed what."""
+    return _profile_update(
+        affiliate=affiliate, actor=actor, allowed=SELF_SERVICE_FIELDS, changes=changes
+    )
+
+
+def affiliate_update(*, affiliate: Affiliate, actor: User | None, **changes: Any) -> Affiliate:
+    """Staff change a webmaster's profile (``STAFF_FIELDS``: the self-service fields and the
+    email, which stays unique in the tenant, case-insensitively). Status, BD owner and payment
+    hold move through their own services. History records who changed what."""
+    return _profile_update(affiliate=affiliate, actor=actor, allowed=STAFF_FIELDS, changes=changes)

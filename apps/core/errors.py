@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+
 
 class DomainError(Exception):
     """A business rule refused the action. ``code`` is stable; ``message`` is for people.
@@ -53,3 +55,15 @@ class NotPermittedError(DomainError):
 
     code = "not_permitted"
     http_status = 403
+
+
+def validation_message(exc: ValidationError) -> str:
+    """One line from a Django ``ValidationError`` for a refusal's message:
+    ``"email: Enter a valid email address.; tier: ..."`` (field by field when it has fields).
+    The fields themselves go to ``DomainError(fields=exc.message_dict)``."""
+    if hasattr(exc, "error_dict"):
+        return "; ".join(
+            f"{name}: {' '.join(str(m) for m in messages)}"
+            for name, messages in exc.message_dict.items()
+        )
+    return " ".join(str(m) for m in exc.messages)

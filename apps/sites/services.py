@@ -10,7 +10,6 @@ the placement, and enforced by the database's exclusion constraint whatever writ
 import datetime
 import secrets
 from decimal import Decimal
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
@@ -20,6 +19,8 @@ from django.utils import timezone
 
 from apps.affiliates.models import Affiliate, PipelineStatus
 from apps.core.db import lock_object
+from apps.core.errors import validation_message
+from apps.core.history import history_note
 from apps.sites import verification
 from apps.sites.errors import ContractError, PlacementError, SiteError, SiteTransitionError
 from apps.sites.models import (
@@ -52,20 +53,6 @@ CLOSED_AFFILIATE_STATUSES = frozenset({PipelineStatus.REJECTED, PipelineStatus.S
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 CODE_LENGTH = 8
 CODE_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
-
-
-def _history(instance: Any, *, actor: User | None, reason: str = "") -> None:
-    instance._history_user = actor
-    instance._change_reason = reason[:100] if reason else None
-
-
-def _validation_message(exc: ValidationError) -> str:
-    if hasattr(exc, "message_dict"):
-        return "; ".join(
-            f"{field}: {' '.join(str(m) for m in messages)}"
-            for field, messages in exc.message_dict.items()
-        )
-    return " ".join(exc.messages)
 
 
 def normalize_site_url(url: str) -> str:
@@ -115,7 +102,7 @@ def site_register(
         site.full_clean(exclude=["tenant", "affiliate"], validate_constraints=False)
     except ValidationError as exc:
         raise SiteError(
-            f"The site {url} is not valid: {_validation_message(exc)}",
+            f"The site {url} is not valid: {validation_message(exc)}",
             code=SiteError.INVALID,
             fields=exc.message_dict,
         ) from exc
@@ -128,7 +115,7 @@ def site_register(
     # Check first, then one savepoint around the insert (imports call this per row).
     if Site.objects.filter(url=url).exists():
         raise taken
-    _history(site, actor=affiliate.user, reason="registered")
+    history_note(site, affiliate.user, "registered")
     try:
         with transaction.atomic():
             site.save()
@@ -153,7 +140,7 @@ def site_transition(*, site: Site, to: str, actor: User | None = None, reason: s
                     to=to,
                 )
             locked.status = to
-            _history(locked, actor=actor, reason=reason or f"status → {to}")
+            history_note(locked, actor, reason or f"status → {to}")
             locked.save(update_fields=["status", "updated_at"])
     site.status = locked.status
     return site
@@ -207,7 +194,7 @@ def site_verify(*, site: Site) -> Site:
         else:
             locked.last_verification_error = ("Not verified: " + "; ".join(problems) + ".")[:500]
             reason = "ownership check failed"
-        _history(locked, actor=None, reason=reason)
+        history_note(locked, None, reason)
         locked.save(update_fields=fields)
     for field in (
         "last_verification_at",
@@ -288,7 +275,7 @@ def placement_create(
             position=position,
             floor_cpm=floor_cpm,
         )
-        _history(placement, actor=site.affiliate.user, reason="created")
+        history_note(placement, site.affiliate.user, "created")
         try:
             with transaction.atomic():  # one savepoint: a concurrent taker fails only this
                 placement.save()
@@ -387,7 +374,7 @@ def contract_create(
         )
     except ValidationError as exc:
         raise ContractError(
-            f"The contract for {placement.code} is not valid: {_validation_message(exc)}",
+            f"The contract for {placement.code} is not valid: {validation_message(exc)}",
             code=ContractError.INVALID,
             fields=getattr(exc, "message_dict", {}),
         ) from exc
@@ -397,7 +384,7 @@ def contract_create(
             other = _overlapping(placement=placement, starts_on=starts_on, ends_on=ends_on)
             if other is not None:
                 raise _overlap_error(placement, other)
-            _history(contract, actor=actor, reason="created")
+            history_note(contract, actor, "created")
             contract.save()
     except IntegrityError as exc:
         if "contract_no_overlap" not in str(exc):
@@ -423,7 +410,7 @@ def contract_terminate(*, contract: Contract, actor: User | None, reason: str) -
         if locked.status != ContractStatus.TERMINATED:
             locked.status = ContractStatus.TERMINATED
             locked.terminated_reason = reason[:500]
-            _history(locked, actor=actor, reason=reason)
+            history_note(locked, actor, reason)
             locked.save(update_fields=["status", "terminated_reason", "updated_at"])
     contract.status = locked.status
     contract.terminated_reason = locked.terminated_reason

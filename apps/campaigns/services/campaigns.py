@@ -36,7 +36,7 @@ from apps.campaigns.models import (
 )
 from apps.campaigns.services.products import roi_tiers
 from apps.core.db import lock_object
-from apps.tenants.models import User
+from apps.core.history import history_note, person
 
 S = CampaignStatus
 ALLOWED: dict[str, set[str]] = {
@@ -55,12 +55,6 @@ UPDATABLE_FIELDS = (
     "ends_at",
     "min_site_weight",
 )
-
-
-def _set_history_user(campaign: Campaign, actor: Any) -> None:
-    # Always set: without it simple_history takes the request's user, which on the partner API
-    # is the key's stand-in user, not a person.
-    campaign._history_user = actor if isinstance(actor, User) else None  # type: ignore[attr-defined]
 
 
 def _label(campaign: Campaign) -> str:
@@ -173,10 +167,10 @@ def campaign_create(
             starts_at=starts_at,
             ends_at=ends_at,
             min_site_weight=min_site_weight,
-            created_by=actor if isinstance(actor, User) else None,
+            created_by=person(actor),
         )
         _full_clean(campaign)
-        _set_history_user(campaign, actor)
+        history_note(campaign, actor)
         campaign.save()
         _set_products(campaign, products)
         if status == S.ACTIVE:
@@ -243,7 +237,7 @@ def campaign_update(
         _full_clean(campaign)
         if new_products is not None and campaign.status == S.ACTIVE:
             _check_activation(campaign=campaign, merchant=merchant, products=new_products)
-        _set_history_user(campaign, actor)
+        history_note(campaign, actor)
         campaign.save()
         if new_products is not None:
             _set_products(campaign, new_products)
@@ -366,7 +360,7 @@ def campaign_transition(*, campaign: Campaign, to: str, actor: Any = None) -> Ca
                         "target_roi_was_tier",
                     ]
         campaign.status = to
-        _set_history_user(campaign, actor)
+        history_note(campaign, actor)
         campaign.save(update_fields=update_fields)
     return campaign
 

@@ -27,8 +27,9 @@ from apps.campaigns.models import (
     MerchantUser,
     domain_validator,
 )
-from apps.core.db import lock_object
-from apps.core.errors import DomainError
+from apps.core.db import model_update
+from apps.core.errors import DomainError, validation_message
+from apps.core.history import history_note
 from apps.tenants.models import User
 from apps.tenants.scope import current_tenant
 from apps.tenants.services import user_invite
@@ -56,18 +57,12 @@ def normalize_domain(value: str) -> str:
     return value.split("/", 1)[0].strip().strip(".").lower()
 
 
-def _set_history(instance: Any, *, actor: User | None, reason: str) -> None:
-    instance._history_user = actor
-    instance._change_reason = reason[:100]
-
-
 def _full_clean(merchant: Merchant) -> None:
     try:
         merchant.full_clean(exclude=["tenant"], validate_constraints=False)
     except ValidationError as exc:
-        fields = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
         raise MerchantError(
-            f"Merchant {merchant.code!r} is not valid: {fields}",
+            f"Merchant {merchant.code!r} is not valid: {validation_message(exc)}",
             code=MerchantError.INVALID,
             fields=exc.message_dict,
         ) from exc
@@ -110,7 +105,7 @@ def merchant_create(
                 code=MerchantError.CODE_TAKEN,
                 column="code",
             )
-        _set_history(merchant, actor=actor, reason="created")
+        history_note(merchant, actor, "created")
         try:
             with transaction.atomic():
                 merchant.save()
@@ -132,17 +127,9 @@ def merchant_update(*, merchant: Merchant, actor: User | None = None, **fields: 
         raise MerchantError(
             f"Merchant field(s) {', '.join(unknown)} cannot be changed here.",
             code=MerchantError.INVALID,
+            fields={name: ["This field cannot be changed here."] for name in unknown},
         )
-    with transaction.atomic():
-        locked = lock_object(Merchant.objects.all(), merchant.pk)
-        changed = [name for name, value in fields.items() if getattr(locked, name) != value]
-        if not changed:
-            return locked
-        for name in changed:
-            setattr(locked, name, fields[name])
-        _full_clean(locked)
-        _set_history(locked, actor=actor, reason=f"changed {', '.join(changed)}")
-        locked.save(update_fields=[*changed, "updated_at"])
+    locked, _ = model_update(instance=merchant, fields=fields, actor=actor, clean=_full_clean)
     return locked
 
 

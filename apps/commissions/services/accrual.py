@@ -54,7 +54,7 @@ from apps.commissions.services.ledger import (
     network_account,
 )
 from apps.commissions.services.rules import RuleBook
-from apps.core.db import lock_object
+from apps.core.db import advisory_xact_lock, lock_object
 from apps.core.money import quantize_money
 from apps.tenants.scope import current_tenant
 from apps.tracking.models import Conversion, ConversionItem, ConversionStatus, ConversionType
@@ -72,11 +72,6 @@ def commission_amount(*, rate_type: str, value: Decimal, base: Decimal | None) -
     if rate_type == RateType.FIXED:
         return quantize_money(value)
     return quantize_money((base or Decimal("0")) * value / Decimal(100))
-
-
-def _advisory_lock(name: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])
 
 
 def affiliate_accounts(kind: str, affiliate_ids: set[int]) -> dict[int, LedgerAccount]:
@@ -123,7 +118,7 @@ def commissions_accrue_day(*, day: datetime.date) -> dict[str, int]:
     """Daily step: commissions for the conversions of ``day`` (module docstring)."""
     tenant = current_tenant()
     with transaction.atomic():
-        _advisory_lock(f"commissions.accrue:{tenant.pk}:{day}")
+        advisory_xact_lock(f"commissions.accrue:{tenant.pk}:{day}")
         conversions = list(
             Conversion.objects.filter(day=day)
             .select_related("affiliate", "product")

@@ -37,8 +37,9 @@ from apps.commissions.models import (
     DailyEarning,
     LedgerEntry,
 )
-from apps.commissions.services.accrual import _advisory_lock, affiliate_accounts
+from apps.commissions.services.accrual import affiliate_accounts
 from apps.commissions.services.ledger import Posting, ledger_post_bulk, network_account
+from apps.core.db import advisory_xact_lock
 from apps.core.money import ZERO, quantize_money
 from apps.sites.models import Contract, ContractStatus, Placement
 from apps.tenants.scope import current_tenant
@@ -74,7 +75,7 @@ def earnings_compute_day(*, day: datetime.date) -> dict[str, int]:
     part to the ledger (module docstring)."""
     tenant = current_tenant()
     with transaction.atomic():
-        _advisory_lock(f"commissions.earnings:{tenant.pk}:{day}")
+        advisory_xact_lock(f"commissions.earnings:{tenant.pk}:{day}")
         clicks = dict(
             PlacementDayStats.objects.filter(day=day).values_list("placement_id", "valid_clicks")
         )

@@ -25,13 +25,12 @@ approved; approved and paid statements never change.
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -46,8 +45,9 @@ from apps.commissions.models import (
     StatementLineKind,
     StatementStatus,
 )
-from apps.core.db import lock_object
+from apps.core.db import advisory_xact_lock, lock_object
 from apps.core.errors import DomainError, NotPermittedError, StateConflictError
+from apps.core.history import history_note
 from apps.core.money import ZERO, quantize_money
 from apps.tenants.scope import current_tenant
 
@@ -109,14 +109,6 @@ def previous_period(today: datetime.date) -> str:
     """The month before ``today``'s month, as ``YYYY-MM``."""
     last_of_previous = today.replace(day=1) - datetime.timedelta(days=1)
     return f"{last_of_previous:%Y-%m}"
-
-
-def _advisory_lock(tenant_id: int, period: str) -> None:
-    """Serialize generation runs of one tenant and period (released at commit)."""
-    digest = hashlib.blake2b(f"statements:{tenant_id}:{period}".encode(), digest_size=8).digest()
-    key = int.from_bytes(digest, "big", signed=True)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 # --- generation ---------------------------------------------------------------------------
@@ -465,7 +457,8 @@ def statements_generate(*, period: str, actor: Any = None) -> dict[str, Any]:
     start, end = period_bounds(period)
     tenant = current_tenant()
     with transaction.atomic():
-        _advisory_lock(tenant.pk, period)
+        # generation runs of one tenant and period never interleave (released at commit)
+        advisory_xact_lock(f"statements:{tenant.pk}:{period}")
         inputs = statement_inputs(period=period)
         desired = statement_lines_wanted(inputs)
         existing = inputs.existing
@@ -518,8 +511,7 @@ def statements_generate(*, period: str, actor: Any = None) -> dict[str, Any]:
 
 
 def _set_history(statement: Statement, *, actor: Any, reason: str) -> None:
-    statement._history_user = actor  # type: ignore[attr-defined]
-    statement._change_reason = reason[:100] if reason else None  # type: ignore[attr-defined]
+    history_note(statement, actor, reason)
 
 
 def _refresh(target: Statement, source: Statement) -> Statement:

@@ -22,6 +22,7 @@ from apps.campaigns.models import Campaign, CampaignType, Merchant, MerchantUser
 from apps.commissions.services.ledger import merchant_compensation_credit
 from apps.core.db import lock_object
 from apps.core.errors import StateConflictError
+from apps.core.history import history_note, person
 from apps.core.money import ZERO, quantize_money
 from apps.disputes.errors import ClaimDecisionError, ClaimError
 from apps.disputes.models import (
@@ -31,7 +32,6 @@ from apps.disputes.models import (
     Claim,
     ClaimStatus,
 )
-from apps.disputes.services._common import person
 from apps.disputes.services.evidence import claim_evidence_add, evidence_validate
 from apps.tenants.clock import tenant_today
 from apps.tenants.scope import current_tenant
@@ -277,7 +277,7 @@ def claim_submit(
                 note=note.strip(),
                 submitted_by=person(actor),
             )
-            claim._history_user = person(actor)  # type: ignore[attr-defined]
+            history_note(claim, actor)
             claim.save()
             claim_evidence_add(claim=claim, files=files, actor=actor)
     except IntegrityError as exc:
@@ -324,8 +324,7 @@ def claim_transition(
     locked.decided_at = timezone.now()
     locked.decision_reason = reason
     locked.approved_amount = amount
-    locked._history_user = person(actor)  # type: ignore[attr-defined]
-    locked._change_reason = f"{to}: {reason}" if reason else to  # type: ignore[attr-defined]
+    history_note(locked, actor, f"{to}: {reason}" if reason else to)
     locked.save(
         update_fields=[
             "status",
@@ -382,7 +381,7 @@ def claim_decide(
                 actor=actor,
             )
             locked.ledger_transaction = entry
-            locked._history_user = person(actor)  # type: ignore[attr-defined]
+            history_note(locked, actor)
             locked.save(update_fields=["ledger_transaction", "updated_at"])
         _email_merchant_on_commit(claim=locked)
     _refresh(claim, locked)

@@ -18,13 +18,13 @@ from apps.campaigns.models import Merchant
 from apps.commissions.services.accrual import commission_create_from_dispute
 from apps.core.db import lock_object
 from apps.core.errors import StateConflictError
+from apps.core.history import history_note
 from apps.core.money import quantize_money
 from apps.disputes.errors import DisputeError
 from apps.disputes.models import (
     Dispute,
     DisputeStatus,
 )
-from apps.disputes.services._common import person
 from apps.tenants.clock import tenant_today
 from apps.tenants.scope import current_tenant
 from apps.tracking.models import Click, ClickVerdict, Conversion, ConversionType
@@ -150,7 +150,7 @@ def dispute_file(
                 evidence=evidence,
             )
             dispute.full_clean()
-            dispute._history_user = person(actor)  # type: ignore[attr-defined]
+            history_note(dispute, actor)
             dispute.save()
     except IntegrityError as exc:
         if "dispute_one_open_per_order" not in str(exc):
@@ -181,8 +181,7 @@ def dispute_transition(*, dispute: Dispute, to: str, actor: Any, reason: str = "
     locked.decided_by = actor
     locked.decided_at = timezone.now()
     locked.decision_reason = reason
-    locked._history_user = person(actor)  # type: ignore[attr-defined]
-    locked._change_reason = f"{to}: {reason}" if reason else to  # type: ignore[attr-defined]
+    history_note(locked, actor, f"{to}: {reason}" if reason else to)
     locked.save(
         update_fields=["status", "decided_by", "decided_at", "decision_reason", "updated_at"]
     )
@@ -227,7 +226,7 @@ def dispute_decide(*, dispute: Dispute, accept: bool, actor: Any, reason: str = 
                 actor=actor,
             )
             locked.commission = commission
-            locked._history_user = person(actor)  # type: ignore[attr-defined]
+            history_note(locked, actor)
             locked.save(update_fields=["commission", "updated_at"])
         _email_affiliate_on_commit(dispute=locked)
     for field in ("status", "decided_by_id", "decided_at", "decision_reason", "commission_id"):

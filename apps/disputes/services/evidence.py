@@ -9,12 +9,12 @@ from django.db import transaction
 
 from apps.core.db import lock_object
 from apps.core.errors import StateConflictError
+from apps.core.history import person
 from apps.disputes.errors import EvidenceError
 from apps.disputes.models import (
     Claim,
     ClaimEvidence,
 )
-from apps.disputes.services._common import person
 
 # --- claims: evidence --------------------------------------------------------------------
 

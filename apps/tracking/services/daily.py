@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime
 import traceback
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from apps.core.db import advisory_xact_lock
 from apps.core.pipeline import DailyStep, run_daily_steps
 from apps.tenants.scope import current_tenant
 from apps.tracking.models import DailyRun, DailyRunStatus
@@ -47,11 +48,7 @@ def daily_run_execute(*, day: datetime.date) -> DailyRun:
 
     try:
         with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_advisory_xact_lock(hashtext(%s), hashtext(%s))",
-                    [LOCK_NAMESPACE, f"{tenant.pk}:{day.isoformat()}"],
-                )
+            advisory_xact_lock(f"{LOCK_NAMESPACE}:{tenant.pk}:{day.isoformat()}")
             results = run_daily_steps(day=day, on_step=on_step)
             counts = {
                 f"{step}.{name}": int(value)

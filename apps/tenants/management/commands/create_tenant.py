@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.core.errors import DomainError
+from apps.core.errors import DomainError, validation_message
 from apps.tenants.services import tenant_create
 
 
@@ -31,10 +31,7 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(str(exc)) from exc
         except ValidationError as exc:
-            errors = "; ".join(
-                f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()
-            )
-            raise CommandError(f"Invalid tenant: {errors}") from exc
+            raise CommandError(f"Invalid tenant: {validation_message(exc)}") from exc
         self.stdout.write(
             self.style.SUCCESS(
                 f"Created tenant {tenant.slug} ({tenant.name}) at {options['domain']}"
