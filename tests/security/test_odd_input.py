@@ -1,5 +1,7 @@
 """No 500 on odd input (issue 22): every admin changelist filter and every partner API
-parameter, tried with a NUL, a non-number and a huge number, through the real middleware.
+parameter, tried with a NUL, a non-number and a huge number, through the real middleware;
+the portal's and the tracking endpoints' parameters with the last two (NUL is the
+middleware's, the same for every URL).
 
 One request per filter (or parameter) per bad-value class keeps it fast. NUL is refused by
 ``NulByteMiddleware`` before any view (400); the other values must give the admin's
@@ -8,22 +10,28 @@ naming the parameter, a 404, or a normal answer.
 """
 
 import importlib
+import inspect
 import pkgutil
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib import admin
-from django.urls import resolve, reverse
+from django.template import engines
+from django.urls import get_resolver, resolve, reverse
 from drf_spectacular.generators import SchemaGenerator
 
 import tests
 from apps.api.models import AFFILIATE_SCOPES, MERCHANT_SCOPES
+from apps.campaigns.models import MerchantUser
+from apps.tenants.scope import tenant_scope
 from tests.affiliates.factories import AffiliateFactory
 from tests.api.factories import bearer, issue_key
 from tests.campaigns.factories import MerchantFactory
 from tests.conftest import client_for, make_staff
 from tests.tenancy.harness import ENDPOINT_CASES, MODEL_CASES
+from tests.tenants.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,10 +60,22 @@ def _changelist_filters(client, model, model_admin) -> tuple[str, list[tuple[str
     return url, filters
 
 
-def test_every_admin_filter_with_bad_values_answers_without_500(tenant):
-    # given tenant staff with every role, and each changelist's filters
+#: the changelist without Unfold's page around it: the filters as they render, the rows as
+#: the page would evaluate them (a bad value that reached SQL would fail here), nothing else
+LEAN_CHANGELIST = (
+    "{% load admin_list %}{% for spec in cl.filter_specs %}{% admin_list_filter cl spec %}"
+    "{% endfor %}{% for row in cl.result_list %}{{ row.pk }}{% endfor %}{{ cl.result_count }}"
+)
+
+
+def test_every_admin_filter_with_bad_values_answers_without_500(tenant, monkeypatch):
+    # given tenant staff with every role, and each changelist's filters (the lean page keeps
+    # this fast; the harness renders every full changelist)
     client = client_for(tenant, make_staff(tenant))
+    lean = engines["django"].from_string(LEAN_CHANGELIST)
     answers: dict[str, list[str]] = {}
+    for model_admin in admin.site._registry.values():
+        monkeypatch.setattr(model_admin, "change_list_template", lean)
     changelists = [
         _changelist_filters(client, model, model_admin)
         for model, model_admin in admin.site._registry.items()
@@ -177,4 +197,75 @@ def test_every_api_parameter_with_bad_values_answers_without_500(tenant):
                     fields = response.json().get("extra", {}).get("fields", {})
                     if where == "query" and method == "get" and name not in fields:
                         wrong.append(f"{where_said}: 400 without naming it ({fields})")
+    assert wrong == []
+
+
+# --- the portal and the public tracking endpoints -----------------------------------------
+
+PARAM_RE = re.compile(r"""(?:GET|params|query_params)(?:\.get\(|\[)\s*f?["']([a-z_0-9]+)["']""")
+
+
+def _parameters_read_by(callback: Any) -> set[str]:
+    """The query parameters a view reads (``request.GET.get("from")``, ``GET["site"]``), in
+    its own code and in the module's helpers it calls (``_window(request)``)."""
+    view = inspect.unwrap(callback)
+    module = inspect.getmodule(view)
+    source = inspect.getsource(view)
+    for helper in set(re.findall(r"\b(_[a-z_0-9]+)\(", source)):
+        function = getattr(module, helper, None)
+        if inspect.isfunction(function):
+            source += inspect.getsource(function)
+    return set(PARAM_RE.findall(source))
+
+
+def _gettable_pages(namespace: str) -> list[tuple[str, Any]]:
+    resolver = get_resolver()
+    pages = []
+    for pattern in resolver.url_patterns:
+        for sub in getattr(pattern, "url_patterns", []):
+            if getattr(pattern, "namespace", None) == namespace and not sub.pattern.converters:
+                pages.append((reverse(f"{namespace}:{sub.name}"), sub.callback))
+    return pages
+
+
+def test_every_portal_and_tracking_parameter_with_bad_values_answers_without_500(tenant):
+    from tests.tracking.conftest import make_shop
+
+    # given a webmaster and a merchant user signed in, and a live placement with a product
+    shop = make_shop(tenant)
+    webmaster_user = UserFactory(email="wm@odd.example")
+    AffiliateFactory(tenant=tenant, user=webmaster_user, email=webmaster_user.email)
+    merchant_user = UserFactory(email="buyer@odd.example")
+    with tenant_scope(tenant):
+        MerchantUser.objects.create(tenant=tenant, merchant=shop.merchant, user=merchant_user)
+    by_area = {
+        "/webmaster/": client_for(tenant, webmaster_user),
+        "/merchant/": client_for(tenant, merchant_user),
+    }
+    anonymous = client_for(tenant)
+    # the conversion pixel and postback read the event's fields by name from a list
+    conversion_fields = {
+        "type", "external_id", "click_id", "amount", "currency", "coupon", "customer_type",
+        "customer_ref", "occurred_at", "item1_sku", "item1_quantity", "item1_amount",
+    }  # fmt: skip
+    wrong = []
+    # when every parameter a page reads gets a non-number and a huge number
+    for namespace in ("portal", "tracking"):
+        for url, callback in _gettable_pages(namespace):
+            client = next((c for p, c in by_area.items() if url.startswith(p)), anonymous)
+            names = _parameters_read_by(callback)
+            if url in ("/px/conv", "/postback"):
+                names |= conversion_fields
+            for name in sorted(names):
+                for label in ("word", "huge"):
+                    response = client.get(url, {name: BAD[label]})
+                    # then never a 500
+                    if response.status_code >= 500:
+                        wrong.append(f"{url}?{name}={label}: {response.status_code}")
+    for url in (f"/c/{shop.placement.code}", f"/serve/{shop.placement.code}"):
+        for name in ("sku", "url", "sub", "cid", "imp"):
+            for label in ("word", "huge"):
+                response = anonymous.get(url, {"sku": "SKU-1", name: BAD[label]})
+                if response.status_code >= 500:
+                    wrong.append(f"{url}?{name}={label}: {response.status_code}")
     assert wrong == []
