@@ -41,6 +41,7 @@ from stdnum.exceptions import ValidationError as NumberError
 from apps.affiliates.errors import AffiliateError
 from apps.affiliates.models import Affiliate, PayoutDetails, PayoutMethod
 from apps.core.crypto import decrypt_text, encrypt_text, mask_name, mask_tail
+from apps.core.history import history_note
 from apps.tenants.scope import current_tenant
 
 PURPOSE = "payout"
@@ -201,8 +202,7 @@ def payout_details_set(
         details.summary = _summary(method, holder, bank, number, tax)
         details.is_complete = True
         details.changed_by = actor if getattr(actor, "pk", None) else None
-        details._history_user = details.changed_by  # type: ignore[attr-defined]
-        details._change_reason = "payout details changed by the webmaster"  # type: ignore[attr-defined]
+        history_note(details, details.changed_by, "payout details changed by the webmaster")
         details.save()
         _confirm_by_email(affiliate=affiliate, details=details)
     return details

@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
+from apps.core.db import model_update
 from apps.core.errors import DomainError
 from apps.tenants.models import Membership, Role, Tenant, TenantDomain, User
 from apps.tenants.scope import tenant_scope
@@ -141,13 +142,13 @@ def tenant_settings_update(
             code="unknown_setting",
             fields={name: ["not a tenant setting"] for name in unknown},
         )
-    changed = [name for name, value in changes.items() if getattr(tenant, name) != value]
-    if not changed:
-        return tenant
+    locked, changed = model_update(
+        instance=tenant,
+        fields=changes,
+        actor=actor,
+        reason=f"{reason}:" if reason else "settings:",
+        clean=lambda row: row.full_clean(),
+    )
     for name in changed:
-        setattr(tenant, name, changes[name])
-    tenant.full_clean()
-    tenant._history_user = actor  # type: ignore[attr-defined]
-    tenant._change_reason = (reason or "settings: " + ", ".join(changed))[:100]  # type: ignore[attr-defined]
-    tenant.save(update_fields=[*changed, "updated_at"])
+        setattr(tenant, name, getattr(locked, name))
     return tenant

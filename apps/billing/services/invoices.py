@@ -28,13 +28,12 @@ invoice from the prepaid balance at once, ``invoice:<id>:prepaid``: ``merchant_b
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
@@ -51,7 +50,8 @@ from apps.campaigns.models import Campaign, Merchant
 from apps.commissions.models import AccountKind, Commission, CommissionStatus, MerchantRebate
 from apps.commissions.services.ledger import ledger_account_for, ledger_post, network_account
 from apps.commissions.services.rebates import rebates_credit_month
-from apps.core.db import lock_object
+from apps.core.db import advisory_xact_lock, lock_object
+from apps.core.history import history_note, person
 from apps.core.money import ZERO, quantize_money
 from apps.disputes.models import Claim, ClaimStatus
 from apps.tenants.clock import period_bounds, tenant_today
@@ -300,14 +300,6 @@ def _totals(wanted: WantedInvoice) -> dict[str, Decimal]:
     }
 
 
-def _advisory_lock(tenant_id: int, period: str) -> None:
-    digest = hashlib.blake2b(f"invoices:{tenant_id}:{period}".encode(), digest_size=8).digest()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
-        )
-
-
 def invoices_generate(*, period: str, actor: Any = None) -> dict[str, Any]:
     """Create or refresh the draft invoice of every merchant with something to bill in
     ``period`` (module docstring). Submitted, approved and paid invoices are left alone.
@@ -324,7 +316,7 @@ def invoices_generate(*, period: str, actor: Any = None) -> dict[str, Any]:
         )
     rebates_credit_month(period=period)
     with transaction.atomic():
-        _advisory_lock(tenant.pk, period)
+        advisory_xact_lock(f"invoices:{tenant.pk}:{period}")
         existing = {
             inv.merchant_id: inv
             for inv in MerchantInvoice.objects.filter(period=period).select_for_update(of=("self",))
@@ -357,7 +349,7 @@ def invoices_generate(*, period: str, actor: Any = None) -> dict[str, Any]:
                 for name in changed:
                     setattr(invoice, name, totals.get(name, want.fee_percent))
                 if changed:
-                    invoice._change_reason = "regenerated"  # type: ignore[attr-defined]
+                    history_note(invoice, actor, "regenerated")
                     invoice.save(update_fields=[*changed, "updated_at"])
                     updated += 1
                 invoice.lines.all().delete()
@@ -421,12 +413,6 @@ def _refresh(target: MerchantInvoice, source: MerchantInvoice) -> MerchantInvoic
     return target
 
 
-def _person(actor: Any) -> Any:
-    from apps.tenants.models import User
-
-    return actor if isinstance(actor, User) else None
-
-
 def invoice_transition(
     *, invoice: MerchantInvoice, to: str, actor: Any, reason: str = "", payment_reference: str = ""
 ) -> MerchantInvoice:
@@ -445,16 +431,16 @@ def invoice_transition(
                 status=locked.status,
             )
         now = timezone.now()
-        person = _person(actor)
+        who = person(actor)
         fields = ["status", "updated_at"]
         if to == InvoiceStatus.SUBMITTED:
-            locked.submitted_by, locked.submitted_at, locked.returned_reason = person, now, ""
+            locked.submitted_by, locked.submitted_at, locked.returned_reason = who, now, ""
             fields += ["submitted_by", "submitted_at", "returned_reason"]
         elif to == InvoiceStatus.APPROVED:
-            locked.approved_by, locked.approved_at = person, now
+            locked.approved_by, locked.approved_at = who, now
             fields += ["approved_by", "approved_at"]
         elif to == InvoiceStatus.PAID:
-            locked.paid_by, locked.paid_at = person, now
+            locked.paid_by, locked.paid_at = who, now
             locked.payment_reference = payment_reference[:120]
             fields += ["paid_by", "paid_at", "payment_reference"]
         elif to == InvoiceStatus.DRAFT:
@@ -462,8 +448,7 @@ def invoice_transition(
             locked.submitted_by, locked.submitted_at = None, None
             fields += ["returned_reason", "submitted_by", "submitted_at"]
         locked.status = to
-        locked._history_user = person  # type: ignore[attr-defined]
-        locked._change_reason = (reason or f"invoice {to}")[:100]  # type: ignore[attr-defined]
+        history_note(locked, actor, reason or f"invoice {to}")
         locked.save(update_fields=fields)
     return _refresh(invoice, locked)
 
@@ -566,7 +551,7 @@ def _post_approval(invoice: MerchantInvoice, *, actor: Any) -> None:
             (network_account(AccountKind.NETWORK_FEE_REVENUE), invoice.fee_total),
         ],
         memo=f"Invoice {invoice.number}: CPS commissions and fee",
-        created_by=_person(actor),
+        created_by=person(actor),
     )
 
 
@@ -584,7 +569,7 @@ def _post_prepaid_settlement(invoice: MerchantInvoice, *, actor: Any) -> None:
             (ledger_account_for(kind=AccountKind.MERCHANT_RECEIVABLE, merchant=merchant), amount),
         ],
         memo=f"Invoice {invoice.number} paid from the prepaid balance",
-        created_by=_person(actor),
+        created_by=person(actor),
     )
 
 
@@ -630,7 +615,7 @@ def invoice_mark_paid(
                 occurred_on=tenant_today(),
                 legs=legs,
                 memo=f"Payment of invoice {locked.number}, reference {payment_reference}",
-                created_by=_person(actor),
+                created_by=person(actor),
             )
         merchants_prepaid_refresh(merchant_ids=[merchant.pk])
     return _refresh(invoice, locked)

@@ -28,6 +28,7 @@ from apps.billing.selectors import PrepaidPosition, merchant_prepaid_positions
 from apps.campaigns.models import Merchant
 from apps.commissions.models import AccountKind
 from apps.commissions.services.ledger import ledger_account_for, ledger_post, network_account
+from apps.core.history import history_note
 from apps.core.money import ZERO, quantize_money
 from apps.tenants.live import live_state_changed
 from apps.tenants.scope import current_tenant
@@ -129,10 +130,12 @@ def merchants_prepaid_refresh(*, merchant_ids: list[int] | None = None) -> dict[
         for merchant in Merchant.objects.filter(pk__in=sorted(should ^ flagged)).order_by("pk"):
             exhausted = merchant.pk in should
             merchant.prepaid_exhausted = exhausted
-            merchant._change_reason = (  # type: ignore[attr-defined]
+            history_note(
+                merchant,
+                None,
                 "prepaid balance used up: not served"
                 if exhausted
-                else "prepaid balance available: served again"
+                else "prepaid balance available: served again",
             )
             merchant.save(update_fields=["prepaid_exhausted", "updated_at"])
             moved += 1
