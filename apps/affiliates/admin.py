@@ -352,3 +352,7 @@ class AffiliateNoteAdmin(TenantAdmin):
         )
         obj.pk, obj.tenant, obj.author = note.pk, note.tenant, note.author
         obj._state.adding = False
+
+
+# The desk (issue 14): role-home panels, 360 sections and desk pages of this app.
+from apps.affiliates import admin_360, admin_home  # noqa: E402, F401

@@ -69,6 +69,9 @@ class Affiliate(TenantOwnedModel):
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
+        # "Webmasters" everywhere people read it (issue 14); the code keeps "affiliate".
+        verbose_name = "webmaster"
+        verbose_name_plural = "webmasters"
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint("tenant", Lower("email"), name="affiliate_email_unique"),
@@ -99,6 +102,7 @@ class AffiliateNote(TenantOwnedModel):
     body = models.TextField()
 
     class Meta:
+        verbose_name = "webmaster note"
         ordering = ["-noted_on", "-created_at"]
 
     def __str__(self) -> str:
@@ -115,6 +119,8 @@ class AffiliateIp(TenantOwnedModel):
     last_seen_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = "webmaster address"
+        verbose_name_plural = "webmaster addresses"
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "affiliate", "ip"], name="affiliate_ip_unique"
@@ -143,6 +149,7 @@ class AffiliateSignup(TenantOwnedModel):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "webmaster signup"
         constraints = [
             models.UniqueConstraint(fields=["tenant", "user"], name="affiliate_signup_user_unique")
         ]

@@ -42,3 +42,7 @@ class ApiKeyAdmin(TenantAdmin):
         for api_key in queryset:
             api_key_revoke(api_key=api_key)
         self.message_user(request, f"Revoked {queryset.count()} key(s).")
+
+
+# The desk (issue 14): role-home panels, 360 sections and desk pages of this app.
+from apps.api import admin_360  # noqa: E402, F401

@@ -219,5 +219,6 @@ class MerchantUserAdmin(TenantAdmin):
         return False  # merchant users are invited from the merchant page
 
 
-# Products and campaigns live in their own module (built separately from merchants).
-from apps.campaigns import admin_plans  # noqa: E402, F401
+# Products and campaigns live in their own module (built separately from merchants); the merchant
+# 360 page of the desk (issue 14) in its own too.
+from apps.campaigns import admin_360, admin_plans  # noqa: E402, F401

@@ -241,3 +241,7 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
     search_fields = ["idempotency_key", "memo"]
     readonly_fields = ["kind", "idempotency_key", "occurred_on", "memo", "created_by"]
     inlines = [LedgerEntryInline]
+
+
+# The desk (issue 14): role-home panels, 360 sections and desk pages of this app.
+from apps.commissions import admin_360, admin_home  # noqa: E402, F401

@@ -88,6 +88,26 @@ def _run_each(
         model_admin.message_user(request, f"{count} {done}.", level=messages.SUCCESS)
 
 
+class AwaitingApprovalFilter(admin.SimpleListFilter):
+    """Submitted statements this person may approve (four eyes: not submitted or last adjusted
+    by them): finance's home links here."""
+
+    title = "approval"
+    parameter_name = "approval"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("mine", "Waiting for my approval")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() != "mine":
+            return queryset
+        return (
+            queryset.filter(status="submitted")
+            .exclude(submitted_by_id=request.user.pk)
+            .exclude(last_adjusted_by_id=request.user.pk)
+        )
+
+
 class StatementLineInline(TenantTabularInline):
     model = StatementLine
     fields = ("kind", "day", "description", "amount", "reason", "created_by")
@@ -117,7 +137,13 @@ class StatementAdmin(SimpleHistoryAdmin, TenantAdmin):
     )
     list_display_links = ("__str__",)
     list_select_related = ("affiliate", "submitted_by", "approved_by")
-    list_filter = ("status", "period", "carried_forward", "affiliate__payment_hold")
+    list_filter = (
+        AwaitingApprovalFilter,
+        "status",
+        "period",
+        "carried_forward",
+        "affiliate__payment_hold",
+    )
     search_fields = ("affiliate__name", "affiliate__email", "payout_reference")
     ordering = ("-period", "affiliate__name")
     inlines = (StatementLineInline,)

@@ -323,6 +323,7 @@ class LedgerEntry(TenantScopedModel):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name_plural = "ledger entries"
         indexes = [models.Index(fields=["tenant", "account"], name="ledger_entry_account")]
 
     def __str__(self) -> str:
@@ -501,5 +502,5 @@ class WebmasterPaymentHold(Affiliate):
 
     class Meta:
         proxy = True
-        verbose_name = "webmaster payment hold"
-        verbose_name_plural = "webmaster payment holds"
+        verbose_name = "payment hold"
+        verbose_name_plural = "payment holds"

@@ -112,6 +112,20 @@ class TenantAdminSite(_AllauthLoginMixin, UnfoldAdminSite):
             else:
                 target.register(model, admin_class, **options)
 
+    def get_urls(self) -> list[Any]:
+        from apps.core.admin_home import admin_page_urls
+
+        return admin_page_urls(self) + super().get_urls()
+
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[Any]:
+        app_list = super().get_app_list(request, app_label)
+        if app_label is not None or getattr(request, "tenant", None) is None:
+            return app_list
+        from apps.core.admin_home import ordered_app_list
+
+        # Each role's work first (issue 14: "Webmasters" first for BD), desk pages on top.
+        return ordered_app_list(request, app_list)
+
     def each_context(self, request: HttpRequest) -> dict[str, Any]:
         context = super().each_context(request)
         tenant = getattr(request, "tenant", None)

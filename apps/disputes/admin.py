@@ -514,3 +514,7 @@ class DisputeAdmin(SimpleHistoryAdmin, TenantAdmin):
                 done += 1
         if done:
             self.message_user(request, f"{done} dispute(s) decided.", messages.SUCCESS)
+
+
+# The desk (issue 14): role-home panels, 360 sections and desk pages of this app.
+from apps.disputes import admin_360, admin_home  # noqa: E402, F401

@@ -262,3 +262,7 @@ class ContractAdmin(SimpleHistoryAdmin, ServiceCreateAdmin):
         if done:
             self.message_user(request, f"Terminated {done} contract(s).")
         return None
+
+
+# The desk (issue 14): role-home panels, 360 sections and desk pages of this app.
+from apps.sites import admin_360, admin_home  # noqa: E402, F401

@@ -32,6 +32,7 @@ from apps.sites.models import (
     SiteStatus,
     VerificationMethod,
 )
+from apps.tenants.live import live_state_changed
 from apps.tenants.models import User
 from apps.tenants.scope import current_tenant
 
@@ -436,3 +437,29 @@ def site_weights_apply(*, weights: dict[int, int], day: datetime.date) -> int:
                 weight=weight, weight_updated_on=day, updated_at=timezone.now()
             )
     return updated
+
+
+def placement_set_active(
+    *, placement: Placement, active: bool, actor: User | None, reason: str
+) -> Placement:
+    """Switch a placement's ad serving off (risk staff, from the risk desk: issue 14) or back
+    on, with a reason kept in its history. Clicks on a switched-off placement are no longer
+    served; the live state reloads after the commit. Re-applying the current state is a
+    no-op."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise PlacementError(
+            f"Give a reason to {'resume' if active else 'suspend'} placement {placement.code}.",
+            field="reason",
+        )
+    with transaction.atomic():
+        locked = lock_object(Placement.objects.all(), placement.pk)
+        if locked.is_active != active:
+            locked.is_active = active
+            _history(
+                locked, actor=actor, reason=f"{'resumed' if active else 'suspended'}: {reason}"
+            )
+            locked.save(update_fields=["is_active", "updated_at"])
+            live_state_changed()
+    placement.is_active = active
+    return placement

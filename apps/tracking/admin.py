@@ -223,3 +223,7 @@ class MerchantTrackingKeyAdmin(TenantAdmin):
         for key in queryset:
             self.run_service(request, tracking_key_revoke, key=key)
         self.message_user(request, f"{queryset.count()} key(s) revoked.")
+
+
+# The desk (issue 14): role-home panels, 360 sections and desk pages of this app.
+from apps.tracking import admin_360, admin_home, admin_risk  # noqa: E402, F401

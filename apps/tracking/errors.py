@@ -42,3 +42,9 @@ class TrackingKeyError(DomainError):
     """A postback key or pixel token that cannot be issued."""
 
     code = "tracking_key_error"
+
+
+class BlockRuleError(DomainError):
+    """A block-list entry refused (not an address or range, too broad, no reason)."""
+
+    code = "block_rule_invalid"

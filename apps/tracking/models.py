@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from apps.core.models import TenantOwnedModel, TenantScopedModel
 
@@ -23,6 +24,7 @@ class ClickVerdict(models.TextChoices):
     DUPLICATE = "duplicate", "Duplicate within the dedupe window"
     IP_CAP = "ip_cap", "Over the per-IP daily cap"
     SELF = "self", "The webmaster's own click"
+    BLOCKED = "blocked", "On the network's block list"
 
 
 class Click(TenantScopedModel):
@@ -278,6 +280,7 @@ class PlacementDayStats(TenantScopedModel):
     duplicate_clicks = models.PositiveIntegerField(default=0)
     ip_cap_clicks = models.PositiveIntegerField(default=0)
     self_clicks = models.PositiveIntegerField(default=0)
+    blocked_clicks = models.PositiveIntegerField(default=0)
     landings = models.PositiveIntegerField(default=0)
     registrations = models.PositiveIntegerField(default=0)
     orders = models.PositiveIntegerField(default=0)
@@ -479,3 +482,39 @@ class MerchantTrackingKey(TenantOwnedModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class BlockKind(models.TextChoices):
+    IP_RANGE = "ip_range", "IP address or range"
+    USER_AGENT = "user_agent", "User agent containing"
+
+
+class BlockRule(TenantOwnedModel):
+    """One entry of the network's block list (issue 14), added by risk staff from the risk desk.
+    From the next ``run_daily`` on, a click from the range (``203.0.113.0/24``, or one address)
+    or whose user agent contains ``value`` (case-insensitively) gets the verdict ``blocked``
+    (first match after ``bot``) and is not paid. Rules are switched off, never deleted, so a
+    past verdict can always be explained."""
+
+    kind = models.CharField(max_length=12, choices=BlockKind.choices)
+    value = models.CharField(max_length=200)
+    reason = models.CharField(max_length=300)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "kind", "value"],
+                condition=models.Q(is_active=True),
+                name="block_rule_active_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"

@@ -281,6 +281,8 @@ UNFOLD = {
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
     "ENVIRONMENT": "apps.core.admin.environment_badge",
+    # A home per role (issue 14): panels registered by the apps (apps.core.admin_home).
+    "DASHBOARD_CALLBACK": "apps.core.admin_home.dashboard_callback",
 }
 
 # Logs: every line carries the request id and tenant (apps.core.observability). LOG_FORMAT=json

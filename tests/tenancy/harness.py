@@ -62,7 +62,23 @@ class EndpointCase:
     body: Callable[[Model], Any] | None = None
 
 
+@dataclass
+class AdminPageCase:
+    """A back-office page outside the model admins' standard views (issue 14: role homes, the
+    risk desk, 360 pages, statement buttons). With ``kwargs`` it is an object page: B's object
+    in the URL must answer 404 (A's: 200). Without, it is a list page: fetched with
+    ``query(theirs)`` it must not show ``marker(theirs)``, and with ``query(mine)`` it must show
+    ``marker(mine)`` (so the check can fail)."""
+
+    url_name: str
+    model: type[Model]
+    kwargs: Callable[[Model], dict[str, Any]] | None = None
+    query: Callable[[Model], dict[str, Any]] = field(default=lambda obj: {})
+    marker: Callable[[Model], str] | None = None
+
+
 MODEL_CASES: dict[type[Model], ModelCase] = {}
+ADMIN_PAGE_CASES: dict[str, AdminPageCase] = {}
 ENDPOINT_CASES: dict[str, EndpointCase] = {}
 #: API route names that need no case (schema, docs, the key's own identity)
 ENDPOINTS_WITHOUT_TENANT_DATA: set[str] = {"api:schema", "api:docs", "api:me"}
@@ -78,6 +94,34 @@ def register_model(
 
 def register_endpoint(url_name: str, **kwargs: Any) -> None:
     ENDPOINT_CASES[url_name] = EndpointCase(url_name=url_name, **kwargs)
+
+
+def register_admin_page(url_name: str, **kwargs: Any) -> None:
+    ADMIN_PAGE_CASES[url_name] = AdminPageCase(url_name=url_name, **kwargs)
+
+
+def check_admin_page(client: Client, case: AdminPageCase, mine: Model, theirs: Model) -> None:
+    if case.kwargs is not None:
+        response = client.get(reverse(case.url_name, kwargs=case.kwargs(theirs)))
+        if response.status_code != 404:
+            raise LeakFoundError(
+                f"{case.url_name}: tenant B's object answered {response.status_code}, not 404"
+            )
+        response = client.get(reverse(case.url_name, kwargs=case.kwargs(mine)))
+        if response.status_code != 200:
+            raise AssertionError(f"{case.url_name}: A's own object answered {response.status_code}")
+        return
+    url = reverse(case.url_name)
+    response = client.get(url, case.query(theirs))
+    if response.status_code != 200:
+        raise AssertionError(f"{case.url_name} answered {response.status_code}")
+    if case.marker is not None:
+        pattern = re.escape(case.marker(theirs)) + r"(?!\d)"
+        if re.search(pattern, response.content.decode()):
+            raise LeakFoundError(f"{case.url_name}: shows tenant B's {case.marker(theirs)!r}")
+        own = client.get(url, case.query(mine)).content.decode()
+        if not re.search(re.escape(case.marker(mine)) + r"(?!\d)", own):
+            raise AssertionError(f"{case.url_name}: does not show A's own object (harness broken?)")
 
 
 def tenant_rows(tenant: Tenant) -> dict[str, list[dict[str, Any]]]:

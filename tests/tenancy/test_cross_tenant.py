@@ -16,12 +16,14 @@ from apps.core.models import TenantScopedModel
 from tests.api.factories import bearer, issue_key
 from tests.conftest import client_for, make_staff
 from tests.tenancy.harness import (
+    ADMIN_PAGE_CASES,
     ENDPOINT_CASES,
     ENDPOINTS_WITHOUT_TENANT_DATA,
     MODEL_CASES,
     LeakFoundError,
     check_admin_choices,
     check_admin_model,
+    check_admin_page,
     check_endpoint,
     tenant_rows,
 )
@@ -62,6 +64,12 @@ class TestCoverage:
                 f"{model.__name__} admin is not a TenantAdmin"
             )
 
+    def test_every_desk_page_is_registered(self):
+        from apps.core.admin_home import admin_pages
+
+        missing = [p.name for p in admin_pages() if f"admin:{p.name}" not in ADMIN_PAGE_CASES]
+        assert missing == [], f"register these desk pages with the cross-tenant harness: {missing}"
+
     def test_every_api_route_is_registered(self):
         missing = sorted(_api_route_names() - set(ENDPOINT_CASES) - ENDPOINTS_WITHOUT_TENANT_DATA)
         assert missing == [], f"register these API routes with the cross-tenant harness: {missing}"
@@ -89,6 +97,12 @@ class TestAdmin:
     def test_admin_choices_and_autocomplete_never_offer_other_tenant_objects(self, tenant, world):
         client = client_for(tenant, make_staff(tenant))
         check_admin_choices(client, {model: pair[1] for model, pair in world.items()})
+
+    def test_desk_pages_never_show_other_tenant_objects(self, tenant, world):
+        client = client_for(tenant, make_staff(tenant))
+        for case in ADMIN_PAGE_CASES.values():
+            mine, theirs = world[case.model]
+            check_admin_page(client, case, mine, theirs)
 
     def test_other_tenant_staff_cannot_enter_this_back_office(self, tenant, other_tenant):
         # given B's staff, signed in, on A's host

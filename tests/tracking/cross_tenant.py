@@ -46,3 +46,9 @@ register_model(DailyRun, make=lambda t: DailyRunFactory(tenant=t), search=lambda
 # rule is per event (API.md: another tenant's click_id -> "rejected"), proven in
 # tests/tracking/test_conversions_api.py::TestCrossTenant.
 ENDPOINTS_WITHOUT_TENANT_DATA.add("api:conversions")
+
+# The block list (issue 14).
+from apps.tracking.models import BlockRule  # noqa: E402
+from tests.tracking.factories import BlockRuleFactory  # noqa: E402
+
+register_model(BlockRule, make=lambda t: BlockRuleFactory(tenant=t), search=lambda o: o.value)

@@ -4,6 +4,7 @@ from decimal import Decimal
 import factory
 
 from apps.tracking.models import (
+    BlockRule,
     CampaignDayStats,
     Click,
     Conversion,
@@ -149,3 +150,12 @@ class MerchantTrackingKeyFactory(TenantOwnedFactory):
     plaintext = factory.Sequence(lambda n: f"{PREFIX['postback']}test-key-{n:06d}")
     token_hash = factory.LazyAttribute(lambda o: tracking_key_hash(o.plaintext))
     hint = factory.LazyAttribute(lambda o: o.plaintext[:10])
+
+
+class BlockRuleFactory(TenantOwnedFactory):
+    class Meta:
+        model = BlockRule
+
+    kind = "ip_range"
+    value = factory.Sequence(lambda n: f"198.18.{n % 250}.0/24")
+    reason = "click farm"

@@ -12,13 +12,15 @@ The day is the tenant-local day: ``[00:00, 24:00)`` in ``tenant.zone``.
 Click verdicts (API.md "Tracking", DESIGN.md rule 2), first match wins:
 
 1. ``bot``: empty user agent, or one matching ``BOT_PATTERNS``;
-2. ``self``: the click's IP is one of the placement's webmaster's known addresses
+2. ``blocked``: the IP is in a range of the tenant's block list, or the user agent contains one
+   of its user-agent entries (``BlockRule``, active ones; issue 14);
+3. ``self``: the click's IP is one of the placement's webmaster's known addresses
    (``AffiliateIp``);
-3. ``duplicate``: an earlier click by the same visitor (IP + user agent) on the same placement
+4. ``duplicate``: an earlier click by the same visitor (IP + user agent) on the same placement
    less than ``tenant.dedupe_window_hours`` before it, the previous day's clicks included;
-4. ``ip_cap``: the click is beyond the first ``tenant.ip_daily_cap`` clicks of its IP on that
+5. ``ip_cap``: the click is beyond the first ``tenant.ip_daily_cap`` clicks of its IP on that
    placement that day, counting every click of the IP in time order (whatever its verdict);
-5. otherwise ``valid``.
+6. otherwise ``valid``.
 
 Funnel (``PlacementDayStats``, ``PlacementSubDayStats``, ``CampaignDayStats``): impressions are
 the ads ad.js reported rendered (served that day); clicks and landings by the click's day;
@@ -49,6 +51,7 @@ from apps.campaigns.models import Campaign, CampaignPhase
 from apps.sites.models import Placement, Site
 from apps.tenants.scope import current_tenant
 from apps.tracking.models import (
+    BlockRule,
     CampaignDayStats,
     Click,
     Conversion,
@@ -90,6 +93,7 @@ PLACEMENT_DAY = PlacementDayStats._meta.db_table
 SUB_DAY = PlacementSubDayStats._meta.db_table
 CAMPAIGN_DAY = CampaignDayStats._meta.db_table
 AFFILIATE_IP = AffiliateIp._meta.db_table
+BLOCK_RULE = BlockRule._meta.db_table
 PLACEMENT = Placement._meta.db_table
 SITE = Site._meta.db_table
 CAMPAIGN = Campaign._meta.db_table
@@ -116,6 +120,13 @@ decided AS (
     SELECT today.id,
            CASE
                WHEN btrim(today.user_agent) = '' OR today.user_agent ~* %(bots)s THEN 'bot'
+               WHEN EXISTS (
+                   SELECT 1 FROM {BLOCK_RULE} block
+                   WHERE block.tenant_id = %(tenant)s AND block.is_active
+                     AND ((block.kind = 'ip_range' AND today.ip <<= block.value::cidr)
+                          OR (block.kind = 'user_agent'
+                              AND strpos(lower(today.user_agent), lower(block.value)) > 0))
+               ) THEN 'blocked'
                WHEN EXISTS (
                    SELECT 1 FROM {AFFILIATE_IP} known
                    WHERE known.tenant_id = %(tenant)s
@@ -165,6 +176,7 @@ WITH clicks AS MATERIALIZED (
            COUNT(*) FILTER (WHERE verdict = 'duplicate') AS duplicate_clicks,
            COUNT(*) FILTER (WHERE verdict = 'ip_cap') AS ip_cap_clicks,
            COUNT(*) FILTER (WHERE verdict = 'self') AS self_clicks,
+           COUNT(*) FILTER (WHERE verdict = 'blocked') AS blocked_clicks,
            COUNT(*) FILTER (WHERE landed_at IS NOT NULL) AS landings
     FROM {CLICK}
     WHERE tenant_id = %(tenant)s AND clicked_at >= %(start)s AND clicked_at < %(end)s
@@ -192,7 +204,7 @@ upserted AS (
     INSERT INTO {PLACEMENT_DAY} AS stats (
         tenant_id, day, placement_id, site_id, affiliate_id, impressions, clicks, valid_clicks,
         bot_clicks, duplicate_clicks, ip_cap_clicks, self_clicks, landings, registrations,
-        orders, gmv
+        orders, gmv, blocked_clicks
     )
     SELECT %(tenant)s, %(day)s, keys.placement_id, placement.site_id, site.affiliate_id,
            COALESCE(shown.impressions, 0), COALESCE(clicks.clicks, 0),
@@ -200,7 +212,7 @@ upserted AS (
            COALESCE(clicks.duplicate_clicks, 0), COALESCE(clicks.ip_cap_clicks, 0),
            COALESCE(clicks.self_clicks, 0), COALESCE(clicks.landings, 0),
            COALESCE(conversions.registrations, 0), COALESCE(conversions.orders, 0),
-           COALESCE(conversions.gmv, 0)
+           COALESCE(conversions.gmv, 0), COALESCE(clicks.blocked_clicks, 0)
     FROM keys
     JOIN {PLACEMENT} placement ON placement.id = keys.placement_id
     JOIN {SITE} site ON site.id = placement.site_id
@@ -213,7 +225,8 @@ upserted AS (
         valid_clicks = EXCLUDED.valid_clicks, bot_clicks = EXCLUDED.bot_clicks,
         duplicate_clicks = EXCLUDED.duplicate_clicks, ip_cap_clicks = EXCLUDED.ip_cap_clicks,
         self_clicks = EXCLUDED.self_clicks, landings = EXCLUDED.landings,
-        registrations = EXCLUDED.registrations, orders = EXCLUDED.orders, gmv = EXCLUDED.gmv
+        registrations = EXCLUDED.registrations, orders = EXCLUDED.orders, gmv = EXCLUDED.gmv,
+        blocked_clicks = EXCLUDED.blocked_clicks
     RETURNING stats.placement_id
 ),
 stale AS (
@@ -442,7 +455,7 @@ def traffic_rollup_day(*, day: datetime.date) -> dict[str, int]:
         cursor.execute(VERDICT_COUNTS_SQL, params)
         by_verdict = dict(cursor.fetchall())
         counts["clicks"] = sum(by_verdict.values())
-        for verdict in ("valid", "bot", "duplicate", "ip_cap", "self"):
+        for verdict in ("valid", "bot", "duplicate", "ip_cap", "self", "blocked"):
             counts[f"{verdict}_clicks"] = by_verdict.get(verdict, 0)
         cursor.execute(PLACEMENT_DAY_SQL, params)
         counts["placement_rows"], counts["placement_rows_deleted"] = cursor.fetchone()
