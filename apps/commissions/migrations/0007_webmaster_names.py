@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commissions', '0005_list_order_indexes'),
+        ('commissions', '0006_billing_account_kinds'),
     ]
 
     operations = [

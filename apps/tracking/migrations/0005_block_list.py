@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('tenants', '0004_tenant_lifecycle_thresholds'),
-        ('tracking', '0003_coupons_and_tracking_keys'),
+        ('tracking', '0004_conversion_item_refunded_amount'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
