@@ -456,9 +456,7 @@ def placement_set_active(
         locked = lock_object(Placement.objects.all(), placement.pk)
         if locked.is_active != active:
             locked.is_active = active
-            _history(
-                locked, actor=actor, reason=f"{'resumed' if active else 'suspended'}: {reason}"
-            )
+            history_note(locked, actor, f"{'resumed' if active else 'suspended'}: {reason}")
             locked.save(update_fields=["is_active", "updated_at"])
             live_state_changed()
     placement.is_active = active
