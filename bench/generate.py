@@ -8,7 +8,8 @@ At ``--scale 1.0``: 2,000 webmasters, 2,500 sites, 5,000 placements (the first w
 50 of them), 200 merchants, 20,000 products, 400 campaigns; on ``--day`` 1,000,000 clicks
 (about 85% valid, 5% bots, 5% duplicates, 4% over the per-IP cap, 0.5% self-clicks), 500,000
 impressions, 20,000 conversions with their order lines; the 90 days before it as roll-ups
-(placement, sub and campaign day stats) and, once the commissions models exist, daily earnings
+(placement, sub and campaign day stats; a campaign product's days follow a lifecycle shape:
+flat, growing, declining or with a burst) and, once the commissions models exist, daily earnings
 and the commissions the settlement period pays. ``--scale`` multiplies every count.
 
 Everything is written inside the tenant's scope and RLS setting (``bench.loader``). An existing
@@ -684,6 +685,33 @@ def _conversions(
     return out
 
 
+#: products' lifecycle shapes in the campaign roll-ups (issue 18): share of products
+LIFECYCLE_SHAPES = (("steady", 0.4), ("growth", 0.2), ("decline", 0.2), ("burst", 0.2))
+
+
+def _lifecycle_shape(k: int, n_days: int) -> list[float]:
+    """Product ``k``'s demand multiplier per roll-up day, so the forecast's back-test and the
+    lifecycle stages meet products that grow (+1% a day), decline (-1% a day) or burst (five
+    days at 3x at some point), not only flat ones. Its own generator seeded by ``k``, so the
+    rest of the data is drawn exactly as before."""
+    own = random.Random(1_000_003 * (k + 1))
+    pick, acc = own.random(), 0.0
+    shape = LIFECYCLE_SHAPES[-1][0]
+    for name, share in LIFECYCLE_SHAPES:
+        acc += share
+        if pick < acc:
+            shape = name
+            break
+    if shape == "growth":
+        return [0.5 * 1.01**d for d in range(n_days)]
+    if shape == "decline":
+        return [1.5 * 0.99**d for d in range(n_days)]
+    if shape == "burst":
+        start = own.randrange(max(1, n_days - 5))
+        return [3.0 if start <= d < start + 5 else 1.0 for d in range(n_days)]
+    return [1.0] * n_days
+
+
 def _rollups(world: World, loader: Any, rng: random.Random) -> list[tuple[Any, ...]]:
     """90 days of roll-ups before ``day``: placement, sub and campaign day stats.
 
@@ -783,13 +811,15 @@ def _rollups(world: World, loader: Any, rng: random.Random) -> list[tuple[Any, .
         subs,
     )
     per_product_clicks = n_clicks / max(1, sum(len(p) for p in world.campaign_products))
+    shapes = {k: _lifecycle_shape(k, len(days)) for p in world.campaign_products for k in p}
 
     def campaign_rows():  # type: ignore[no-untyped-def]
-        for day in days:
+        for d, day in enumerate(days):
             for i, cid in enumerate(world.campaign_ids):
                 m = world.campaign_merchant[i]
                 for k in world.campaign_products[i]:
-                    clicks = int(per_product_clicks * rng.uniform(0.5, 1.5))
+                    draw = rng.uniform(0.5, 1.5)
+                    clicks = int(per_product_clicks * shapes[k][d] * draw)
                     valid = int(clicks * 0.85)
                     orders = int(clicks * conv_ratio * 0.6)
                     gmv = world.product_price[k] * orders
