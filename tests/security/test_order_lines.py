@@ -121,3 +121,21 @@ def test_reconcile_reports_orders_whose_lines_exceed_their_gmv(tenant):
         found = [d for d in reconcile_run(period=period) if d.check == "tracking.order_lines"]
     assert [(d.found, d.expected) for d in found] == [(Decimal("999999.00"), "at most 10.01")]
     assert legacy.external_id in found[0].where
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["type", "external_id", "click_id", "occurred_at", "amount", "customer_type",
+     "customer_ref", "coupon", "currency", "items.sku", "items.product_type", "items.amount"],
+)  # fmt: skip
+def test_a_nul_in_any_event_field_is_a_rejection_not_a_500(tenant, world, field):
+    click, key = world
+    event = order(click, "O-NUL", "10.00", "10.00")
+    if field.startswith("items."):
+        event["items"][0][field.split(".")[1]] = "a\x00b"
+    else:
+        event[field] = "a\x00b"
+    [result] = post(tenant, key, event)
+    assert result["status"] == "rejected"
+    with tenant_scope(tenant):
+        assert Conversion.objects.count() == 0

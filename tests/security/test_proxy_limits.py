@@ -16,11 +16,12 @@ from django.test import Client
 from apps.affiliates.models import Affiliate
 from apps.core.clientip import client_address
 from apps.tenants.accounts import account_lockout_lift
+from apps.tenants.models import Membership
 from apps.tenants.scope import tenant_scope
 from tests.affiliates.factories import AffiliateFactory
 from tests.api.factories import bearer, issue_key
 from tests.campaigns.factories import MerchantFactory
-from tests.conftest import host_of
+from tests.conftest import client_for, host_of, make_staff
 from tests.tenants.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -189,3 +190,22 @@ def test_webmaster_key_records_the_forwarded_client_not_the_proxy(tenant):
     with tenant_scope(tenant):
         ips = set(Affiliate.objects.get(pk=affiliate.pk).known_ips.values_list("ip", flat=True))
     assert ips == {"203.0.113.99"}
+
+
+def test_tenant_admins_lift_a_staff_members_lockout_from_the_back_office(tenant):
+    # given a finance person locked out by guesses
+    person = make_staff(tenant, "finance", email="finance@alpha.example")
+    for attempt in range(5):
+        sign_in(via_proxy(tenant, f"203.0.113.{attempt + 50}"), person.email, "wrong-password-1")
+    assert too_many(sign_in(via_proxy(tenant, "198.51.100.50"), person.email, PASSWORD))
+    # when the tenant admin runs "Lift sign-in lock-out" on the membership
+    with tenant_scope(tenant):
+        membership = Membership.objects.get(user=person)
+    admin_client = client_for(tenant, make_staff(tenant, "tenant_admin"))
+    response = admin_client.post(
+        "/admin/tenants/membership/",
+        {"action": "lift_sign_in_lockout", "_selected_action": [membership.pk]},
+    )
+    assert response.status_code == 302
+    # then the person signs in
+    assert signed_in(sign_in(via_proxy(tenant, "198.51.100.51"), person.email, PASSWORD))

@@ -114,8 +114,8 @@ def _parse_items(raw: Any, event: _Event) -> None:
         if sku is None:
             event.errors[f"{where}.sku"] = "Required: the product's sku (1-64 characters)."
         product_type = item.get("product_type") or ""
-        if not isinstance(product_type, str) or len(product_type) > 60:
-            event.errors[f"{where}.product_type"] = "At most 60 characters."
+        if not isinstance(product_type, str) or len(product_type) > 60 or "\x00" in product_type:
+            event.errors[f"{where}.product_type"] = "At most 60 characters (no NUL)."
             product_type = ""
         quantity = item.get("quantity")
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
