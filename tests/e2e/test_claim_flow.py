@@ -108,7 +108,7 @@ def test_merchant_files_a_claim_and_staff_approve_it(
     admin = new_browser_page()
     sign_in(admin, base, staff.email)
     admin.goto(base + "/admin/disputes/claim/?status__exact=submitted")
-    assert "1666.67" in admin.content()
+    assert "1,666.67" in admin.content()  # amounts in the back office carry separators
     admin_shot(admin, shot, "05-review-queue")
     admin.goto(base + f"/admin/disputes/claim/{claim.pk}/change/")
     admin_shot(admin, shot, "06-claim-in-admin")
