@@ -27,6 +27,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=30, hour="*/1"),
         "args": ("tracking.run_daily_due",),
     },
+    # webhook and postback retries whose back-off is over (apps/integrations)
+    "integrations-deliveries-due": {
+        "task": "tenants.for_each_tenant",
+        "schedule": crontab(minute="*"),
+        "args": ("integrations.deliveries_due",),
+    },
     "monthly-settlements": {
         "task": "tenants.for_each_tenant",
         "schedule": crontab(minute=0, hour=6, day_of_month="1-3"),

@@ -10,7 +10,7 @@ APPS = ROOT / "apps"
 # portal (front door), demo (seed data); nobody imports them.
 ORDER = [
     "core", "tenants", "affiliates", "sites", "campaigns", "tracking", "growth", "commissions",
-    "disputes", "billing", "api", "portal", "demo",
+    "disputes", "billing", "integrations", "api", "portal", "demo",
 ]  # fmt: skip
 
 

@@ -15,6 +15,10 @@ MERCHANT_SCOPES = [
     "campaigns:write",
     "claims:read",
     "claims:write",
+    "coupons:read",
+    "coupons:write",
+    "webhooks:read",
+    "webhooks:write",
 ]
 AFFILIATE_SCOPES = [
     "sites:read",
@@ -24,6 +28,8 @@ AFFILIATE_SCOPES = [
     "settlements:read",
     "disputes:read",
     "disputes:write",
+    "webhooks:read",
+    "webhooks:write",
 ]
 
 

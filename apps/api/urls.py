@@ -12,6 +12,7 @@ from apps.api.routes import (
     commissions,
     disputes,
     growth,
+    integrations,
     settlements,
     sites,
     tracking,
@@ -29,6 +30,7 @@ urlpatterns = [
     *commissions.urlpatterns,
     *settlements.urlpatterns,
     *disputes.urlpatterns,
+    *integrations.urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -12,10 +12,10 @@ from django.db import models
 from django.db.models import QuerySet
 
 from apps.affiliates.models import PipelineStatus
-from apps.campaigns.models import Campaign, MerchantDomain, Product
+from apps.campaigns.models import Campaign, Merchant, MerchantDomain, Product
 from apps.sites.models import Placement, SiteStatus
 from apps.tracking import cache
-from apps.tracking.models import Click, Conversion, DailyRun
+from apps.tracking.models import Click, Conversion, Coupon, DailyRun, MerchantTrackingKey
 
 
 @dataclass(frozen=True)
@@ -193,3 +193,19 @@ def days_to_rerun(*, yesterday: datetime.date, lookback_days: int = 90) -> list[
     )
     days.update(changed)
     return sorted(days)
+
+
+def coupon_list(*, merchant: Merchant) -> QuerySet[Coupon]:
+    """A merchant's live coupons (issue 16), with their webmaster and placement."""
+    return (
+        Coupon.objects.filter(merchant=merchant, deleted_at__isnull=True)
+        .select_related("affiliate", "placement")
+        .order_by("code", "id")
+    )
+
+
+def tracking_key_list(*, merchant: Merchant) -> QuerySet[MerchantTrackingKey]:
+    """A merchant's postback keys and pixel tokens, live ones first."""
+    return MerchantTrackingKey.objects.filter(merchant=merchant).order_by(
+        "kind", "revoked_at", "-created_at"
+    )

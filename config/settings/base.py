@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.commissions",
     "apps.disputes",
     "apps.billing",
+    "apps.integrations",
     "apps.api",
     "apps.portal",
     "apps.demo",
@@ -215,6 +216,11 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "COERCE_DECIMAL_TO_STRING": True,
 }
+# Outgoing webhooks and postbacks (apps/integrations/outbound.py): no network is re-allowed
+# and webhooks need https. config/settings/test.py alone opens loopback for local receivers;
+# production refuses to start otherwise.
+OUTBOUND_ALLOWED_NETWORKS: list[str] = []
+WEBHOOK_ALLOW_HTTP = False
 # Failed API key attempts allowed per (client address, key prefix) and minute; past it that
 # prefix gets 429 from that address (apps.api.authentication). Attempts without a well-formed
 # key count against the address alone, with a higher limit.

@@ -41,3 +41,7 @@ LOG_FORMAT = env_str("LOG_FORMAT", "json")
 LOGGING["handlers"]["console"]["formatter"] = (
     LOG_FORMAT if LOG_FORMAT in {"plain", "json"} else "json"
 )
+
+# Outgoing webhooks and postbacks never reach internal networks or plain http in production.
+OUTBOUND_ALLOWED_NETWORKS = []
+WEBHOOK_ALLOW_HTTP = False

@@ -26,3 +26,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 # Serve static files from the app folders (no collectstatic in tests).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Webhook tests run real receivers on 127.0.0.1 over plain http; never outside tests.
+OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+WEBHOOK_ALLOW_HTTP = True

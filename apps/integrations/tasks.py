@@ -1,0 +1,34 @@
+"""Celery tasks of the integrations app: send one delivery; sweep the due ones (beat)."""
+
+from typing import Any
+
+from celery import shared_task
+from django.db import OperationalError
+
+from apps.integrations.services.deliveries import deliveries_due, delivery_attempt
+from apps.tenants.tasks import TenantTask
+
+
+@shared_task(
+    base=TenantTask,
+    bind=True,
+    acks_late=True,
+    name="integrations.delivery_send",
+    max_retries=3,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+)
+def delivery_send_task(self: Any, *, tenant_id: int, delivery_id: int) -> str:
+    """One attempt (retries of the HTTP call are the delivery's own back-off, not Celery's:
+    the next one is picked up by the due sweep). Idempotent: the claim lets one run send."""
+    delivery = delivery_attempt(delivery_id=delivery_id)
+    return delivery.status if delivery is not None else "skipped"
+
+
+@shared_task(base=TenantTask, bind=True, acks_late=True, name="integrations.deliveries_due")
+def deliveries_due_task(self: Any, *, tenant_id: int) -> int:
+    """Beat, every minute for each tenant: fan the due deliveries out to workers."""
+    due = deliveries_due()
+    for delivery_id in due:
+        delivery_send_task.apply_async(kwargs={"tenant_id": tenant_id, "delivery_id": delivery_id})
+    return len(due)
