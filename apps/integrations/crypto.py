@@ -1,9 +1,9 @@
 """Webhook secrets: made, kept encrypted, and used to sign (API.md v1.1 "Webhooks").
 
 A secret is shown to its owner once; we must keep the plaintext to sign, so it is stored
-encrypted with Fernet (AES-128-CBC + HMAC-SHA256, from ``cryptography``) under a key derived
-from ``SECRET_KEY`` with HKDF. ``SECRET_KEY_FALLBACKS`` still decrypt, so rotating
-``SECRET_KEY`` keeps endpoints working (re-encrypt by rotating each endpoint's secret).
+encrypted with ``apps.core.crypto`` (Fernet keyed from ``SECRET_KEY`` through HKDF, with
+its own purpose label; ``SECRET_KEY_FALLBACKS`` still decrypt, so rotating ``SECRET_KEY``
+keeps endpoints working).
 
 Signature: ``Alliance-Signature: t=UNIX_SECONDS,v1=HEX``, HEX = HMAC-SHA256(secret,
 ``t + "." + body``). A receiver recomputes it and should also refuse an old ``t``.
@@ -11,29 +11,15 @@ Signature: ``Alliance-Signature: t=UNIX_SECONDS,v1=HEX``, HEX = HMAC-SHA256(secr
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
+from apps.core.crypto import DecryptionError, decrypt_text, encrypt_text
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 SIGNATURE_HEADER = "Alliance-Signature"
-_INFO = b"alliance webhook endpoint secrets v1"
-
-
-def _fernet_for(key: str) -> Fernet:
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(key.encode())
-    return Fernet(base64.urlsafe_b64encode(derived))
-
-
-def _fernet() -> MultiFernet:
-    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    return MultiFernet([_fernet_for(key) for key in keys])
+PURPOSE = "webhook endpoint secret"
 
 
 def secret_new() -> str:
@@ -45,13 +31,13 @@ def secret_hint(secret: str) -> str:
 
 
 def secret_encrypt(secret: str) -> str:
-    return _fernet().encrypt(secret.encode()).decode()
+    return encrypt_text(secret, purpose=PURPOSE)
 
 
 def secret_decrypt(token: str) -> str:
     try:
-        return _fernet().decrypt(token.encode()).decode()
-    except InvalidToken:
+        return decrypt_text(token, purpose=PURPOSE)
+    except DecryptionError:
         raise ValueError(
             "This endpoint's secret cannot be decrypted (SECRET_KEY changed without keeping "
             "the old one in SECRET_KEY_FALLBACKS); rotate the endpoint's secret."

@@ -20,6 +20,7 @@ WEBMASTER_NAV: list[tuple[str, str]] = [
     ("Site weights", "portal:webmaster-weights"),
     ("Statements", "portal:webmaster-statements"),
     ("Disputes", "portal:webmaster-disputes"),
+    ("Integrations", "portal:webmaster-integrations"),
 ]
 MERCHANT_NAV: list[tuple[str, str]] = [
     # ("Dashboard", "portal:merchant-dashboard"),
@@ -31,6 +32,7 @@ MERCHANT_NAV: list[tuple[str, str]] = [
     ("Domains", "portal:merchant-domains"),
     ("Claims", "portal:merchant-claims"),
     ("Disputes", "portal:merchant-disputes"),
+    ("Integrations", "portal:merchant-integrations"),
 ]
 
 

@@ -4,7 +4,7 @@
 from django.urls import path
 
 from apps.portal import home
-from apps.portal.routes import disputes, merchant, money, webmaster
+from apps.portal.routes import disputes, integrations, merchant, money, webmaster
 
 app_name = "portal"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     *merchant.urlpatterns,
     *money.urlpatterns,
     *disputes.urlpatterns,
+    *integrations.urlpatterns,
 ]

@@ -227,7 +227,24 @@ WEBHOOK_ALLOW_HTTP = False
 API_KEY_FAILED_ATTEMPTS_PER_MINUTE = env_int("API_KEY_FAILED_ATTEMPTS_PER_MINUTE", 30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Alliance partner API",
-    "DESCRIPTION": "The public partner API (v1). Authenticate with `Authorization: Bearer KEY`.",
+    "DESCRIPTION": (
+        "The public partner API (v1). Authenticate with `Authorization: Bearer KEY`.\n\n"
+        "**Conversions without JSON** (not under /api/; same fields, idempotency and "
+        "attribution as `POST /conversions`; docs/integrations.md):\n\n"
+        "- Server to server: `GET` or `POST /postback?key=POSTBACK_KEY&type=order"
+        "&external_id=A-1001&click_id=CLICK_ID&amount=199.90` answers the event's result as "
+        "JSON (400 when rejected, 401 for an unknown key). `key` is a postback-only "
+        "credential a merchant issues and revokes in the portal.\n"
+        '- Thank-you page: `<img src="https://HOST/px/conv?token=PIXEL_TOKEN&type=order'
+        '&external_id=A-1001&click_id=CLICK_ID&amount=199.90" width=1 height=1>` answers a '
+        "1x1 GIF (status 200/400/404 and header `Alliance-Result`). The pixel token is "
+        "public; it names the merchant.\n"
+        "- Optional: `currency`, `coupon`, `customer_type`, `customer_ref`, `occurred_at` "
+        "(default: when we receive it), order lines as `item1_sku`, `item1_quantity`, "
+        "`item1_amount`, `item1_product_type`, `item2_...`.\n\n"
+        "**Webhooks**: see `/webhooks`; every delivery is signed "
+        "`Alliance-Signature: t=UNIX_SECONDS,v1=HEX`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

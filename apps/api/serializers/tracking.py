@@ -21,7 +21,11 @@ class ConversionItemSchema(serializers.Serializer):
 class ConversionEventSchema(serializers.Serializer):
     type = serializers.ChoiceField(choices=["registration", "order"])
     external_id = serializers.CharField(max_length=100)
-    click_id = serializers.UUIDField()
+    click_id = serializers.UUIDField(
+        required=False,
+        help_text="The click_id our redirect added to your URL; may be left out when "
+        "`coupon` names a coupon you registered (POST /coupons).",
+    )
     occurred_at = serializers.DateTimeField()
     amount = serializers.DecimalField(
         max_digits=14, decimal_places=2, min_value=0, required=False, help_text="orders"
@@ -29,6 +33,19 @@ class ConversionEventSchema(serializers.Serializer):
     customer_type = serializers.ChoiceField(choices=["new", "returning"], required=False)
     customer_ref = serializers.CharField(max_length=100, required=False)
     items = ConversionItemSchema(many=True, required=False)
+    coupon = serializers.CharField(
+        max_length=64,
+        required=False,
+        help_text="Orders: the coupon code used. With no usable click_id, a registered coupon "
+        "attributes the order to its webmaster; with both, the network's rule decides "
+        "(click first by default).",
+    )
+    currency = serializers.CharField(
+        max_length=3,
+        required=False,
+        help_text="ISO 4217; default the network's. A currency the network has no rate for: "
+        "rejected, naming `currency`.",
+    )
 
 
 class ConversionsInput(serializers.Serializer):

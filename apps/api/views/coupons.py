@@ -10,13 +10,10 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.affiliates.models import Affiliate
 from apps.api.base import TenantReadApi
 from apps.api.serializers.coupons import CouponInput, CouponOutput
-from apps.sites.models import Placement
-from apps.tracking.errors import CouponError
 from apps.tracking.selectors import coupon_list
-from apps.tracking.services.coupons import coupon_create, coupon_delete
+from apps.tracking.services.coupons import coupon_delete, coupon_register
 
 
 class _MerchantCouponsApi(TenantReadApi):
@@ -49,26 +46,11 @@ class CouponListCreateApi(_MerchantCouponsApi):
         data = CouponInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        affiliate = Affiliate.objects.filter(email__iexact=values["webmaster"]).first()
-        if affiliate is None:
-            raise CouponError("No webmaster with this email in the network.", field="webmaster")
-        placement = None
-        if values.get("placement"):
-            placement = (
-                Placement.objects.select_related("site")
-                .filter(code=values["placement"], site__affiliate=affiliate)
-                .first()
-            )
-            if placement is None:
-                raise CouponError(
-                    f"{values['placement']} is not one of that webmaster's placements.",
-                    field="placement",
-                )
-        coupon = coupon_create(
+        coupon = coupon_register(
             merchant=self.merchant,
             code=values["code"],
-            affiliate=affiliate,
-            placement=placement,
+            webmaster_email=values["webmaster"],
+            placement_code=values.get("placement"),
             valid_from=values.get("valid_from"),
             valid_to=values.get("valid_to"),
         )

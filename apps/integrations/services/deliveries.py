@@ -193,7 +193,10 @@ def _claim(delivery_id: int, now: datetime.datetime) -> bool:
 
 def _send_webhook(delivery: Delivery, endpoint: WebhookEndpoint) -> outbound.Outcome:
     body = delivery.body.encode()
-    secret = crypto.secret_decrypt(endpoint.secret_encrypted)
+    try:
+        secret = crypto.secret_decrypt(endpoint.secret_encrypted)
+    except ValueError as exc:  # SECRET_KEY lost: a failed attempt that says why
+        return outbound.Outcome(None, f"not sent: {exc}", 0)
     headers = {
         "Content-Type": "application/json",
         crypto.SIGNATURE_HEADER: crypto.signature_header(

@@ -90,8 +90,9 @@ def postback_template_set(
     tenant = current_tenant()
     with transaction.atomic():
         template = (
-            PostbackTemplate.objects.select_for_update()
+            PostbackTemplate.objects.select_for_update(of=("self",))
             .filter(affiliate=affiliate, placement=placement, deleted_at__isnull=True)
+            .order_by("id")
             .first()
         )
         if template is None:

@@ -115,3 +115,41 @@ def coupon_delete(*, coupon: Coupon) -> Coupon:
         coupon.deleted_at = timezone.now()
         coupon.save(update_fields=["deleted_at", "updated_at"])
     return coupon
+
+
+def coupon_register(
+    *,
+    merchant: Merchant,
+    code: str,
+    webmaster_email: str,
+    placement_code: str | None = None,
+    valid_from: datetime.date | None = None,
+    valid_to: datetime.date | None = None,
+    actor: Any = None,
+) -> Coupon:
+    """``coupon_create`` from what a merchant types or posts: the webmaster by email and the
+    placement by code (API ``POST /coupons`` and the portal share it)."""
+    affiliate = Affiliate.objects.filter(email__iexact=webmaster_email.strip()).first()
+    if affiliate is None:
+        raise CouponError(
+            "No webmaster with this email in the network.",
+            code=CouponError.INVALID,
+            field="webmaster",
+        )
+    placement = None
+    if placement_code:
+        placement = (
+            Placement.objects.select_related("site")
+            .filter(code=placement_code, site__affiliate=affiliate)
+            .first()
+        )
+        if placement is None:
+            raise CouponError(
+                f"{placement_code} is not one of that webmaster's placements.",
+                code=CouponError.INVALID,
+                field="placement",
+            )
+    return coupon_create(
+        merchant=merchant, code=code, affiliate=affiliate, placement=placement,
+        valid_from=valid_from, valid_to=valid_to, actor=actor,
+    )  # fmt: skip
