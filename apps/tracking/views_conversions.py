@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from apps.core.params import NUL, nul_response_body
 from apps.tracking.models import ConversionSource, TrackingKeyKind
 from apps.tracking.services.conversions import CREATED, DUPLICATE, conversions_record
 from apps.tracking.services.keys import tracking_key_merchant
@@ -109,6 +110,11 @@ def conversion_postback(request: HttpRequest) -> HttpResponse:
     """``GET|POST /postback?key=...&...``: records the conversion, answers its result."""
     params = request.GET.copy()
     if request.method == "POST":
+        # the middleware checks the query string for NUL; a form body is checked here
+        for name, values in request.POST.lists():
+            if NUL in name or any(NUL in value for value in values):
+                body = nul_response_body(name if NUL not in name else "body")
+                return HttpResponse(body, status=400, content_type="application/json")
         params.update(request.POST)
     merchant = tracking_key_merchant(plaintext=params.get("key", ""), kind=TrackingKeyKind.POSTBACK)
     if merchant is None:

@@ -106,6 +106,12 @@ def test_rejections_name_the_field_and_record_nothing(tenant, world):
     odd = client.get("/postback", {"key": postback.plaintext, **order_params(click),
                                    "external_id": "O-\x00"})  # fmt: skip
     assert odd.status_code == 400
+    posted_nul = client.post(f"/postback?key={postback.plaintext}",
+                             {**order_params(click), "item1_product_type": "a\x00b",
+                              "item1_sku": "SKU-1", "item1_quantity": "1",
+                              "item1_amount": "120.00"})  # fmt: skip
+    assert posted_nul.status_code == 400
+    assert list(posted_nul.json()["extra"]["fields"]) == ["item1_product_type"]
     assert conversions(tenant) == []
 
 
