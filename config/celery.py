@@ -38,6 +38,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=0, hour=6, day_of_month="1-3"),
         "args": ("commissions.generate_settlements_due",),
     },
+    # After the night's pipeline (hourly at :30) and the statements (06:00 on days 1-3).
+    "nightly-reconcile": {
+        "task": "tenants.for_each_tenant",
+        "schedule": crontab(minute=15, hour=7),
+        "args": ("commissions.reconcile_due",),
+    },
     "monthly-rebates": {
         "task": "tenants.for_each_tenant",
         "schedule": crontab(minute=0, hour=12, day_of_month="1-3"),

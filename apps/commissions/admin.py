@@ -32,6 +32,7 @@ from apps.commissions.models import (
     LedgerTransaction,
     MerchantRebate,
     RebateTier,
+    ReconcileRun,
 )
 from apps.core.admin import ALL_STAFF, TenantAdmin, TenantTabularInline
 
@@ -241,6 +242,27 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
     search_fields = ["idempotency_key", "memo"]
     readonly_fields = ["kind", "idempotency_key", "occurred_on", "memo", "created_by"]
     inlines = [LedgerEntryInline]
+
+
+@admin.register(ReconcileRun)
+class ReconcileRunAdmin(ReadOnlyAdmin):
+    """Finance's page of the nightly reconciliation: per period, when it last ran and every
+    difference it found (``manage.py reconcile``; docs/reconcile.md)."""
+
+    view_roles = FINANCE | frozenset({"risk"})
+    list_display = ["period", "ran_at", "differences_found"]
+    readonly_fields = ["period", "ran_at", "differences", "checks", "report_lines"]
+    fields = readonly_fields
+
+    @display(description="differences", ordering="differences")
+    def differences_found(self, obj: ReconcileRun) -> str:
+        return "none: every figure agrees" if obj.differences == 0 else str(obj.differences)
+
+    @display(description="differences found")
+    def report_lines(self, obj: ReconcileRun) -> str:
+        if not obj.report:
+            return "None: roll-ups, earnings, commissions, ledger, statements and reports agree."
+        return format_html("<pre>{}</pre>", obj.report)
 
 
 # The desk (issue 14): role-home panels, 360 sections and desk pages of this app.

@@ -26,3 +26,7 @@ class CommissionsConfig(AppConfig):
             50, "commissions.approve", "apps.commissions.services.accrual.commissions_approve_due"
         )
         register_import("commission_rules", "apps.commissions.resources.CommissionRuleImport")
+
+        from apps.commissions.reconcile import register_checks
+
+        register_checks()

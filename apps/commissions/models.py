@@ -504,3 +504,25 @@ class WebmasterPaymentHold(Affiliate):
         proxy = True
         verbose_name = "payment hold"
         verbose_name_plural = "payment holds"
+
+
+class ReconcileRun(TenantOwnedModel):
+    """The last reconciliation of one period (``manage.py reconcile`` or the nightly task):
+    how many differences it found and each one, for the finance page."""
+
+    period = models.CharField(max_length=7)
+    ran_at = models.DateTimeField()
+    differences = models.PositiveIntegerField(default=0)
+    report = models.TextField(blank=True, help_text="one difference a line")
+    checks = models.JSONField(default=list, help_text="the checks that ran, in order")
+
+    class Meta:
+        ordering = ["-period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "period"], name="reconcile_run_one_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reconcile {self.period}: {self.differences} differences"

@@ -18,10 +18,10 @@ from django.db.models import F, Sum
 
 from apps.commissions.models import Commission, CommissionStatus, DailyEarning
 from apps.core.money import ZERO, allocate
+from apps.tracking.funnel import INVALID_REASONS, funnel_row, funnel_zero
 from apps.tracking.models import ConversionType, PlacementDayStats, PlacementSubDayStats
 
 EARNING_KEYS = ("clicks", "guarantee_topup", "registrations", "orders")
-INVALID_REASONS = ("bot", "duplicate", "ip_cap", "self")
 
 
 def _earnings(
@@ -60,10 +60,12 @@ def daily_report(
     ``{date, site, site_name, placement, clicks, valid_clicks, invalid_clicks,
     invalid_by_reason, landings, lost_after_jump, registrations, orders, earnings}``.
 
-    ``lost_after_jump = max(0, valid_clicks - landings)``: valid visitors sent to the merchant
-    whose landing was never seen. With ``by_sub`` each placement-day's earnings are split over
-    its sub rows (click income and top-up by valid clicks, conversion fees by registrations and
-    orders; largest remainder, so the rows add up to the placement's day to the cent)."""
+    The funnel columns are ``apps.tracking.funnel.funnel_row`` (defined once there):
+    ``landings`` counts valid clicks that landed, so ``lost_after_jump = valid_clicks -
+    landings`` is never negative and adds up over a range. With ``by_sub`` each
+    placement-day's earnings are split over its sub rows (click income and top-up by valid
+    clicks, conversion fees by registrations and orders; largest remainder, so the rows add up
+    to the placement's day to the cent)."""
     range_filter = {"affiliate": affiliate, "day__gte": date_from, "day__lte": date_to}
     earnings = {
         (row.placement_id, row.day): row
@@ -110,22 +112,9 @@ def daily_report(
         PlacementDayStats.objects.filter(**range_filter), site=site, placement=placement
     ).select_related("placement", "site")
     for stat in stats:
-        invalid = {
-            "bot": stat.bot_clicks,
-            "duplicate": stat.duplicate_clicks,
-            "ip_cap": stat.ip_cap_clicks,
-            "self": stat.self_clicks,
-        }
         rows[(stat.placement_id, stat.day)] = {
             **_identity(stat.day, stat.site, stat.placement),
-            "clicks": stat.clicks,
-            "valid_clicks": stat.valid_clicks,
-            "invalid_clicks": max(0, stat.clicks - stat.valid_clicks),
-            "invalid_by_reason": invalid,
-            "landings": stat.landings,
-            "lost_after_jump": max(0, stat.valid_clicks - stat.landings),
-            "registrations": stat.registrations,
-            "orders": stat.orders,
+            **funnel_row(stat),
         }
     # A guaranteed day without any click still pays its top-up: it gets a row of its own.
     for (placement_id, day), earning in earnings.items():
@@ -151,15 +140,7 @@ def _identity(day: datetime.date, site: Any, placement: Any) -> dict[str, Any]:
 
 
 def _zero_funnel() -> dict[str, int]:
-    return {
-        "clicks": 0,
-        "valid_clicks": 0,
-        "invalid_clicks": 0,
-        "landings": 0,
-        "lost_after_jump": 0,
-        "registrations": 0,
-        "orders": 0,
-    }
+    return funnel_zero()
 
 
 def _split(amount: Decimal, weights: list[int]) -> list[Decimal]:
@@ -182,14 +163,7 @@ def _sub_rows(
             {
                 **_identity(stat.day, stat.placement.site, stat.placement),
                 "sub": stat.sub,
-                "clicks": stat.clicks,
-                "valid_clicks": stat.valid_clicks,
-                "invalid_clicks": max(0, stat.clicks - stat.valid_clicks),
-                "invalid_by_reason": None,  # the sub roll-up keeps no reasons
-                "landings": stat.landings,
-                "lost_after_jump": max(0, stat.valid_clicks - stat.landings),
-                "registrations": stat.registrations,
-                "orders": stat.orders,
+                **funnel_row(stat, with_reasons=False),  # the sub roll-up keeps no reasons
             }
         )
     rows: list[dict[str, Any]] = []

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from apps.core import money
 from apps.core.models import TenantOwnedModel
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -124,9 +125,7 @@ class Claim(TenantOwnedModel):
 
     @property
     def roi(self) -> Decimal | None:
-        if not self.spend:
-            return None
-        return (self.gmv / self.spend).quantize(Decimal("0.01"))
+        return money.roi(gmv=self.gmv, spend=self.spend)
 
 
 class ClaimEvidence(TenantOwnedModel):

@@ -17,8 +17,9 @@ and then ``apps.campaigns.auction.is_eligible(...)``, ``bid_for_campaign(..., in
 ``BidInputs()`` (zeros), so every id asked for is in the answer.
 
 Choices (docs/contract-notes.md "Campaigns and the auction"):
-- ``roi`` = GMV / spend and ``attainment`` = ROI / target ROI, 4 decimals half-up; both are
-  None when there is no spend, ``attainment`` is None without a target ROI.
+- ``roi`` and ``attainment`` are ``apps.core.money.roi`` / ``attainment`` (the one rule: ROI
+  to 2 places half-up, attainment to 4); both are None when there is no spend, ``attainment``
+  is None without a target ROI.
 - predicted CTR uses *valid* clicks over impressions (only valid clicks are charged).
 - the 30-day windows end on the tenant-local day before ``now`` for bids (today is not rolled
   up yet) and on ``day`` itself for the nightly tagging step.
@@ -29,7 +30,7 @@ from __future__ import annotations
 import datetime
 import statistics
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, Subquery, Sum
@@ -38,19 +39,13 @@ from django.db.models.functions import Coalesce
 from apps.campaigns.auction import BidInputs
 from apps.campaigns.models import Campaign
 from apps.campaigns.services.products import ProductTaggingStats, product_tagging_apply
+from apps.core.money import attainment, quantize_money, roi
 from apps.tenants.scope import current_tenant
 from apps.tracking.models import CampaignDayStats, Click, Impression
 
 ZERO = Decimal("0.00")
-RATIO_PLACES = Decimal("0.0001")
 WINDOW_DAYS = 30
 _MONEY = DecimalField(max_digits=16, decimal_places=2)
-
-
-def _ratio(numerator: Decimal, denominator: Decimal | None) -> Decimal | None:
-    if denominator is None or denominator <= 0:
-        return None
-    return (numerator / denominator).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
 
 
 def _sum(field: str) -> Coalesce:
@@ -72,17 +67,15 @@ def campaign_performance(
         valid_clicks=_sum("valid_clicks"),
         orders=_sum("orders"),
     )
-    roi = _ratio(totals["gmv"], totals["spend"])
     target = campaign.target_roi
-    attainment = _ratio(roi, target) if roi is not None and target is not None else None
     return {
         "from": date_from,
         "to": date_to,
         "spend": totals["spend"],
         "gmv": totals["gmv"],
-        "roi": roi,
+        "roi": roi(gmv=totals["gmv"], spend=totals["spend"]),
         "target_roi": target,
-        "attainment": attainment,
+        "attainment": attainment(gmv=totals["gmv"], spend=totals["spend"], target_roi=target),
         "impressions": totals["impressions"],
         "valid_clicks": totals["valid_clicks"],
         "orders": totals["orders"],
@@ -107,7 +100,7 @@ def _daily_series(
         row = rows.get(day)
         spend = row["spend"] if row else ZERO
         gmv = row["gmv"] if row else ZERO
-        point = {"day": day, "spend": spend, "gmv": gmv, "roi": _ratio(gmv, spend)}
+        point = {"day": day, "spend": spend, "gmv": gmv, "roi": roi(gmv=gmv, spend=spend)}
         point.update({name: row[name] if row else 0 for name in counts})
         series.append(point)
         day += datetime.timedelta(days=1)
@@ -260,9 +253,7 @@ def _raw_spend_today(*, campaign_ids: list[int], today: datetime.date) -> dict[i
     )
     for row in cpc_rows:
         spend[row["campaign_id"]] = spend.get(row["campaign_id"], Decimal(0)) + row["total"]
-    return {
-        cid: value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) for cid, value in spend.items()
-    }
+    return {cid: quantize_money(value) for cid, value in spend.items()}
 
 
 def merchant_campaign_performance(
@@ -284,14 +275,13 @@ def merchant_campaign_performance(
     )
     answer = {}
     for row in rows:
-        roi = _ratio(row["gmv"], row["spend"])
         target = row["campaign__target_roi"]
         answer[row["campaign_id"]] = {
             "spend": row["spend"],
             "gmv": row["gmv"],
-            "roi": roi,
+            "roi": roi(gmv=row["gmv"], spend=row["spend"]),
             "target_roi": target,
-            "attainment": _ratio(roi, target) if roi is not None and target else None,
+            "attainment": attainment(gmv=row["gmv"], spend=row["spend"], target_roi=target),
             "impressions": row["impressions"],
             "valid_clicks": row["valid_clicks"],
             "orders": row["orders"],

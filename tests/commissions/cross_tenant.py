@@ -7,6 +7,7 @@ from apps.commissions.models import (
     LedgerTransaction,
     MerchantRebate,
     RebateTier,
+    ReconcileRun,
     Statement,
     StatementLine,
 )
@@ -19,6 +20,7 @@ from tests.commissions.factories import (
     LedgerTransactionFactory,
     MerchantRebateFactory,
     RebateTierFactory,
+    ReconcileRunFactory,
     StatementFactory,
     StatementLineFactory,
 )
@@ -97,3 +99,4 @@ register_endpoint(
     kwargs=lambda s: {"pk": s.pk},
     owner=lambda s: s.affiliate,
 )
+register_model(ReconcileRun, make=lambda t: ReconcileRunFactory(tenant=t))

@@ -12,6 +12,7 @@ from apps.commissions.models import (
     LedgerTransaction,
     MerchantRebate,
     RebateTier,
+    ReconcileRun,
     Statement,
     StatementLine,
 )
@@ -132,3 +133,13 @@ class StatementLineFactory(TenantOwnedFactory):
     description = "Manual correction"
     reason = "Agreed bonus"
     amount = Decimal("0.00")
+
+
+class ReconcileRunFactory(TenantOwnedFactory):
+    class Meta:
+        model = ReconcileRun
+
+    period = "2026-03"
+    ran_at = factory.LazyFunction(lambda: datetime.datetime(2026, 4, 2, 7, 15, tzinfo=datetime.UTC))
+    differences = 1
+    report = "[ledger.balance] transaction #1 (x): sum of legs expected 0.00, found 1.00"

@@ -57,7 +57,9 @@ class DailyReportRowOutput(serializers.Serializer):
     invalid_clicks = serializers.IntegerField()
     invalid_by_reason = InvalidByReasonOutput(allow_null=True)
     landings = serializers.IntegerField()
-    lost_after_jump = serializers.IntegerField(help_text="valid_clicks - landings, at least 0.")
+    lost_after_jump = serializers.IntegerField(
+        help_text="valid_clicks - landings (landings count valid clicks only), never negative."
+    )
     registrations = serializers.IntegerField()
     orders = serializers.IntegerField()
     earnings = EarningsOutput()

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.campaigns.models import Merchant, Product
+from apps.core import money
 from apps.core.money import quantize_money
 
 TAG_MIN_ORDERS = 20
@@ -143,9 +144,7 @@ class ProductTaggingStats:
 
     @property
     def roi(self) -> Decimal | None:
-        if self.spend <= 0:
-            return None
-        return (self.gmv / self.spend).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        return money.roi(gmv=self.gmv, spend=self.spend)
 
 
 def product_is_taggable(

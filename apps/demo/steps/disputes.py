@@ -16,7 +16,7 @@ from typing import Any
 from django.utils import timezone
 
 from apps.affiliates.models import Affiliate
-from apps.campaigns.models import Campaign, CampaignType
+from apps.campaigns.models import Campaign, CampaignType, MerchantUser
 from apps.core.errors import DomainError
 from apps.disputes.models import Claim, ClaimStatus, Dispute, DisputeStatus
 from apps.disputes.services import (
@@ -30,6 +30,7 @@ from apps.tenants.models import Membership, Role
 from apps.tracking.models import Conversion, ConversionType
 
 WEBMASTER_LOGIN = "webmaster@demo.localhost"
+MERCHANT_LOGIN = "merchant@demo.localhost"
 MISSING_REFERENCE = "DEMO-NOT-TRACKED-1"
 
 
@@ -44,7 +45,9 @@ def _reviewer() -> Any:
 def _claims(reviewer: Any, log: Any) -> None:
     plans = Campaign.objects.filter(type=CampaignType.FULL_SITE, started_at__isnull=False)
     filed = 0
-    for plan in plans.exclude(claims__isnull=False).order_by("pk"):
+    # The demo merchant login's own plans are left for that merchant to claim in the portal.
+    own = MerchantUser.objects.filter(user__email=MERCHANT_LOGIN).values("merchant_id")
+    for plan in plans.exclude(claims__isnull=False).exclude(merchant_id__in=own).order_by("pk"):
         quote = claim_quote(campaign=plan, window_days=7)
         if not quote.is_eligible:
             log(f"Claims: {plan.name} skipped ({quote.refusal_code})")

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from apps.campaigns.models import Campaign, CampaignType, Merchant, MerchantUser
 from apps.commissions.services.ledger import merchant_compensation_credit
+from apps.core import money
 from apps.core.db import lock_object
 from apps.core.errors import StateConflictError
 from apps.core.history import history_note, person
@@ -71,9 +72,7 @@ class ClaimQuote:
 
     @property
     def roi(self) -> Decimal | None:
-        if not self.spend:
-            return None
-        return (self.gmv / self.spend).quantize(Decimal("0.01"))
+        return money.roi(gmv=self.gmv, spend=self.spend)
 
 
 def compensation_amount(
@@ -145,14 +144,44 @@ def claim_quote(
             f"not {window_days}.",
             "window_days",
         )
+    # The window, spend and GMV come from the same daily roll-ups as the Performance page, and
+    # are shown whatever the refusal, so the preview never contradicts Performance.
+    start = first_spend_day(campaign=campaign)
+    found: dict[str, Any] = {}
+    if start is not None:
+        end = start + datetime.timedelta(days=window_days - 1)
+        file_from = end + datetime.timedelta(days=1)
+        file_until = end + datetime.timedelta(days=CLAIM_FILING_DAYS)
+        totals = CampaignDayStats.objects.filter(
+            campaign=campaign, day__gte=start, day__lte=end
+        ).aggregate(
+            spend=Coalesce(Sum("spend"), ZERO),
+            gmv=Coalesce(Sum("gmv"), ZERO),
+        )
+        spend, gmv = totals["spend"], totals["gmv"]
+        amount = (
+            compensation_amount(spend=spend, gmv=gmv, target_roi=target_roi, tolerance=tolerance)
+            if target_roi is not None and target_roi > 0
+            else ZERO
+        )
+        found = {
+            "window_start": start,
+            "window_end": end,
+            "spend": spend,
+            "gmv": gmv,
+            "amount": amount,
+            "file_from": file_from,
+            "file_until": file_until,
+        }
     if campaign.type != CampaignType.FULL_SITE:
         return refuse(
             ClaimError.NOT_ELIGIBLE,
             f"Not eligible: {label} is not a full-site promotion; only full-site plans can "
             "be compensated.",
             "campaign",
+            **found,
         )
-    if campaign.started_at is None:
+    if campaign.started_at is None and start is None:
         return refuse(
             ClaimError.TOO_EARLY,
             f"Too early: {label} has not started, so its evaluation window has not begun.",
@@ -163,6 +192,7 @@ def claim_quote(
             ClaimError.NOT_ELIGIBLE,
             f"Not eligible: the product of {label} was not tagged when the plan started.",
             "campaign",
+            **found,
         )
     if not campaign.target_roi_was_tier or target_roi is None:
         return refuse(
@@ -170,38 +200,23 @@ def claim_quote(
             f"Not eligible: the target ROI of {label} was not one of the recommended tiers "
             "when the plan started.",
             "campaign",
+            **found,
         )
     if Claim.objects.filter(campaign=campaign).exists():
         return refuse(
-            ClaimError.ALREADY_CLAIMED, f"A claim for {label} has already been filed.", "campaign"
+            ClaimError.ALREADY_CLAIMED,
+            f"A claim for {label} has already been filed.",
+            "campaign",
+            **found,
         )
-    start = first_spend_day(campaign=campaign)
     if start is None:
         return refuse(
             ClaimError.TOO_EARLY,
             f"Too early: {label} has no spend yet, so its evaluation window has not started.",
             "campaign",
         )
-    end = start + datetime.timedelta(days=window_days - 1)
-    file_from = end + datetime.timedelta(days=1)
-    file_until = end + datetime.timedelta(days=CLAIM_FILING_DAYS)
-    totals = CampaignDayStats.objects.filter(
-        campaign=campaign, day__gte=start, day__lte=end
-    ).aggregate(
-        spend=Coalesce(Sum("spend"), ZERO),
-        gmv=Coalesce(Sum("gmv"), ZERO),
-    )
-    spend, gmv = totals["spend"], totals["gmv"]
-    amount = compensation_amount(spend=spend, gmv=gmv, target_roi=target_roi, tolerance=tolerance)
-    found = {
-        "window_start": start,
-        "window_end": end,
-        "spend": spend,
-        "gmv": gmv,
-        "amount": amount,
-        "file_from": file_from,
-        "file_until": file_until,
-    }
+    end, file_from, file_until = found["window_end"], found["file_from"], found["file_until"]
+    spend, gmv, amount = found["spend"], found["gmv"], found["amount"]
     if today < file_from:
         return refuse(
             ClaimError.TOO_EARLY,

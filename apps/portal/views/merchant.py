@@ -48,6 +48,7 @@ from apps.campaigns.services.merchants import merchant_domains_set
 from apps.campaigns.services.phases import MAX_PHASES, PHASED_TYPES, campaign_phases_set
 from apps.campaigns.services.products import roi_tiers
 from apps.core.errors import DomainError
+from apps.core.money import roi
 from apps.growth.forecast import Forecast, ForecastInputs, forecast_inputs, product_forecast
 from apps.growth.phases import campaign_phase_performance
 from apps.tracking.performance import (
@@ -190,7 +191,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "active_plans": list(campaign_list(merchant=merchant, status=CampaignStatus.ACTIVE)[:10]),
         "spend": spend,
         "gmv": gmv,
-        "roi": (gmv / spend).quantize(Decimal("0.01")) if spend else None,
+        "roi": roi(gmv=gmv, spend=spend),
         "chart": spend_gmv_chart(series),
         "date_from": date_from,
         "date_to": date_to,
@@ -393,7 +394,7 @@ def performance(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "spend": spend,
             "gmv": gmv,
-            "roi": (gmv / spend).quantize(Decimal("0.0001")) if spend else None,
+            "roi": roi(gmv=gmv, spend=spend),
             "chart": spend_gmv_chart(series),
             "date_from": date_from,
             "date_to": date_to,

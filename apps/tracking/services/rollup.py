@@ -177,7 +177,7 @@ WITH clicks AS MATERIALIZED (
            COUNT(*) FILTER (WHERE verdict = 'ip_cap') AS ip_cap_clicks,
            COUNT(*) FILTER (WHERE verdict = 'self') AS self_clicks,
            COUNT(*) FILTER (WHERE verdict = 'blocked') AS blocked_clicks,
-           COUNT(*) FILTER (WHERE landed_at IS NOT NULL) AS landings
+           COUNT(*) FILTER (WHERE verdict = 'valid' AND landed_at IS NOT NULL) AS landings
     FROM {CLICK}
     WHERE tenant_id = %(tenant)s AND clicked_at >= %(start)s AND clicked_at < %(end)s
     GROUP BY placement_id
@@ -243,7 +243,7 @@ WITH clicks AS MATERIALIZED (
     SELECT placement_id, sub,
            COUNT(*) AS clicks,
            COUNT(*) FILTER (WHERE verdict = 'valid') AS valid_clicks,
-           COUNT(*) FILTER (WHERE landed_at IS NOT NULL) AS landings
+           COUNT(*) FILTER (WHERE verdict = 'valid' AND landed_at IS NOT NULL) AS landings
     FROM {CLICK}
     WHERE tenant_id = %(tenant)s AND clicked_at >= %(start)s AND clicked_at < %(end)s
     GROUP BY placement_id, sub

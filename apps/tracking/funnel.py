@@ -1,0 +1,71 @@
+"""The funnel's columns, defined once (issue 13; DESIGN.md rule 3; docs/funnel.md).
+
+The webmaster portal, ``GET /api/v1/reports/daily`` and the back office all build a funnel row
+with ``funnel_row`` from a day's roll-up (``PlacementDayStats`` or ``PlacementSubDayStats``),
+so a column means the same everywhere:
+
+- ``clicks``: every click recorded on the placement that day;
+- ``valid_clicks``: clicks classified valid by ``run_daily`` (the ones that are paid);
+- ``invalid_clicks = clicks - valid_clicks`` (bots, repeats, over the address cap, own clicks;
+  ``invalid_by_reason`` splits them where the roll-up keeps reasons);
+- ``landings``: *valid* clicks whose visitor reached the merchant's page (``/px/land``); an
+  invalid click's landing is not a landing of the funnel (it could never be paid);
+- ``lost_after_jump = valid_clicks - landings``: valid visitors sent to the merchant whose
+  landing was never seen; never negative, and it adds up over days and placements;
+- ``registrations``, ``orders``: conversions attributed to the placement on that day.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: funnel count columns in display order, with what each means (the portal's header titles)
+FUNNEL_COLUMNS: dict[str, str] = {
+    "clicks": "Every click recorded",
+    "valid_clicks": "Clicks classified valid (paid)",
+    "invalid_clicks": "Clicks minus valid clicks",
+    "landings": "Valid clicks whose visitor reached the merchant's page",
+    "lost_after_jump": "Valid clicks minus landings",
+    "registrations": "Registrations attributed that day",
+    "orders": "Orders attributed that day",
+}
+INVALID_REASONS = ("bot", "duplicate", "ip_cap", "self")
+
+
+def funnel_row(stat: Any, *, with_reasons: bool = True) -> dict[str, Any]:
+    """The funnel columns of one roll-up row (``PlacementDayStats``-like)."""
+    valid = stat.valid_clicks
+    landings = min(stat.landings, valid)  # rows rolled up before landings were valid-only
+    row: dict[str, Any] = {
+        "clicks": stat.clicks,
+        "valid_clicks": valid,
+        "invalid_clicks": max(0, stat.clicks - valid),
+        "invalid_by_reason": (
+            {
+                "bot": stat.bot_clicks,
+                "duplicate": stat.duplicate_clicks,
+                "ip_cap": stat.ip_cap_clicks,
+                "self": stat.self_clicks,
+            }
+            if with_reasons
+            else None
+        ),
+        "landings": landings,
+        "lost_after_jump": valid - landings,
+        "registrations": stat.registrations,
+        "orders": stat.orders,
+    }
+    return row
+
+
+def funnel_zero() -> dict[str, int]:
+    return dict.fromkeys(FUNNEL_COLUMNS, 0)
+
+
+def funnel_adds_up(row: dict[str, Any]) -> bool:
+    """The funnel's own arithmetic holds for ``row`` (a day or a sum of days)."""
+    return (
+        row["invalid_clicks"] == row["clicks"] - row["valid_clicks"]
+        and row["lost_after_jump"] == row["valid_clicks"] - row["landings"]
+        and 0 <= row["landings"] <= row["valid_clicks"] <= row["clicks"]
+    )
