@@ -14,7 +14,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Sum
+from django.db.models import Count, F, Sum
 
 from apps.commissions.models import Commission, CommissionStatus, DailyEarning
 from apps.core.money import ZERO, allocate
@@ -215,3 +215,31 @@ def earnings_by_day(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for name, amount in row["earnings"].items():
             day[name] += amount
     return [days[key] for key in sorted(days)]
+
+
+def commission_status_split(
+    *, affiliate: Any, date_from: datetime.date, date_to: datetime.date
+) -> list[dict[str, Any]]:
+    """The webmaster's commissions of [from, to] by event and status, net of reversals (the
+    earnings page's split; the same statuses the statements' notes use): pending (locked,
+    paid on a later statement once approved), approved (due on the next statement unless
+    already on a draft), settled (paid by an approved statement). Fully reversed ones are
+    left out, as in ``daily_report``."""
+    labels = dict(Commission._meta.get_field("event").choices)
+    statuses = dict(Commission._meta.get_field("status").choices)
+    rows = (
+        Commission.objects.filter(affiliate=affiliate, day__gte=date_from, day__lte=date_to)
+        .exclude(status=CommissionStatus.REVERSED)
+        .values("event", "status")
+        .annotate(count=Count("pk"), amount=Sum(F("amount") - F("reversed_amount")))
+        .order_by("event", "status")
+    )
+    return [
+        {
+            **row,
+            "amount": row["amount"] or ZERO,
+            "event_label": labels.get(row["event"], row["event"]),
+            "status_label": statuses.get(row["status"], row["status"]),
+        }
+        for row in rows
+    ]

@@ -15,13 +15,16 @@ from django.utils import timezone
 
 from apps.commissions.selectors_reports import (
     INVALID_REASONS,
+    commission_status_split,
     daily_report,
     earnings_by_day,
     funnel_by_placement,
 )
 from apps.commissions.selectors_statements import (
+    commissions_not_on_statement,
     statement_line_totals,
     statement_list_for_affiliate,
+    statement_subtotals,
 )
 from apps.core.money import ZERO
 from apps.portal.views.webmaster import webmaster_required
@@ -96,6 +99,9 @@ def earnings(request: HttpRequest) -> HttpResponse:
         "chart": chart,
         "invalid_reasons": INVALID_REASONS,
         "total": sum((day["total"] for day in days), start=ZERO),
+        "commission_split": commission_status_split(
+            affiliate=affiliate, date_from=date_from, date_to=date_to
+        ),
     }
     return render(request, "portal/money/earnings.html", context)
 
@@ -123,13 +129,24 @@ def _statement(request: HttpRequest, pk: int) -> Any:
 @webmaster_required
 def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     statement = _statement(request, pk)
-    context = {"statement": statement, "kind_totals": statement_line_totals(statement)}
-    return render(request, "portal/money/statement_detail.html", context)
+    return render(request, "portal/money/statement_detail.html", _statement_context(statement))
 
 
 @webmaster_required
 def statement_print(request: HttpRequest, pk: int) -> HttpResponse:
     """A printable statement (print CSS; the browser's "Save as PDF" makes the PDF)."""
     statement = _statement(request, pk)
-    context = {"statement": statement, "kind_totals": statement_line_totals(statement)}
-    return render(request, "portal/money/statement_print.html", context)
+    return render(request, "portal/money/statement_print.html", _statement_context(statement))
+
+
+def _statement_context(statement: Any) -> dict[str, Any]:
+    """The statement, its subtotals per kind (commissions by event) and the commissions up to
+    its last day that it does not pay (pending or not yet on a statement), with amounts."""
+    return {
+        "statement": statement,
+        "kind_totals": statement_line_totals(statement),
+        "subtotals": statement_subtotals(statement),
+        "not_on_statement": commissions_not_on_statement(
+            affiliate=statement.affiliate, until=statement.period_end
+        ),
+    }
