@@ -117,3 +117,77 @@ def test_tenant_owned_unique_constraints_start_with_tenant():
             if field.unique and not field.primary_key:
                 offences.append(f"{model.__name__}.{field.name} is unique without tenant")
     assert offences == []
+
+
+#: The transition functions: the only places a ``status`` is written, by (module, function).
+STATUS_WRITERS = {
+    ("apps/affiliates/services.py", "affiliate_transition"),
+    ("apps/campaigns/services/campaigns.py", "campaign_transition"),
+    ("apps/commissions/services/accrual.py", "commission_transition"),
+    ("apps/commissions/services/accrual.py", "commissions_settle"),
+    ("apps/commissions/services/accrual.py", "commission_reversal_apply"),
+    ("apps/commissions/services/statements.py", "statement_transition"),
+    ("apps/disputes/services/claims.py", "claim_transition"),
+    ("apps/disputes/services/disputes.py", "dispute_transition"),
+    ("apps/sites/services.py", "site_transition"),
+    ("apps/sites/services.py", "contract_terminate"),
+    ("apps/tenants/import_jobs.py", "import_job_transition"),
+    ("apps/tracking/services/conversions.py", "conversion_status_set"),
+}
+#: Not a model's status: the conversions batch's per-event answer, the admin copying a
+#: created row's fields back onto its form object.
+STATUS_NOT_A_MODEL = {
+    ("apps/tracking/services/conversions.py", "conversions_record"),
+    ("apps/affiliates/admin.py", "save_model"),
+}
+
+
+def _status_writes(path: Path) -> list[tuple[str, int]]:
+    """(enclosing function, line) of every ``x.status = ...`` and ``.update(status=...)``."""
+    found: list[tuple[str, int]] = []
+
+    def visit(node: ast.AST, function: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            name = function
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                name = child.name
+            targets: list[ast.expr] = []
+            if isinstance(child, ast.Assign):
+                targets = [
+                    element
+                    for target in child.targets
+                    for element in (target.elts if isinstance(target, ast.Tuple) else [target])
+                ]
+            elif isinstance(child, ast.AugAssign | ast.AnnAssign):
+                targets = [child.target]
+            for target in targets:
+                if isinstance(target, ast.Attribute) and target.attr == "status":
+                    found.append((name, child.lineno))
+            if (
+                isinstance(child, ast.Call)
+                and isinstance(child.func, ast.Attribute)
+                and child.func.attr == "update"
+                and any(keyword.arg == "status" for keyword in child.keywords)
+            ):
+                found.append((name, child.lineno))
+            visit(child, name)
+
+    visit(ast.parse(path.read_text()), "<module>")
+    return found
+
+
+def test_status_is_written_only_by_transition_functions():
+    """Issue 13: one writer per status. A new status move goes through its model's transition
+    function (or a named bulk helper next to it, listed above)."""
+    allowed = STATUS_WRITERS | STATUS_NOT_A_MODEL
+    offenders = []
+    for path in _python_files(APPS):
+        module = str(path.relative_to(ROOT))
+        if "/migrations/" in module:
+            continue
+        for function, line in _status_writes(path):
+            if (module, function) not in allowed:
+                offenders.append(f"{module}:{line} in {function}()")
+    assert not offenders, "status written outside a transition function:\n" + "\n".join(
+        offenders
+    )

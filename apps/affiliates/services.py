@@ -30,6 +30,7 @@ from apps.affiliates.models import (
 from apps.core.db import lock_object, model_update
 from apps.core.errors import validation_message
 from apps.core.history import history_note
+from apps.tenants.clock import tenant_today
 from apps.tenants.models import Tenant, User
 from apps.tenants.scope import current_tenant
 
@@ -334,7 +335,7 @@ def affiliate_note_add(
         )
     tenant = current_tenant()
     if noted_on is None:
-        noted_on = timezone.localdate(timezone=tenant.zone)
+        noted_on = tenant_today(tenant)
     with transaction.atomic():
         return AffiliateNote.objects.create(
             tenant=tenant, affiliate=affiliate, author=author, body=body, noted_on=noted_on

@@ -2,10 +2,8 @@
 
 from typing import Any
 
-from django.utils import timezone
-
 from apps.commissions.tasks_statements import *  # noqa: F403
-from apps.tenants.scope import current_tenant
+from apps.tenants.clock import tenant_today
 from apps.tenants.tasks import tenant_task
 
 
@@ -14,5 +12,5 @@ def rebates_credit_due(self: Any, *, tenant_id: int, period: str | None = None) 
     """Monthly (beat, day 1): credit last month's rebates (tenant-local). Idempotent."""
     from apps.commissions.services.rebates import previous_period, rebates_credit_month
 
-    today = timezone.localdate(timezone.now(), current_tenant().zone)
+    today = tenant_today()
     return rebates_credit_month(period=period or previous_period(today))

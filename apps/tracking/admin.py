@@ -15,9 +15,9 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
 from apps.core.admin import EstimatedCountPaginator, TenantAdmin, TenantTabularInline
+from apps.tenants.clock import day_window, tenant_today
 from apps.tracking.errors import CouponError
 from apps.tracking.models import (
     Click,
@@ -29,7 +29,6 @@ from apps.tracking.models import (
 )
 from apps.tracking.services.coupons import coupon_create, coupon_delete
 from apps.tracking.services.keys import tracking_key_revoke
-from apps.tracking.services.rollup import day_window
 
 READ_ONLY = frozenset()
 DAYS_OFFERED = 14
@@ -42,7 +41,7 @@ class ClickDayFilter(admin.SimpleListFilter):
     parameter_name = "day"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        today = timezone.now().astimezone(request.tenant.zone).date()  # type: ignore[attr-defined]
+        today = tenant_today(request.tenant)  # type: ignore[attr-defined]
         days = [today - datetime.timedelta(days=n) for n in range(DAYS_OFFERED)]
         return [(day.isoformat(), day.isoformat()) for day in days]
 
@@ -54,7 +53,7 @@ class ClickDayFilter(admin.SimpleListFilter):
             day = datetime.date.fromisoformat(value)
         except ValueError:
             return queryset.none()
-        start, end = day_window(day, request.tenant.zone)  # type: ignore[attr-defined]
+        start, end = day_window(day, request.tenant)  # type: ignore[attr-defined]
         return queryset.filter(clicked_at__gte=start, clicked_at__lt=end)
 
 

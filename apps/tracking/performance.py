@@ -40,7 +40,7 @@ from apps.campaigns.auction import BidInputs
 from apps.campaigns.models import Campaign
 from apps.campaigns.services.products import ProductTaggingStats, product_tagging_apply
 from apps.core.money import attainment, quantize_money, roi
-from apps.tenants.scope import current_tenant
+from apps.tenants.clock import day_window, local_day
 from apps.tracking.models import CampaignDayStats, Click, Impression
 
 ZERO = Decimal("0.00")
@@ -180,7 +180,7 @@ def campaign_bid_inputs(
     ids = sorted(set(campaign_ids))
     if not ids:
         return {}
-    today = now.astimezone(current_tenant().zone).date()
+    today = local_day(now)
     window_start = today - datetime.timedelta(days=WINDOW_DAYS)
     in_window = Q(day__gte=window_start, day__lt=today)
     rows = (
@@ -220,9 +220,7 @@ def campaign_bid_inputs(
 
 
 def _raw_spend_today(*, campaign_ids: list[int], today: datetime.date) -> dict[int, Decimal]:
-    zone = current_tenant().zone
-    start = datetime.datetime.combine(today, datetime.time.min, tzinfo=zone)
-    end = start + datetime.timedelta(days=1)
+    start, end = day_window(today)
     spend: dict[int, Decimal] = {}
     cpm_rows = (
         Impression.objects.filter(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.utils import timezone
-
+from apps.tenants.clock import tenant_today
 from apps.tenants.scope import current_tenant
 from apps.tenants.tasks import tenant_task
 from apps.tracking.selectors import days_to_rerun
@@ -24,7 +23,7 @@ def run_daily_due_task(self: object, *, tenant_id: int) -> list[str]:
     """Beat (hourly, per tenant): run "yesterday" in the tenant's zone unless it is done,
     and rerun any earlier day whose conversions changed after its last run (refunds)."""
     tenant = current_tenant()
-    yesterday = timezone.now().astimezone(tenant.zone).date() - datetime.timedelta(days=1)
+    yesterday = tenant_today(tenant) - datetime.timedelta(days=1)
     days = days_to_rerun(yesterday=yesterday)
     for day in days:
         daily_run_execute(day=day)

@@ -10,7 +10,6 @@ import datetime
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.request import Request
@@ -35,6 +34,7 @@ from apps.campaigns.selectors.products import product_list
 from apps.campaigns.services.campaigns import campaign_create, campaign_transition
 from apps.campaigns.services.products import product_upsert_many, roi_tiers
 from apps.core.params import param_choice
+from apps.tenants.clock import tenant_today
 from apps.tracking.performance import campaign_performance
 
 DEFAULT_PERFORMANCE_DAYS = 30
@@ -212,7 +212,7 @@ class CampaignPerformanceApi(_MerchantCampaignApi):
         campaign = self.get_object()
         query = PerformanceQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        today = timezone.now().astimezone(request._request.tenant.zone).date()
+        today = tenant_today(request._request.tenant)
         date_to = query.validated_data.get("to") or today
         date_from = query.validated_data.get("from") or date_to - datetime.timedelta(
             days=DEFAULT_PERFORMANCE_DAYS - 1

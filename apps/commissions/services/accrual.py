@@ -56,6 +56,7 @@ from apps.commissions.services.ledger import (
 from apps.commissions.services.rules import RuleBook
 from apps.core.db import advisory_xact_lock, lock_object
 from apps.core.money import quantize_money
+from apps.tenants.clock import local_day
 from apps.tenants.scope import current_tenant
 from apps.tracking.models import Conversion, ConversionItem, ConversionStatus, ConversionType
 
@@ -292,7 +293,7 @@ def commissions_approve(*, ids: list[int]) -> list[int]:
         with connection.cursor() as cursor:
             cursor.execute(_APPROVE_SQL, {"now": now, "ids": list(ids)})
             rows = cursor.fetchall()
-        day = timezone.localdate(now, current_tenant().zone)
+        day = local_day(now)
         ledger_post_bulk(approval_postings(rows, day))
     return [pk for pk, _, _ in rows]
 
@@ -327,6 +328,35 @@ def commission_transition(
             fields.append("reversed_at")
         locked.save(update_fields=fields)
     return locked
+
+
+def commissions_settle(*, ids: list[int], at: datetime.datetime | None = None) -> int:
+    """Mark approved commissions settled (``settled_at``): the bulk form of approved ->
+    settled, used by a statement's approval (the caller holds the rows locked and has checked
+    them against its lines). Returns how many changed."""
+    if not ids:
+        return 0
+    now = at or timezone.now()
+    return Commission.objects.filter(pk__in=list(ids), status=CommissionStatus.APPROVED).update(
+        status=CommissionStatus.SETTLED, settled_at=now, updated_at=now
+    )
+
+
+def commission_reversal_apply(
+    *, commission: Commission, target: Decimal, reason: str, at: datetime.datetime
+) -> None:
+    """Record a refund on a locked commission: ``reversed_amount = target`` with its reason;
+    a full reversal also makes the status reversed (``reversed_at``). A partial one keeps the
+    status (the net payout is ``amount - reversed_amount``). The ledger posting is the
+    caller's (``services.orders``)."""
+    commission.reversed_amount = target
+    commission.reversal_reason = reason
+    if target >= commission.amount:
+        commission.status = CommissionStatus.REVERSED
+        commission.reversed_at = at
+    commission.save(
+        update_fields=["reversed_amount", "reversal_reason", "status", "reversed_at", "updated_at"]
+    )
 
 
 # --- disputes ------------------------------------------------------------------------------

@@ -30,9 +30,10 @@ from django.utils import timezone
 
 from apps.commissions.errors import OrderStatusError
 from apps.commissions.models import AccountKind, Commission, CommissionStatus
-from apps.commissions.services.accrual import commissions_approve
+from apps.commissions.services.accrual import commission_reversal_apply, commissions_approve
 from apps.commissions.services.ledger import Posting, ledger_post_bulk, network_account
 from apps.core.money import quantize_money
+from apps.tenants.clock import local_day
 from apps.tenants.scope import current_tenant
 from apps.tracking.models import Conversion, ConversionStatus, ConversionType, ReversalReason
 
@@ -116,20 +117,7 @@ def commissions_reverse_for_conversion(*, conversion: Conversion, actor: Any = N
                 if commission.status == CommissionStatus.PENDING
                 else AccountKind.WEBMASTER_PAYABLE
             )
-            commission.reversed_amount = target
-            commission.reversal_reason = reason
-            if target >= commission.amount:
-                commission.status = CommissionStatus.REVERSED
-                commission.reversed_at = now
-            commission.save(
-                update_fields=[
-                    "reversed_amount",
-                    "reversal_reason",
-                    "status",
-                    "reversed_at",
-                    "updated_at",
-                ]
-            )
+            commission_reversal_apply(commission=commission, target=target, reason=reason, at=now)
             changed.append((commission, delta, account_kind))
         if changed:
             from apps.commissions.services.accrual import affiliate_accounts
@@ -140,7 +128,7 @@ def commissions_reverse_for_conversion(*, conversion: Conversion, actor: Any = N
                 for kind in (AccountKind.WEBMASTER_PENDING, AccountKind.WEBMASTER_PAYABLE)
             }
             cost = network_account(AccountKind.NETWORK_COST)
-            day = timezone.localdate(now, tenant.zone)
+            day = local_day(now, tenant)
             ledger_post_bulk(
                 [
                     Posting(

@@ -12,7 +12,6 @@ Idempotent: a month already credited is left alone (late spend changes do not re
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import re
 from decimal import Decimal
@@ -25,6 +24,7 @@ from apps.commissions.errors import RebateError
 from apps.commissions.models import AccountKind, MerchantRebate, RebateTier
 from apps.commissions.services.ledger import ledger_account_for, ledger_post, network_account
 from apps.core.money import quantize_money
+from apps.tenants import clock
 from apps.tenants.scope import current_tenant
 from apps.tracking.models import CampaignDayStats
 
@@ -32,13 +32,12 @@ PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 def period_bounds(period: str) -> tuple[datetime.date, datetime.date]:
-    match = PERIOD.match(period)
-    if not match:
-        raise RebateError(f"A period is YYYY-MM (e.g. 2026-03), not {period!r}.")
-    year, month = int(match[1]), int(match[2])
-    return datetime.date(year, month, 1), datetime.date(
-        year, month, calendar.monthrange(year, month)[1]
-    )
+    """First and last day of ``YYYY-MM`` (``apps.tenants.clock.period_bounds``); a malformed
+    period is a ``RebateError``."""
+    try:
+        return clock.period_bounds(period)
+    except clock.PeriodError as exc:
+        raise RebateError(f"A period is YYYY-MM (e.g. 2026-03), not {period!r}.") from exc
 
 
 def rebate_rate_for(tiers: list[RebateTier], spend: Decimal) -> Decimal:
@@ -98,6 +97,5 @@ def rebates_credit_month(*, period: str) -> dict[str, int]:
     return {"rebates": credited}
 
 
-def previous_period(today: datetime.date) -> str:
-    first = today.replace(day=1) - datetime.timedelta(days=1)
-    return f"{first.year:04d}-{first.month:02d}"
+#: The month before a day's month (``apps.tenants.clock.previous_period``).
+previous_period = clock.previous_period

@@ -49,6 +49,7 @@ from apps.core.db import advisory_xact_lock, lock_object
 from apps.core.errors import DomainError, NotPermittedError, StateConflictError
 from apps.core.history import history_note
 from apps.core.money import ZERO, quantize_money
+from apps.tenants import clock
 from apps.tenants.scope import current_tenant
 
 
@@ -90,25 +91,16 @@ FROZEN = frozenset({StatementStatus.APPROVED, StatementStatus.PAID})
 
 
 def period_bounds(period: str) -> tuple[datetime.date, datetime.date]:
-    """First and last day of ``YYYY-MM``; a malformed period is a ``StatementError``."""
+    """First and last day of ``YYYY-MM`` (``apps.tenants.clock.period_bounds``, the one home
+    of periods); a malformed period is a ``StatementError`` naming the ``period`` field."""
     try:
-        year_text, month_text = period.split("-")
-        if len(year_text) != 4 or len(month_text) != 2:
-            raise ValueError(period)
-        start = datetime.date(int(year_text), int(month_text), 1)
-    except (ValueError, AttributeError) as exc:
-        raise StatementError(
-            f"The period {period!r} is not a month written YYYY-MM (e.g. 2026-03).",
-            code=StatementError.PERIOD,
-        ) from exc
-    next_month = (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return start, next_month - datetime.timedelta(days=1)
+        return clock.period_bounds(period)
+    except clock.PeriodError as exc:
+        raise StatementError(str(exc), code=StatementError.PERIOD, field="period") from exc
 
 
-def previous_period(today: datetime.date) -> str:
-    """The month before ``today``'s month, as ``YYYY-MM``."""
-    last_of_previous = today.replace(day=1) - datetime.timedelta(days=1)
-    return f"{last_of_previous:%Y-%m}"
+#: The month before a day's month (``apps.tenants.clock.previous_period``).
+previous_period = clock.previous_period
 
 
 # --- generation ---------------------------------------------------------------------------
@@ -655,8 +647,9 @@ def statement_commissions_settle(*, statement: Statement) -> int:
     under row locks. A commission that changed since it was put on the statement (no longer
     approved, or its net differs from the line) refuses the whole approval (``STALE``).
 
-    Money owns commission transitions; this is the one place statements settle them (noted in
-    docs/contract-notes.md)."""
+    The status itself is written by ``accrual.commissions_settle``, with the other commission
+    status writers (``commission_transition``, ``commissions_approve``,
+    ``commission_reversal_apply``)."""
     lines = {
         line.commission_id: line
         for line in StatementLine.objects.filter(
@@ -678,9 +671,9 @@ def statement_commissions_settle(*, statement: Statement) -> int:
                 code=StatementStateError.STALE,
                 commission=commission.pk,
             )
-    return Commission.objects.filter(pk__in=list(lines)).update(
-        status=CommissionStatus.SETTLED, settled_at=timezone.now(), updated_at=timezone.now()
-    )
+    from apps.commissions.services.accrual import commissions_settle
+
+    return commissions_settle(ids=list(lines))
 
 
 def statement_mark_paid(*, statement: Statement, actor: Any, payout_reference: str) -> Statement:
@@ -719,7 +712,7 @@ def _post_payout(*, statement: Statement, actor: Any) -> None:
     ledger_post(
         kind="statement_payout",
         idempotency_key=f"statement:{statement.pk}:paid",
-        occurred_on=timezone.localdate(statement.paid_at, current_tenant().zone),
+        occurred_on=clock.local_day(statement.paid_at),
         legs=[(payable, -statement.total), (cash, statement.total)],
         memo=f"Payout of statement {statement.period}, reference {statement.payout_reference}",
         created_by=actor,

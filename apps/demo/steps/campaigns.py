@@ -14,8 +14,6 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
-
 from apps.campaigns.errors import CampaignError
 from apps.campaigns.models import Campaign, CampaignStatus, Merchant, Product
 from apps.campaigns.services.campaigns import campaign_create, campaign_transition
@@ -25,6 +23,7 @@ from apps.campaigns.services.products import (
     product_tagging_apply,
     product_upsert,
 )
+from apps.tenants.clock import tenant_today
 
 FALLBACK_MERCHANTS = [
     ("demo-shop", "Demo Shop", "brand", "shop.demo.example"),
@@ -98,7 +97,7 @@ def _plan(merchant: Merchant, name: str, **values: Any) -> tuple[Campaign, bool]
 
 
 def seed(*, tenant: Any, days: int, result: Any, log: Any) -> None:
-    today = timezone.now().astimezone(tenant.zone).date()
+    today = tenant_today(tenant)
     starts_at = datetime.datetime.combine(
         today - datetime.timedelta(days=days), datetime.time.min, tzinfo=tenant.zone
     )

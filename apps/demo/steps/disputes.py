@@ -13,8 +13,6 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
-
 from apps.affiliates.models import Affiliate
 from apps.campaigns.models import Campaign, CampaignType, MerchantUser
 from apps.core.errors import DomainError
@@ -26,6 +24,7 @@ from apps.disputes.services import (
     dispute_decide,
     dispute_file,
 )
+from apps.tenants.clock import tenant_today
 from apps.tenants.models import Membership, Role
 from apps.tracking.models import Conversion, ConversionType
 
@@ -67,7 +66,7 @@ def _disputes(reviewer: Any, log: Any) -> None:
     if affiliate is None or order is None:
         log("Disputes: no demo webmaster or no orders, skipped")
         return
-    today = timezone.localdate(timezone=affiliate.tenant.zone)
+    today = tenant_today(affiliate.tenant)
     cases = [
         (order.external_id, order.day, order.amount or Decimal("100.00")),
         (MISSING_REFERENCE, today - datetime.timedelta(days=3), Decimal("259.00")),

@@ -15,8 +15,6 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
-
 from apps.affiliates.models import Affiliate, PipelineStatus
 from apps.affiliates.services import (
     affiliate_create,
@@ -30,6 +28,7 @@ from apps.core.import_runner import run_import
 from apps.demo.services import _person
 from apps.sites.models import Site
 from apps.sites.services import contract_create, placement_create, site_register
+from apps.tenants.clock import tenant_today
 
 MERCHANTS = [
     ("ACME", "Acme Electronics", "brand", "ads@acme-electronics.example",
@@ -117,7 +116,7 @@ def _site_with_placement(
 
 
 def seed(*, tenant: Any, days: int, result: Any, log: Any) -> None:
-    today = timezone.localdate(timezone=tenant.zone)
+    today = tenant_today(tenant)
     starts_on = today - datetime.timedelta(days=max(days, 30) + 10)
     bd = _person(BD_OWNER, "BD (business development)")
 

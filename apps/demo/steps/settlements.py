@@ -9,8 +9,6 @@ drafts (nothing twice) and moves nothing that already moved.
 
 from typing import Any
 
-from django.utils import timezone
-
 from apps.affiliates.payouts import payout_details_of, payout_details_set, payout_missing
 from apps.commissions.models import Statement, StatementStatus
 from apps.commissions.services.statements import (
@@ -20,6 +18,7 @@ from apps.commissions.services.statements import (
     statement_submit,
     statements_generate,
 )
+from apps.tenants.clock import tenant_today
 from apps.tenants.models import User
 
 FINANCE = "finance@demo.localhost"
@@ -27,7 +26,7 @@ FINANCE2 = "finance2@demo.localhost"
 
 
 def seed(*, tenant: Any, days: int, result: Any, log: Any) -> None:
-    period = previous_period(timezone.localdate(timezone.now(), tenant.zone))
+    period = previous_period(tenant_today(tenant))
     summary = statements_generate(period=period)
     log(
         f"Statements {period}: {summary['statements']} draft(s), {summary['lines_created']} "

@@ -18,11 +18,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from apps.affiliates.models import PipelineStatus
 from apps.campaigns.models import Campaign, CampaignProduct, CampaignStatus, CampaignType
 from apps.sites.models import Placement, SiteStatus
+from apps.tenants.clock import day_window, tenant_today
 from apps.tracking.models import (
     Click,
     Conversion,
@@ -33,7 +33,6 @@ from apps.tracking.models import (
     Impression,
 )
 from apps.tracking.services import conversion_status_set, daily_run_execute
-from apps.tracking.services.rollup import day_window
 
 BROWSERS = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/122.0 Safari/537.36",
@@ -95,7 +94,7 @@ def _bid_prices(campaign: Campaign, product: Any) -> tuple[Decimal, Decimal | No
 def _generate_day(
     *, tenant: Any, day: datetime.date, placements: list[Placement], plans: list[Any]
 ) -> dict[str, int]:
-    start, end = day_window(day, tenant.zone)
+    start, end = day_window(day, tenant)
     bidding = [(c, p) for c, p in plans if c.type != CampaignType.CPS]
     per_sale = [(c, p) for c, p in plans if c.type == CampaignType.CPS]
     impressions: list[Impression] = []
@@ -226,14 +225,14 @@ def seed(*, tenant: Any, days: int, result: Any, log: Any) -> None:
     if not placements or not plans:
         log("Traffic: no live placements or active plans yet; skipped")
         return
-    today = timezone.now().astimezone(tenant.zone).date()
+    today = tenant_today(tenant)
     done = set(DailyRun.objects.filter(status=DailyRunStatus.DONE).values_list("day", flat=True))
     generated = ran = 0
     for back in range(days, 0, -1):
         day = today - datetime.timedelta(days=back)
         if day in done:
             continue
-        start, end = day_window(day, tenant.zone)
+        start, end = day_window(day, tenant)
         with transaction.atomic():
             if not Click.objects.filter(clicked_at__gte=start, clicked_at__lt=end).exists():
                 _generate_day(tenant=tenant, day=day, placements=placements, plans=plans)

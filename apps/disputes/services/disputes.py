@@ -25,7 +25,7 @@ from apps.disputes.models import (
     Dispute,
     DisputeStatus,
 )
-from apps.tenants.clock import tenant_today
+from apps.tenants.clock import days_window, tenant_today
 from apps.tenants.scope import current_tenant
 from apps.tracking.models import Click, ClickVerdict, Conversion, ConversionType
 
@@ -42,12 +42,8 @@ def dispute_evidence(
     tenant's click window before the order (from ``order_date - click_window_days`` to the
     end of ``order_date``, tenant-local), and an order with that reference at the merchant."""
     tenant = current_tenant()
-    zone = tenant.zone
     window_start_day = order_date - datetime.timedelta(days=tenant.click_window_days)
-    start = datetime.datetime.combine(window_start_day, datetime.time.min, tzinfo=zone)
-    end = datetime.datetime.combine(
-        order_date + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
-    )
+    start, end = days_window(window_start_day, order_date, tenant)
     clicks = Click.objects.filter(
         affiliate=affiliate, merchant=merchant, clicked_at__gte=start, clicked_at__lt=end
     )

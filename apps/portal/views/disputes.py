@@ -19,7 +19,6 @@ from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.campaigns.models import Merchant
@@ -43,6 +42,7 @@ from apps.disputes.services import (
 )
 from apps.portal.views.merchant import merchant_portal_required
 from apps.portal.views.webmaster import webmaster_required
+from apps.tenants.clock import tenant_today
 
 # --- merchant: claims ---------------------------------------------------------------------
 
@@ -218,7 +218,7 @@ def webmaster_disputes(request: HttpRequest) -> HttpResponse:
     affiliate = request.affiliate  # type: ignore[attr-defined]
     form = DisputeForm(
         request.POST or None,
-        initial={"order_date": timezone.localdate(timezone=request.tenant.zone)},
+        initial={"order_date": tenant_today(request.tenant)},  # type: ignore[attr-defined]
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -51,6 +51,7 @@ from apps.core.errors import DomainError
 from apps.core.money import roi
 from apps.growth.forecast import Forecast, ForecastInputs, forecast_inputs, product_forecast
 from apps.growth.phases import campaign_phase_performance
+from apps.tenants.clock import tenant_today
 from apps.tracking.performance import (
     campaign_daily_series,
     campaign_performance,
@@ -95,7 +96,7 @@ def _merchant(request: HttpRequest) -> Merchant:
 
 
 def _today(request: HttpRequest) -> datetime.date:
-    return timezone.now().astimezone(request.tenant.zone).date()  # type: ignore[attr-defined]
+    return tenant_today(request.tenant)  # type: ignore[attr-defined]
 
 
 def _window(request: HttpRequest) -> tuple[datetime.date, datetime.date]:

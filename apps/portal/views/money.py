@@ -11,7 +11,6 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 
 from apps.commissions.selectors_reports import (
     INVALID_REASONS,
@@ -30,6 +29,7 @@ from apps.core.money import ZERO
 from apps.portal.views.webmaster import webmaster_required
 from apps.sites.models import Placement, Site
 from apps.sites.selectors import site_list_for_affiliate
+from apps.tenants.clock import tenant_today
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -45,7 +45,7 @@ def _date(value: str | None, default: datetime.date) -> datetime.date:
 def _range(request: HttpRequest) -> tuple[datetime.date, datetime.date]:
     """``from``/``to`` of the query (tenant-local days), by default the last 30 days; a range
     longer than a year is cut to a year before ``to``."""
-    today = timezone.localdate(timezone.now(), request.tenant.zone)  # type: ignore[attr-defined]
+    today = tenant_today(request.tenant)  # type: ignore[attr-defined]
     date_to = _date(request.GET.get("to"), today)
     date_from = _date(request.GET.get("from"), date_to - datetime.timedelta(days=DEFAULT_DAYS - 1))
     if date_from > date_to:

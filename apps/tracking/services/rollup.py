@@ -42,13 +42,13 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any
 
 from django.db import connection, transaction
 
 from apps.affiliates.models import AffiliateIp
 from apps.campaigns.models import Campaign, CampaignPhase
 from apps.sites.models import Placement, Site
+from apps.tenants.clock import day_window
 from apps.tenants.scope import current_tenant
 from apps.tracking.models import (
     BlockRule,
@@ -418,21 +418,13 @@ SELECT (SELECT COUNT(*) FROM upserted), (SELECT COUNT(*) FROM stale),
 """  # noqa: S608
 
 
-def day_window(day: datetime.date, zone: Any) -> tuple[datetime.datetime, datetime.datetime]:
-    """``[00:00, 24:00)`` of the tenant-local ``day`` as aware datetimes (DST-safe)."""
-    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
-    next_day = day + datetime.timedelta(days=1)
-    end = datetime.datetime.combine(next_day, datetime.time.min, tzinfo=zone)
-    return start, end
-
-
 def traffic_rollup_day(*, day: datetime.date) -> dict[str, int]:
     """Classify the tenant-local ``day``'s clicks and rebuild its roll-ups and spend.
 
     Runs in the active tenant's scope; idempotent (a rerun recomputes everything and changes
     nothing unless the raw data changed). See the module docstring for the rules."""
     tenant = current_tenant()
-    start, end = day_window(day, tenant.zone)
+    start, end = day_window(day, tenant)
     window = datetime.timedelta(hours=tenant.dedupe_window_hours)
     params = {
         "tenant": tenant.pk,
