@@ -188,6 +188,4 @@ def test_status_is_written_only_by_transition_functions():
         for function, line in _status_writes(path):
             if (module, function) not in allowed:
                 offenders.append(f"{module}:{line} in {function}()")
-    assert not offenders, "status written outside a transition function:\n" + "\n".join(
-        offenders
-    )
+    assert not offenders, "status written outside a transition function:\n" + "\n".join(offenders)
