@@ -9,7 +9,7 @@ from apps.tenants.rls import EnableTenantRLS
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commissions', '0005_list_order_indexes'),
+        ('commissions', '0006_billing_account_kinds'),
         ('tenants', '0002_import_job'),
     ]
 
