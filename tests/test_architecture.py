@@ -122,6 +122,7 @@ def test_tenant_owned_unique_constraints_start_with_tenant():
 #: The transition functions: the only places a ``status`` is written, by (module, function).
 STATUS_WRITERS = {
     ("apps/affiliates/services.py", "affiliate_transition"),
+    ("apps/billing/services/invoices.py", "invoice_transition"),
     ("apps/campaigns/services/campaigns.py", "campaign_transition"),
     ("apps/commissions/services/accrual.py", "commission_transition"),
     ("apps/commissions/services/accrual.py", "commissions_settle"),

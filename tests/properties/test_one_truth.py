@@ -1,0 +1,136 @@
+"""One truth for every figure (issue 13), as a property: over generated days of clicks (valid
+and bots), conversions, refunds and reruns of ``run_daily``, every figure the portal and the
+API show for a placement and day (both read ``daily_report``), and the statement's lines, equal
+the one rule's value (rule 1's contract part on the generated valid clicks; commissions net of
+refunds), and ``reconcile`` finds no difference."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from apps.commissions.models import Commission, StatementLine, StatementLineKind
+from apps.commissions.selectors_reports import daily_report
+from apps.commissions.services.earnings import contract_part
+from apps.commissions.services.orders import order_status_change
+from apps.commissions.services.statements import commission_net, statements_generate
+from apps.core.money import ZERO
+from apps.core.reconcile import reconcile_run
+from apps.tenants.scope import tenant_scope
+from apps.tracking.services.daily import daily_run_execute
+from tests.campaigns.factories import ProductFactory
+from tests.commissions.money_helpers import conversion, rule
+from tests.sites.factories import ContractFactory
+from tests.tracking.factories import ClickFactory
+
+pytestmark = pytest.mark.django_db
+
+PERIOD = "2026-03"
+RATE = Decimal("0.10")
+GUARANTEE = Decimal("3.00")
+BOT = "curl/8.5.0"
+
+day_plan = st.fixed_dictionaries(
+    {
+        "valid": st.integers(min_value=0, max_value=40),
+        "bots": st.integers(min_value=0, max_value=5),
+        "orders": st.lists(
+            st.tuples(
+                st.decimals(min_value=Decimal("1.00"), max_value=Decimal("500"), places=2),
+                st.sampled_from(["keep", "partial", "full"]),
+            ),
+            max_size=3,
+        ),
+        "registrations": st.integers(min_value=0, max_value=2),
+        "rerun": st.booleans(),
+    }
+)
+
+
+def at(day, hour=10):
+    return datetime.datetime.combine(day, datetime.time(hour - 8), tzinfo=datetime.UTC)
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(days=st.lists(day_plan, min_size=1, max_size=2))
+def test_every_shown_figure_is_the_rules_value(tenant, days):
+    with transaction.atomic(), tenant_scope(tenant):
+        run_example(tenant, days)
+        transaction.set_rollback(True)
+
+
+def run_example(tenant, days):
+    contract = ContractFactory(tenant=tenant, starts_on=datetime.date(2026, 1, 1),
+                               click_rate=RATE, daily_guarantee=GUARANTEE)  # fmt: skip
+    placement = contract.placement
+    product = ProductFactory(tenant=tenant)
+    rule(event="registration", rate_type="fixed", value=1)
+    rule(event="order", rate_type="percent", value=10)
+    dates = [datetime.date(2026, 3, 2) + datetime.timedelta(days=i) for i in range(len(days))]
+    expected_valid = {}
+    for day, plan in zip(dates, days, strict=True):
+        for _ in range(plan["valid"]):
+            ClickFactory(tenant=tenant, placement=placement, product=product, clicked_at=at(day))
+        for _ in range(plan["bots"]):
+            ClickFactory(tenant=tenant, placement=placement, product=product,
+                         clicked_at=at(day), user_agent=BOT)  # fmt: skip
+        orders = []
+        for amount, _ in plan["orders"]:
+            orders.append(conversion(placement, type="order", amount=amount, day=day,
+                                     occurred_at=at(day, 11), product=product))  # fmt: skip
+        for _ in range(plan["registrations"]):
+            conversion(placement, type="registration", amount=None, day=day,
+                       occurred_at=at(day, 12), product=product)  # fmt: skip
+        # each conversion's click is valid too
+        expected_valid[day] = plan["valid"] + len(plan["orders"]) + plan["registrations"]
+        with time_machine.travel(at(day + datetime.timedelta(days=1)), tick=False):
+            daily_run_execute(day=day)
+        with time_machine.travel(at(day + datetime.timedelta(days=1), 14), tick=False):
+            for order, (amount, refund) in zip(orders, plan["orders"], strict=True):
+                if refund == "partial":
+                    order_status_change(merchant=order.merchant, external_id=order.external_id,
+                                        status="refunded", refund_amount=amount / 2,
+                                        reason="returned")  # fmt: skip
+                elif refund == "full":
+                    order_status_change(merchant=order.merchant, external_id=order.external_id,
+                                        status="refunded", reason="returned")  # fmt: skip
+        if plan["rerun"] or any(refund != "keep" for _, refund in plan["orders"]):
+            # a refund is in the day's earnings once the day is run again
+            with time_machine.travel(at(day + datetime.timedelta(days=1), 15), tick=False):
+                daily_run_execute(day=day)
+    with time_machine.travel(at(datetime.date(2026, 4, 2)), tick=False):
+        statements_generate(period=PERIOD)
+
+    affiliate = placement.site.affiliate
+    rows = {row["date"]: row for row in daily_report(affiliate=affiliate,
+            date_from=dates[0], date_to=dates[-1])}  # fmt: skip
+    lines = {
+        line.earning.day: line.amount
+        for line in StatementLine.objects.filter(kind=StatementLineKind.EARNING).select_related(
+            "earning"
+        )
+    }
+    for day in dates:
+        income, topup = contract_part(
+            valid_clicks=expected_valid[day], click_rate=RATE, daily_guarantee=GUARANTEE
+        )
+        fees = {"registration": ZERO, "order": ZERO}
+        for c in Commission.objects.filter(placement=placement, day=day).exclude(status="reversed"):
+            fees[c.event] += commission_net(c.amount, c.reversed_amount)
+        row = rows[day]
+        assert row["valid_clicks"] == expected_valid[day]
+        assert row["earnings"]["clicks"] == income
+        assert row["earnings"]["guarantee_topup"] == topup
+        assert row["earnings"]["registrations"] == fees["registration"]
+        assert row["earnings"]["orders"] == fees["order"]
+        assert row["lost_after_jump"] == row["valid_clicks"] - row["landings"] >= 0
+        assert lines[day] == income + topup
+    assert [str(d) for d in reconcile_run(period=PERIOD)] == []
