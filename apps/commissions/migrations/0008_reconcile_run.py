@@ -9,7 +9,7 @@ from apps.tenants.rls import EnableTenantRLS
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commissions', '0006_billing_account_kinds'),
+        ('commissions', '0007_webmaster_names'),
         ('tenants', '0002_import_job'),
     ]
 
