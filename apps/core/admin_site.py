@@ -115,7 +115,28 @@ class TenantAdminSite(_AllauthLoginMixin, UnfoldAdminSite):
     def get_urls(self) -> list[Any]:
         from apps.core.admin_home import admin_page_urls
 
-        return admin_page_urls(self) + super().get_urls()
+        return admin_page_urls(self) + self._import_urls() + super().get_urls()
+
+    def _import_urls(self) -> list[Any]:
+        """``/admin/<app>/<model>/import/`` leads to the import page of that model's resource
+        (issue 14: the address people guess), e.g. webmasters -> ``?resource=affiliates``."""
+        from django.urls import path
+
+        from apps.core.imports import import_names
+
+        urls = []
+        for model in self._registry:
+            opts = model._meta
+            for name in import_names():
+                if name.replace("_", "").rstrip("s") == opts.model_name:
+                    urls.append(
+                        path(
+                            f"{opts.app_label}/{opts.model_name}/import/",
+                            self.admin_view(_import_redirect(name)),
+                            name=f"{opts.app_label}_{opts.model_name}_import",
+                        )
+                    )
+        return urls
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[Any]:
         app_list = super().get_app_list(request, app_label)
@@ -133,6 +154,14 @@ class TenantAdminSite(_AllauthLoginMixin, UnfoldAdminSite):
             context["site_header"] = tenant.name
             context["site_subheader"] = "Alliance back office"
         return context
+
+
+def _import_redirect(resource: str) -> Callable[..., HttpResponse]:
+    def view(request: HttpRequest) -> HttpResponse:
+        url = reverse("admin:tenants_importjob_add") + "?" + urlencode({"resource": resource})
+        return HttpResponseRedirect(url)
+
+    return view
 
 
 def is_tenant_model(model: type[Model]) -> bool:

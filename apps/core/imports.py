@@ -231,3 +231,14 @@ class SafeExportResource(resources.ModelResource):
         if isinstance(raw, Decimal | int | datetime.date):
             return value
         return escape_formula(value)
+
+
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """Text a spreadsheet would read as a formula gets a leading apostrophe (OWASP "CSV
+    injection"); for the CSV files the back office hands out (templates, row errors)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value

@@ -1,22 +1,25 @@
 """Tenants, domains and people on the platform site; staff memberships in each back office."""
 
+import csv
+import io
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+from unfold.widgets import UnfoldAdminFileFieldWidget
 
 from apps.core.admin import ADMINS, TenantAdmin
 from apps.core.admin_site import platform_site
 from apps.core.errors import DomainError
-from apps.core.imports import import_names, import_resource_class
+from apps.core.imports import import_names, import_resource_class, safe_cell
 from apps.tenants.accounts import account_lockouts_lift
 from apps.tenants.import_jobs import (
     MAX_STORED_ERRORS,
@@ -142,7 +145,12 @@ IMPORTERS = frozenset({"tenant_admin", "bd", "finance"})
 
 class ImportUploadForm(forms.Form):
     resource = forms.ChoiceField(label="What the file holds")
-    file = forms.FileField(help_text="A .csv (UTF-8) or .xlsx file; the header is line 1.")
+    # Unfold's widget: its script fills the file name into the widget's own text box, which a
+    # plain file input does not have (the "reading 'setAttribute'" error of issue 14).
+    file = forms.FileField(
+        help_text="A .csv (UTF-8) or .xlsx file; the header is line 1.",
+        widget=UnfoldAdminFileFieldWidget,
+    )
     dry_run = forms.BooleanField(
         required=False,
         initial=True,
@@ -188,7 +196,48 @@ class ImportJobAdmin(TenantAdmin):
             self.admin_site.admin_view(self.confirm_view),
             name="tenants_importjob_confirm",
         )
-        return [confirm, *urls]
+        errors_csv = path(
+            "<path:object_id>/errors.csv",
+            self.admin_site.admin_view(self.errors_csv_view),
+            name="tenants_importjob_errors",
+        )
+        template = path(
+            "template/<str:resource>.csv",
+            self.admin_site.admin_view(self.template_view),
+            name="tenants_importjob_template",
+        )
+        return [confirm, errors_csv, template, *urls]
+
+    def errors_csv_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The row errors of a failed import as CSV (line, column, error): fix them in a
+        spreadsheet beside the file."""
+        job = self.get_object(request, object_id)
+        if not self.has_view_permission(request, job):
+            raise PermissionDenied
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["line", "column", "error"])
+        for error in job.errors:
+            writer.writerow(
+                [
+                    error.get("line") or "",
+                    safe_cell(error.get("column") or ""),
+                    safe_cell(error.get("message", "")),
+                ]
+            )
+        response = HttpResponse(("\ufeff" + buffer.getvalue()).encode(), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+        return response
+
+    def template_view(self, request: HttpRequest, resource: str) -> HttpResponse:
+        """An empty file of a resource: its header row, required columns first."""
+        if not self.has_view_permission(request) or resource not in import_names():
+            raise Http404
+        buffer = io.StringIO()
+        csv.writer(buffer).writerow(import_resource_class(resource).columns())
+        response = HttpResponse(("\ufeff" + buffer.getvalue()).encode(), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="{resource}-template.csv"'
+        return response
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # jobs are read-only records; they change only by running
@@ -215,7 +264,14 @@ class ImportJobAdmin(TenantAdmin):
                 return HttpResponseRedirect(
                     reverse("admin:tenants_importjob_change", args=[job.pk])
                 )
-        formats = [(name, ", ".join(_columns(name))) for name in import_names()]
+        formats = [
+            (
+                name,
+                ", ".join(_columns(name)),
+                reverse("admin:tenants_importjob_template", args=[name]),
+            )
+            for name in import_names()
+        ]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -248,6 +304,8 @@ class ImportJobAdmin(TenantAdmin):
             "can_confirm": self.has_add_permission(request),
             "confirm_url": reverse("admin:tenants_importjob_confirm", args=[job.pk]),
             "upload_url": reverse("admin:tenants_importjob_add") + f"?resource={job.resource}",
+            "errors_url": reverse("admin:tenants_importjob_errors", args=[job.pk]),
+            "valid_rows": job.counts.get("valid_rows") if job.status == "failed" else None,
             "list_url": reverse("admin:tenants_importjob_changelist"),
         }
         return TemplateResponse(request, "admin/imports/job.html", context)

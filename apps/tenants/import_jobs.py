@@ -206,9 +206,16 @@ def import_job_run(*, job_id: int, request: Any = None) -> ImportJob:
     finally:
         cache.delete(_progress_key(job.pk))
     if report.errors:
+        # How many rows were fine (issue 14): a row with any error counts once; an error of
+        # the whole file (a missing column) leaves no row valid.
+        bad_lines = {error.line for error in report.errors}
+        data_lines = bad_lines - {None, 1}  # line 1 is the header
+        whole_file = len(data_lines) < len(bad_lines)
+        valid = 0 if whole_file else max(report.total_rows - len(data_lines), 0)
         return import_job_transition(
             job=job,
             to=S.FAILED,
+            counts={"valid_rows": valid, "invalid_rows": report.total_rows - valid},
             errors=[error.as_dict() for error in report.errors[:MAX_STORED_ERRORS]],
             processed_rows=report.total_rows,
             total_rows=report.total_rows,
