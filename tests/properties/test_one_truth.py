@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from apps.commissions.models import Commission, StatementLine, StatementLineKind
@@ -23,9 +23,9 @@ from apps.core.reconcile import reconcile_run
 from apps.tenants.scope import tenant_scope
 from apps.tracking.services.daily import daily_run_execute
 from tests.campaigns.factories import ProductFactory
-from tests.commissions.money_helpers import conversion, rule
+from tests.commissions.money_helpers import rule
 from tests.sites.factories import ContractFactory
-from tests.tracking.factories import ClickFactory
+from tests.tracking.factories import ClickFactory, ConversionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -56,8 +56,9 @@ def at(day, hour=10):
 
 
 @settings(
-    max_examples=6,
+    max_examples=4,
     deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking: each case is slow
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(days=st.lists(day_plan, min_size=1, max_size=2))
@@ -65,6 +66,14 @@ def test_every_shown_figure_is_the_rules_value(tenant, days):
     with transaction.atomic(), tenant_scope(tenant):
         run_example(tenant, days)
         transaction.set_rollback(True)
+
+
+def converted(placement, product, day, **values):
+    """A conversion on ``day`` whose click (valid) was made that day on ``placement``."""
+    click = ClickFactory(tenant=placement.tenant, placement=placement, product=product,
+                         clicked_at=at(day))  # fmt: skip
+    return ConversionFactory(tenant=placement.tenant, click=click, day=day,
+                             occurred_at=at(day, 11), **values)  # fmt: skip
 
 
 def run_example(tenant, days):
@@ -84,11 +93,9 @@ def run_example(tenant, days):
                          clicked_at=at(day), user_agent=BOT)  # fmt: skip
         orders = []
         for amount, _ in plan["orders"]:
-            orders.append(conversion(placement, type="order", amount=amount, day=day,
-                                     occurred_at=at(day, 11), product=product))  # fmt: skip
+            orders.append(converted(placement, product, day, type="order", amount=amount))
         for _ in range(plan["registrations"]):
-            conversion(placement, type="registration", amount=None, day=day,
-                       occurred_at=at(day, 12), product=product)  # fmt: skip
+            converted(placement, product, day, type="registration", amount=None)
         # each conversion's click is valid too
         expected_valid[day] = plan["valid"] + len(plan["orders"]) + plan["registrations"]
         with time_machine.travel(at(day + datetime.timedelta(days=1)), tick=False):
