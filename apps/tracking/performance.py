@@ -220,6 +220,10 @@ def campaign_bid_inputs(
 
 
 def _raw_spend_today(*, campaign_ids: list[int], today: datetime.date) -> dict[int, Decimal]:
+    """A provisional intraday *upper bound* of today's charges from raw rows, for budget pacing
+    in serving only (``campaign_bid_inputs(raw_today=True)``). Not spend: spend is what
+    ``run_daily`` charged (``CampaignDayStats.spend``, the ledger's ``spend:`` postings), and no
+    screen, API or statement shows this figure (docs/reconcile.md)."""
     start, end = day_window(today)
     spend: dict[int, Decimal] = {}
     cpm_rows = (
