@@ -15,7 +15,7 @@ from apps.billing.services.prepaid import (
 from apps.campaigns.models import Merchant
 from apps.commissions.services.ledger import merchant_spend_charge_day
 from apps.tenants.live import _listeners, register_live_state_listener
-from tests.campaigns.factories import CampaignFactory, MerchantFactory
+from tests.campaigns.factories import CampaignFactory, CampaignProductFactory, MerchantFactory
 from tests.commissions.factories import CommissionFactory
 from tests.tracking.factories import CampaignDayStatsFactory
 
@@ -109,3 +109,14 @@ def test_a_deposit_needs_a_reference_and_is_recorded_once(prepaid):
         )
     position = merchant_prepaid_positions(merchant_ids=[merchant.pk])[merchant.pk]
     assert position.balance == Decimal("5.00")
+
+
+def test_an_exhausted_merchants_campaigns_are_not_candidates_for_serving(prepaid):
+    from apps.tracking.serving import _load_candidates
+
+    merchant = MerchantFactory(tenant=prepaid)
+    campaign = CampaignProductFactory(tenant=prepaid, campaign__merchant=merchant).campaign
+    assert campaign.pk in {c.id for c in _load_candidates()}
+    merchants_prepaid_refresh_day(day=DAY)  # no money at all: exhausted
+    assert Merchant.objects.get(pk=merchant.pk).prepaid_exhausted
+    assert campaign.pk not in {c.id for c in _load_candidates()}
