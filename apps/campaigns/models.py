@@ -134,6 +134,20 @@ class Product(TenantOwnedModel):
     )
     lifecycle_refreshed_on = models.DateField(null=True, blank=True)
 
+    # Price changes are kept with who and when (issue 21); the nightly tagging fields are not.
+    history = HistoricalRecords(
+        excluded_fields=[
+            "updated_at",
+            "is_tagged",
+            "roi_30d",
+            "orders_30d",
+            "conversion_rate_30d",
+            "tagging_refreshed_on",
+            "lifecycle_stage",
+            "lifecycle_refreshed_on",
+        ]
+    )
+
     class Meta:
         ordering = ["merchant", "sku"]
         constraints = [

@@ -25,6 +25,12 @@ class CommissionsConfig(AppConfig):
         register_daily_step(
             50, "commissions.approve", "apps.commissions.services.accrual.commissions_approve_due"
         )
+        from apps.tenants.services import register_tenant_setup
+
+        register_tenant_setup(
+            "commissions.rebate_tiers",
+            "apps.commissions.services.rebates.rebate_tiers_default_create",
+        )
         register_import("commission_rules", "apps.commissions.resources.CommissionRuleImport")
 
         from apps.commissions.reconcile import register_checks

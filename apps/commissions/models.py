@@ -330,9 +330,18 @@ class LedgerEntry(TenantScopedModel):
         return f"{self.account_id}: {self.amount}"
 
 
+#: seed 001: "up to 3.8% brand, 3% high-potential, 2.5% small and medium" (issue 21)
+RATE_CAPS = {
+    MerchantTier.BRAND: Decimal("0.0380"),
+    MerchantTier.HIGH_POTENTIAL: Decimal("0.0300"),
+    MerchantTier.SMB: Decimal("0.0250"),
+}
+
+
 class RebateTier(TenantOwnedModel):
-    """DESIGN.md rule 9: a merchant of ``merchant_tier`` whose monthly spend reaches
-    ``monthly_spend_from`` earns ``rate`` (0.0380 = 3.8%) on that month's spend."""
+    """DESIGN.md rule 9: a bracket of a merchant tier's monthly spend, from
+    ``monthly_spend_from`` to the next bracket, earns ``rate`` (0.0380 = 3.8%) on the spend
+    within it (marginal brackets, ``services.rebates``); capped per tier (``RATE_CAPS``)."""
 
     merchant_tier = models.CharField(max_length=20, choices=MerchantTier.choices)
     monthly_spend_from = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
@@ -342,16 +351,41 @@ class RebateTier(TenantOwnedModel):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
     )
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
     class Meta:
         ordering = ["merchant_tier", "monthly_spend_from"]
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "merchant_tier", "monthly_spend_from"], name="rebate_tier_unique"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(merchant_tier="brand", rate__lte=RATE_CAPS[MerchantTier.BRAND])
+                | Q(
+                    merchant_tier="high_potential",
+                    rate__lte=RATE_CAPS[MerchantTier.HIGH_POTENTIAL],
+                )
+                | Q(merchant_tier="smb", rate__lte=RATE_CAPS[MerchantTier.SMB]),
+                name="rebate_tier_rate_within_cap",
+                violation_error_message="A rebate rate is at most 3.8% for brand, 3% for "
+                "high-potential and 2.5% for small and medium merchants (seed 001).",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.merchant_tier} from {self.monthly_spend_from}: {self.rate:%}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        cap = RATE_CAPS.get(self.merchant_tier)
+        if cap is not None and self.rate is not None and self.rate > cap:
+            raise ValidationError(
+                {
+                    "rate": f"At most {cap:.1%} for {self.get_merchant_tier_display()} "
+                    "merchants (seed 001's maximum)."
+                }
+            )
 
 
 class MerchantRebate(TenantOwnedModel):

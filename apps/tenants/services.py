@@ -18,6 +18,24 @@ class TenantError(DomainError):
     code = "tenant_error"
 
 
+#: steps that give a new tenant its starting data, by name → dotted path of
+#: ``def setup(*, tenant) -> object``, run inside the new tenant's scope by ``tenant_create``
+#: (registered from the owning apps' ``ready()``, e.g. commissions' default rebate tiers)
+_SETUP_STEPS: dict[str, str] = {}
+
+
+def register_tenant_setup(name: str, path: str) -> None:
+    _SETUP_STEPS[name] = path
+
+
+def _run_setup_steps(tenant: Tenant) -> None:
+    from django.utils.module_loading import import_string
+
+    with tenant_scope(tenant):
+        for name in sorted(_SETUP_STEPS):
+            import_string(_SETUP_STEPS[name])(tenant=tenant)
+
+
 def tenant_create(
     *,
     slug: str,
@@ -29,7 +47,8 @@ def tenant_create(
 ) -> Tenant:
     """Create a network and its first host.
 
-    Refuses a slug or host that already exists, naming which; nothing is written then.
+    Refuses a slug or host that already exists, naming which; nothing is written then. The
+    registered setup steps give it its starting data (``register_tenant_setup``).
     """
     host = normalize_host(host)
     if Tenant.objects.filter(slug=slug).exists():
@@ -45,6 +64,7 @@ def tenant_create(
             tenant.save()
             domain.tenant = tenant
             domain.save()
+            _run_setup_steps(tenant)
     except IntegrityError as exc:  # a concurrent create of the same slug or host
         raise TenantError(f"Tenant {slug!r} or host {host!r} already exists.") from exc
     clear_host_cache()

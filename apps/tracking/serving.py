@@ -51,7 +51,9 @@ def _load_candidates() -> tuple[CampaignCandidate, ...]:
     campaigns = list(
         # A merchant whose prepaid balance is used up is not served (apps.billing, issue 21).
         Campaign.objects.filter(
-            status=CampaignStatus.ACTIVE, merchant__is_active=True, merchant__prepaid_exhausted=False
+            status=CampaignStatus.ACTIVE,
+            merchant__is_active=True,
+            merchant__prepaid_exhausted=False,
         ).values(
             "id", "merchant_id", "created_at", "type", "bid", "target_roi", "daily_budget",
             "starts_at", "ends_at", "min_site_weight", "status",

@@ -100,7 +100,7 @@ class RebateTierFactory(TenantOwnedFactory):
 
     merchant_tier = "brand"
     monthly_spend_from = factory.Sequence(lambda n: Decimal(n * 1000))
-    rate = Decimal("0.0380")
+    rate = Decimal("0.0250")  # within every tier's cap
 
 
 class MerchantRebateFactory(TenantOwnedFactory):

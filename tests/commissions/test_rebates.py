@@ -4,13 +4,24 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from hypothesis import given
+from hypothesis import strategies as st
 
 from apps.commissions.errors import RebateError
-from apps.commissions.models import MerchantRebate
+from apps.commissions.models import RATE_CAPS, MerchantRebate, RebateTier
 from apps.commissions.selectors import merchant_balance
-from apps.commissions.services.rebates import previous_period, rebates_credit_month
+from apps.commissions.services.rebates import (
+    DEFAULT_TIERS,
+    previous_period,
+    rebate_for,
+    rebates_credit_month,
+)
 from apps.commissions.tasks import rebates_credit_due
+from apps.core.money import quantize_money
 from apps.tenants.scope import current_tenant, tenant_scope
+from apps.tenants.services import tenant_create
 from tests.campaigns.factories import CampaignFactory, MerchantFactory
 from tests.commissions.factories import RebateTierFactory
 from tests.tracking.factories import CampaignDayStatsFactory
@@ -46,16 +57,18 @@ def spend(merchant, amount, day=datetime.date(2026, 3, 15)):
 @pytest.mark.parametrize(
     ("tier", "amount", "rate", "rebate"),
     [
-        ("brand", "600000.00", "0.0380", "22800.00"),
-        ("brand", "500000.00", "0.0380", "19000.00"),
-        ("brand", "499999.99", "0.0300", "15000.00"),  # 14999.9997
+        # marginal: 100,000 x 2% + 400,000 x 3% + 100,000 x 3.8%
+        ("brand", "600000.00", "0.0297", "17800.00"),
+        ("brand", "500000.00", "0.0280", "14000.00"),
+        ("brand", "499999.99", "0.0280", "14000.00"),  # 13999.9997: no cliff at 500,000
         ("brand", "1000.00", "0.0200", "20.00"),
-        ("high_potential", "250000.00", "0.0300", "7500.00"),
-        ("smb", "50000.00", "0.0250", "1250.00"),
+        ("high_potential", "250000.00", "0.0240", "6000.00"),
+        ("smb", "60000.00", "0.0125", "750.00"),
+        ("smb", "50000.00", "0.0100", "500.00"),
         ("smb", "49999.99", "0.0100", "500.00"),
     ],
 )
-def test_highest_bracket_reached_pays_on_the_whole_spend(tiers, tier, amount, rate, rebate):
+def test_each_bracket_pays_its_rate_on_the_spend_within_it(tiers, tier, amount, rate, rebate):
     merchant = MerchantFactory(tenant=current_tenant(), tier=tier)
     spend(merchant, Decimal(amount))
     assert rebates_credit_month(period="2026-03") == {"rebates": 1}
@@ -64,13 +77,53 @@ def test_highest_bracket_reached_pays_on_the_whole_spend(tiers, tier, amount, ra
     assert merchant_balance(merchant) == Decimal(rebate)
 
 
+@given(
+    a=st.decimals(min_value=0, max_value=2_000_000, places=2),
+    b=st.decimals(min_value=0, max_value=2_000_000, places=2),
+)
+def test_more_spend_never_earns_less_and_never_above_the_cap(a, b):
+    tiers = [
+        RebateTier(merchant_tier="brand", monthly_spend_from=Decimal(start), rate=Decimal(rate))
+        for start, rate in BRACKETS["brand"]
+    ]
+    low, high = sorted([a, b])
+    assert rebate_for(tiers, low)[0] <= rebate_for(tiers, high)[0]
+    assert rebate_for(tiers, high)[0] <= quantize_money(high * RATE_CAPS["brand"])
+
+
+def test_a_rate_above_the_tiers_cap_is_refused(scoped):
+    tier = RebateTier(tenant=scoped, merchant_tier="smb", monthly_spend_from=0, rate="0.0260")
+    with pytest.raises(ValidationError) as refused:
+        tier.full_clean()
+    assert "rate" in refused.value.message_dict
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RebateTier.objects.create(
+            tenant=scoped, merchant_tier="brand", monthly_spend_from=0, rate=Decimal("0.0390")
+        )
+
+
+def test_a_new_tenant_gets_default_tiers_that_staff_can_change(db):
+    tenant = tenant_create(slug="fresh", name="Fresh", host="fresh.localhost")
+    with tenant_scope(tenant):
+        tiers = list(RebateTier.objects.values_list("merchant_tier", "monthly_spend_from", "rate"))
+        assert len(tiers) == len(DEFAULT_TIERS)
+        assert max(r for t, _, r in tiers if t == "brand") == Decimal("0.0380")
+        tier = RebateTier.objects.get(merchant_tier="smb", monthly_spend_from=0)
+        tier.rate = Decimal("0.0150")
+        tier.save()
+        assert list(tier.history.values_list("rate", flat=True)) == [
+            Decimal("0.0150"),
+            Decimal("0.0100"),
+        ]
+
+
 def test_spend_is_summed_over_the_month_only(tiers):
     merchant = MerchantFactory(tenant=current_tenant(), tier="smb")
     spend(merchant, Decimal("30000.00"), day=datetime.date(2026, 3, 1))
     spend(merchant, Decimal("20000.00"), day=datetime.date(2026, 3, 31))
     spend(merchant, Decimal("99999.00"), day=datetime.date(2026, 4, 1))
     rebates_credit_month(period="2026-03")
-    assert MerchantRebate.objects.get().amount == Decimal("1250.00")
+    assert MerchantRebate.objects.get().amount == Decimal("500.00")
 
 
 def test_idempotent(tiers):

@@ -76,11 +76,16 @@ def product_upsert(
         if product is None:
             product = Product(tenant_id=merchant.tenant_id, merchant=merchant, sku=sku, **values)
         else:
+            wanted = {**values, **({"is_active": is_active} if is_active is not None else {})}
+            if all(getattr(product, name) == value for name, value in wanted.items()):
+                return product, False  # a feed repeating itself writes nothing (nor history)
             for name, value in values.items():
                 setattr(product, name, value)
         if is_active is not None:
             product.is_active = is_active
         product.full_clean(validate_unique=False, validate_constraints=False)
+        # The price history names no person for feeds (an API key is not one).
+        product._history_user = None  # type: ignore[attr-defined]
         product.save()
     return product, created
 
