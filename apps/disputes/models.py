@@ -53,6 +53,14 @@ class Claim(TenantOwnedModel):
     campaign = models.ForeignKey(
         "campaigns.Campaign", on_delete=models.PROTECT, related_name="claims"
     )
+    # A claim on one phase of a phased plan: judged on the phase's days and target (issue 18).
+    phase = models.ForeignKey(
+        "campaigns.CampaignPhase",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     merchant = models.ForeignKey(
         "campaigns.Merchant", on_delete=models.PROTECT, related_name="claims"
     )
@@ -94,7 +102,12 @@ class Claim(TenantOwnedModel):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "campaign"], name="claim_one_per_campaign"),
+            # one claim per plan, or per phase of a phased plan (issue 18)
+            models.UniqueConstraint(
+                fields=["tenant", "campaign", "phase"],
+                name="claim_one_per_campaign",
+                nulls_distinct=False,
+            ),
             models.CheckConstraint(
                 condition=Q(status="submitted")
                 | (Q(decided_at__isnull=False) & Q(decided_by__isnull=False)),

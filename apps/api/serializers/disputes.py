@@ -15,6 +15,14 @@ class ClaimInput(serializers.Serializer):
         help_text="Evaluation window in days, 7 to 15 (the service refuses others: bad_window).",
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    phase = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="Added in v1.1 (issue 18): the id of one phase of a phased plan, to be judged "
+        "on that phase's days and target.",
+    )
 
 
 class ClaimCreatedOutput(serializers.ModelSerializer):

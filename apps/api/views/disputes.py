@@ -25,7 +25,7 @@ from apps.api.serializers.disputes import (
     DisputeInput,
     DisputeOutput,
 )
-from apps.campaigns.models import Campaign, Merchant
+from apps.campaigns.models import Campaign, CampaignPhase, Merchant
 from apps.disputes.selectors import claim_list, dispute_list
 from apps.disputes.services import claim_submit, dispute_file
 
@@ -56,10 +56,18 @@ class ClaimListCreateApi(TenantReadApi):
         ).first()
         if campaign is None:
             raise Http404
+        phase = None
+        if data.validated_data["phase"] is not None:
+            phase = CampaignPhase.objects.filter(
+                campaign=campaign, pk=data.validated_data["phase"]
+            ).first()
+            if phase is None:
+                raise ValidationError({"phase": ["Not a phase of this campaign."]})
         claim = claim_submit(
             campaign=campaign,
             window_days=data.validated_data["window_days"],
             note=data.validated_data["note"],
+            phase=phase,
         )
         return Response(ClaimCreatedOutput(claim).data, status=status.HTTP_201_CREATED)
 

@@ -18,7 +18,13 @@ from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from apps.campaigns.models import Campaign, CampaignType, Merchant, MerchantUser
+from apps.campaigns.models import (
+    Campaign,
+    CampaignPhase,
+    CampaignType,
+    Merchant,
+    MerchantUser,
+)
 from apps.commissions.services.ledger import merchant_compensation_credit
 from apps.core import money
 from apps.core.db import lock_object
@@ -89,11 +95,15 @@ def compensation_amount(
     return quantize_money(max(ZERO, raw))
 
 
-def first_spend_day(*, campaign: Campaign) -> datetime.date | None:
-    """The plan's first tenant-local day with spend > 0 (derived from the daily roll-up)."""
-    return CampaignDayStats.objects.filter(campaign=campaign, spend__gt=0).aggregate(
-        first=Min("day")
-    )["first"]
+def first_spend_day(
+    *, campaign: Campaign, phase: CampaignPhase | None = None
+) -> datetime.date | None:
+    """The plan's (or its phase's) first tenant-local day with spend > 0 (from the daily
+    roll-up)."""
+    rows = CampaignDayStats.objects.filter(campaign=campaign, spend__gt=0)
+    if phase is not None:
+        rows = rows.filter(day__gte=phase.first_day, day__lte=phase.last_day)
+    return rows.aggregate(first=Min("day"))["first"]
 
 
 def claim_quote(
@@ -101,6 +111,7 @@ def claim_quote(
     campaign: Campaign,
     window_days: int = WINDOW_DAYS_DEFAULT,
     today: datetime.date | None = None,
+    phase: CampaignPhase | None = None,
 ) -> ClaimQuote:
     """Compute a claim on a full-site plan and whether it may be filed ``today``.
 
@@ -110,11 +121,18 @@ def claim_quote(
     days; it may be filed from the day after the window's last day until 30 days later; one
     claim per plan; an amount of 0 is nothing to compensate. Reads only; raises nothing: the
     first refusal found is in ``refusal_code`` (``ClaimError`` codes).
+
+    On a ``phase`` of a phased plan (issue 18) the claim is judged on the phase: the window
+    starts on the phase's first day of spend and ends ``window_days`` later or on the phase's
+    last day, whichever comes first; the target is the phase's, and it must be one of the tiers
+    offered when the plan started; one claim per phase.
     """
     today = today or tenant_today()
     tenant = current_tenant()
     tolerance = tenant.claim_tolerance or Decimal("0")
     target_roi = campaign.target_roi
+    if phase is not None and phase.target_roi is not None:
+        target_roi = phase.target_roi
     base: dict[str, Any] = {
         "campaign": campaign,
         "window_days": window_days,
@@ -137,6 +155,10 @@ def claim_quote(
         return ClaimQuote(**values, refusal_code=code, refusal_message=message, refusal_field=field)
 
     label = f"plan {campaign.name!r}"
+    if phase is not None:
+        label = f"the {phase.get_kind_display().lower()} phase of plan {campaign.name!r}"
+        if phase.campaign_id != campaign.pk:
+            return refuse(ClaimError.NOT_ELIGIBLE, f"That phase is not one of {label}'s.", "phase")
     if not isinstance(window_days, int) or not WINDOW_DAYS_MIN <= window_days <= WINDOW_DAYS_MAX:
         return refuse(
             ClaimError.BAD_WINDOW,
@@ -146,10 +168,12 @@ def claim_quote(
         )
     # The window, spend and GMV come from the same daily roll-ups as the Performance page, and
     # are shown whatever the refusal, so the preview never contradicts Performance.
-    start = first_spend_day(campaign=campaign)
+    start = first_spend_day(campaign=campaign, phase=phase)
     found: dict[str, Any] = {}
     if start is not None:
         end = start + datetime.timedelta(days=window_days - 1)
+        if phase is not None:
+            end = min(end, phase.last_day)
         file_from = end + datetime.timedelta(days=1)
         file_until = end + datetime.timedelta(days=CLAIM_FILING_DAYS)
         totals = CampaignDayStats.objects.filter(
@@ -194,7 +218,16 @@ def claim_quote(
             "campaign",
             **found,
         )
-    if not campaign.target_roi_was_tier or target_roi is None:
+    tiers = {Decimal(str(tier)) for tier in campaign.roi_tiers_at_start or []}
+    if phase is not None and (target_roi is None or target_roi not in tiers):
+        return refuse(
+            ClaimError.NOT_ELIGIBLE,
+            f"Not eligible: the target ROI {target_roi} of {label} is not one of the tiers "
+            f"offered when the plan started ({', '.join(sorted(map(str, tiers))) or 'none'}).",
+            "phase",
+            **found,
+        )
+    if phase is None and (not campaign.target_roi_was_tier or target_roi is None):
         return refuse(
             ClaimError.NOT_ELIGIBLE,
             f"Not eligible: the target ROI of {label} was not one of the recommended tiers "
@@ -202,7 +235,7 @@ def claim_quote(
             "campaign",
             **found,
         )
-    if Claim.objects.filter(campaign=campaign).exists():
+    if Claim.objects.filter(campaign=campaign, phase=phase).exists():
         return refuse(
             ClaimError.ALREADY_CLAIMED,
             f"A claim for {label} has already been filed.",
@@ -257,6 +290,7 @@ def claim_submit(
     actor: Any = None,
     evidence_files: Iterable[Any] = (),
     today: datetime.date | None = None,
+    phase: CampaignPhase | None = None,
 ) -> Claim:
     """File a compensation claim on ``campaign`` with the amount ``claim_quote`` computes.
 
@@ -267,7 +301,7 @@ def claim_submit(
     files = list(evidence_files)
     for upload in files:
         evidence_validate(upload)
-    quote = claim_quote(campaign=campaign, window_days=window_days, today=today)
+    quote = claim_quote(campaign=campaign, window_days=window_days, today=today, phase=phase)
     if not quote.is_eligible:
         raise ClaimError(
             quote.refusal_message,
@@ -280,6 +314,7 @@ def claim_submit(
             claim = Claim(
                 tenant=current_tenant(),
                 campaign=campaign,
+                phase=phase,
                 merchant_id=campaign.merchant_id,
                 window_days=window_days,
                 window_start=quote.window_start,
