@@ -8,15 +8,14 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps as django_apps
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import urlencode
 
 from apps.affiliates.models import Affiliate
-from apps.commissions.models import DailyEarning, Statement, StatementStatus
+from apps.commissions.models import DailyEarning, ReconcileRun, Statement, StatementStatus
 from apps.core.admin_home import Figure, Panel, register_home_panel
 from apps.core.charts import share_bars
 from apps.core.display import format_count, format_datetime, format_money, format_period
@@ -158,22 +157,10 @@ def payouts_panel(request: HttpRequest) -> Panel:
 
 
 def reconcile_panel(request: HttpRequest) -> Panel:
-    """The last stored reconciliation (``manage.py reconcile``), when that is built."""
-    try:
-        model = django_apps.get_model("commissions", "ReconcileRun")
-    except LookupError:
-        model = None
-    if model is None:
-        return Panel(
-            id="reconcile",
-            title="Last reconciliation",
-            note="Reconciliation results show here once manage.py reconcile has run.",
-        )
-    run = model.objects.filter(tenant=request.tenant).order_by("-ran_at").first()  # type: ignore[attr-defined]
-    try:
-        url = reverse("admin:commissions_reconcilerun_changelist")
-    except NoReverseMatch:
-        url = ""
+    """The last stored reconciliation (``manage.py reconcile``, ``ReconcileRun``): its period,
+    how many differences it found, when it ran."""
+    run = ReconcileRun.objects.filter(tenant=request.tenant).order_by("-ran_at").first()  # type: ignore[attr-defined]
+    url = reverse("admin:commissions_reconcilerun_changelist")
     if run is None:
         return Panel(
             id="reconcile",
@@ -181,7 +168,6 @@ def reconcile_panel(request: HttpRequest) -> Panel:
             url=url,
             note="Not run yet: manage.py reconcile --tenant SLUG --period YYYY-MM.",
         )
-    differences = run.differences
     return Panel(
         id="reconcile",
         title="Last reconciliation",
@@ -190,9 +176,9 @@ def reconcile_panel(request: HttpRequest) -> Panel:
             Figure("Period", format_period(run.period), url),
             Figure(
                 "Differences",
-                format_count(differences),
-                url,
-                tone="bad" if differences else "ok",
+                format_count(run.differences),
+                reverse("admin:commissions_reconcilerun_change", args=[run.pk]),
+                tone="bad" if run.differences else "ok",
             ),
         ],
         note=f"Ran {format_datetime(run.ran_at)}.",

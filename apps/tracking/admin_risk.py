@@ -154,7 +154,9 @@ def risk_desk(request: HttpRequest) -> HttpResponse:
         "windows": [
             {
                 "days": n,
-                "url": _desk_url(days=n, webmaster=webmaster_id, site=site_id),
+                "url": _desk_url(
+                    days=n, webmaster=webmaster_id, site=site_id, until=request.GET.get("until")
+                ),
                 "active": n == days,
             }
             for n in WINDOWS

@@ -507,6 +507,8 @@ class BlockRule(TenantOwnedModel):
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
+        verbose_name = "block list entry"
+        verbose_name_plural = "block list"
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.affiliates.models import Affiliate
+from apps.commissions.models import ReconcileRun
 from apps.sites.models import Placement
 from apps.tenants.scope import tenant_scope
 from apps.tracking.models import BlockRule
@@ -98,6 +99,14 @@ class TestHomes:
         assert "/admin/commissions/statement/?approval=mine" in page
         assert "2 · 0.00 CNY" in page  # two submitted statements waiting for this person
         assert "Last reconciliation" in page
+        assert "Not run yet" in page
+        with tenant_scope(tenant):
+            ReconcileRun.objects.create(
+                tenant=tenant, period="2026-02", ran_at=NOW, differences=3, report="x"
+            )
+        page = finance.get("/admin/").content.decode()
+        assert 'data-figure="Differences"' in page
+        assert "February 2026" in page
         risk = client_for(tenant, make_staff(tenant, "risk"))
         page = risk.get("/admin/").content.decode()
         assert 'id="panel-invalid"' in page
