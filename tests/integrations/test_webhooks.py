@@ -332,3 +332,21 @@ def test_a_rolled_back_write_delivers_nothing(tenant, shop, receiver):
     with tenant_scope(tenant):
         conversions_record(merchant=shop.merchant, events=[event])  # never committed
     assert receiver.requests == []
+
+
+def test_a_batch_nobody_listens_to_costs_no_query_per_event(tenant, shop):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()
+    events = [
+        {"type": "registration", "external_id": f"U-{n}", "click_id": str(shop.click.click_id),
+         "occurred_at": "2026-03-02T10:30:00+08:00"}
+        for n in range(50)
+    ]  # fmt: skip
+    with tenant_scope(tenant), CaptureQueriesContext(connection) as queries:
+        results = conversions_record(merchant=shop.merchant, events=events)
+    assert {r["status"] for r in results} == {"created"}
+    ours = [q["sql"] for q in queries.captured_queries if "integrations_" in q["sql"]]
+    assert len(ours) == 2  # who listens (endpoints, postbacks), read once and cached

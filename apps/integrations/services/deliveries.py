@@ -123,14 +123,15 @@ def deliveries_create_for_event(*, event: DomainEvent) -> list[int]:
         postback = _postback_for(event, mine) if mine else None
     if not endpoints and postback is None:
         return []
+    # the data as JSON will hold it (Decimals and dates as strings), for the bodies below
+    data = json.loads(json.dumps(dict(event.data), cls=DjangoJSONEncoder))
     stored = Event.objects.create(
         tenant=tenant,
         type=event.type,
-        data=dict(event.data),
+        data=data,
         merchant_id=event.merchant_id,
         affiliate_id=event.affiliate_id,
     )
-    stored.refresh_from_db(fields=["data"])  # the JSON as stored (Decimals as strings)
     rows = [
         Delivery(
             tenant=tenant,
