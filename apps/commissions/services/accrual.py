@@ -55,6 +55,7 @@ from apps.commissions.services.ledger import (
 )
 from apps.commissions.services.rules import RuleBook
 from apps.core.db import advisory_xact_lock, lock_object
+from apps.core.events import event_emit
 from apps.core.money import quantize_money
 from apps.tenants.clock import local_day
 from apps.tenants.scope import current_tenant
@@ -277,7 +278,7 @@ _APPROVE_SQL = """
 UPDATE commissions_commission
    SET status = 'approved', approved_at = %(now)s, updated_at = %(now)s
  WHERE id = ANY(%(ids)s) AND status = 'pending'
-RETURNING id, affiliate_id, amount - reversed_amount
+RETURNING id, affiliate_id, amount - reversed_amount, merchant_id, conversion_id
 """
 
 
@@ -294,8 +295,20 @@ def commissions_approve(*, ids: list[int]) -> list[int]:
             cursor.execute(_APPROVE_SQL, {"now": now, "ids": list(ids)})
             rows = cursor.fetchall()
         day = local_day(now)
-        ledger_post_bulk(approval_postings(rows, day))
-    return [pk for pk, _, _ in rows]
+        ledger_post_bulk(approval_postings([row[:3] for row in rows], day))
+        for pk, affiliate_id, net, merchant_id, conversion_id in rows:
+            _emit_commission("commission.approved", pk, conversion_id, net, "approved",
+                             merchant_id=merchant_id, affiliate_id=affiliate_id)  # fmt: skip
+    return [row[0] for row in rows]
+
+
+def _emit_commission(
+    type_: str, pk: int, conversion_id: int | None, amount: Decimal, status: str, **owners: Any
+) -> None:
+    """``commission.approved|reversed`` for webhooks and webmaster postbacks (issue 16)."""
+    data = {"id": pk, "conversion_id": conversion_id, "amount": str(amount), "status": status,
+            "currency": current_tenant().currency}  # fmt: skip
+    event_emit(type_, data=data, **owners)
 
 
 def commission_transition(
@@ -327,6 +340,10 @@ def commission_transition(
             locked.reversed_at = now
             fields.append("reversed_at")
         locked.save(update_fields=fields)
+        if to == CommissionStatus.REVERSED:
+            _emit_commission("commission.reversed", locked.pk, locked.conversion_id,
+                             locked.amount, to, merchant_id=locked.merchant_id,
+                             affiliate_id=locked.affiliate_id)  # fmt: skip
     return locked
 
 
@@ -357,6 +374,9 @@ def commission_reversal_apply(
     commission.save(
         update_fields=["reversed_amount", "reversal_reason", "status", "reversed_at", "updated_at"]
     )
+    _emit_commission("commission.reversed", commission.pk, commission.conversion_id, target,
+                     commission.status, merchant_id=commission.merchant_id,
+                     affiliate_id=commission.affiliate_id)  # fmt: skip
 
 
 # --- disputes ------------------------------------------------------------------------------

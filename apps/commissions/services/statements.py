@@ -47,6 +47,7 @@ from apps.commissions.models import (
 )
 from apps.core.db import advisory_xact_lock, lock_object
 from apps.core.errors import DomainError, NotPermittedError, StateConflictError
+from apps.core.events import event_emit
 from apps.core.history import history_note
 from apps.core.money import ZERO, quantize_money
 from apps.tenants import clock
@@ -554,6 +555,19 @@ def statement_transition(
         locked.status = to
         _set_history(locked, actor=actor, reason=reason or f"statement {to}")
         locked.save(update_fields=fields)
+        if to in (StatementStatus.APPROVED, StatementStatus.PAID):  # webhooks (issue 16)
+            event_emit(
+                f"statement.{to}",
+                data={
+                    "id": locked.pk,
+                    "period": locked.period,
+                    "status": to,
+                    "total": str(locked.total),
+                    "currency": current_tenant().currency,
+                    "payout_reference": locked.payout_reference or None,
+                },
+                affiliate_id=locked.affiliate_id,
+            )
     return _refresh(statement, locked)
 
 

@@ -29,6 +29,7 @@ from apps.commissions.services.ledger import merchant_compensation_credit
 from apps.core import money
 from apps.core.db import lock_object
 from apps.core.errors import StateConflictError
+from apps.core.events import event_emit
 from apps.core.history import history_note, person
 from apps.core.money import ZERO, quantize_money
 from apps.disputes.errors import ClaimDecisionError, ClaimError
@@ -384,6 +385,17 @@ def claim_transition(
             "approved_amount",
             "updated_at",
         ]
+    )
+    event_emit(
+        "claim.decided",
+        data={
+            "id": locked.pk,
+            "campaign": locked.campaign_id,
+            "status": to,
+            "approved_amount": str(amount) if amount is not None else None,
+            "reason": reason,
+        },
+        merchant_id=locked.merchant_id,
     )
     return locked
 

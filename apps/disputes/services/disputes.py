@@ -18,6 +18,7 @@ from apps.campaigns.models import Merchant
 from apps.commissions.services.accrual import commission_create_from_dispute
 from apps.core.db import lock_object
 from apps.core.errors import StateConflictError
+from apps.core.events import event_emit
 from apps.core.history import history_note
 from apps.core.money import quantize_money
 from apps.disputes.errors import DisputeError
@@ -180,6 +181,18 @@ def dispute_transition(*, dispute: Dispute, to: str, actor: Any, reason: str = "
     history_note(locked, actor, f"{to}: {reason}" if reason else to)
     locked.save(
         update_fields=["status", "decided_by", "decided_at", "decision_reason", "updated_at"]
+    )
+    event_emit(
+        "dispute.decided",
+        data={
+            "id": locked.pk,
+            "status": to,
+            "order_reference": locked.order_reference,
+            "amount": str(locked.amount),
+            "reason": reason,
+        },
+        merchant_id=locked.merchant_id,
+        affiliate_id=locked.affiliate_id,
     )
     return locked
 

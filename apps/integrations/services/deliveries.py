@@ -52,6 +52,7 @@ from apps.integrations.models import (
     WebhookEndpoint,
 )
 from apps.integrations.services.postbacks import postback_render
+from apps.integrations.services.status import deliveries_transition
 from apps.integrations.services.webhooks import target_disable
 from apps.integrations.subscriptions import EndpointSub, subscriptions_for
 from apps.tenants.models import Membership, Role
@@ -229,8 +230,11 @@ def delivery_attempt(*, delivery_id: int) -> Delivery | None:
     delivery = Delivery.objects.select_related("event", "endpoint", "postback").get(pk=delivery_id)
     target = delivery.target
     if not target.is_live:
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.CANCELLED, lease_until=None, last_error="target is off"
+        deliveries_transition(
+            deliveries=Delivery.objects.filter(pk=delivery.pk),
+            to=DeliveryStatus.CANCELLED,
+            lease_until=None,
+            last_error="target is off",
         )
         return None
     if delivery.endpoint is not None:
@@ -246,27 +250,32 @@ def _record(delivery_id: int, url: str, result: outbound.Outcome) -> Delivery:
     now = timezone.now()
     with transaction.atomic():
         delivery = lock_object(Delivery.objects.all(), delivery_id)
-        delivery.attempts += 1
+        number = delivery.attempts + 1
         DeliveryAttempt.objects.create(
-            tenant=current_tenant(), delivery=delivery, number=delivery.attempts, url=url,
+            tenant=current_tenant(), delivery=delivery, number=number, url=url,
             status_code=result.status_code, error=result.error,
             duration_ms=result.duration_ms, response_excerpt=result.excerpt,
             is_replay=delivery.is_replay,
         )  # fmt: skip
-        delivery.last_status_code = result.status_code
-        delivery.last_error = result.error or (
-            "" if result.ok else f"answered HTTP {result.status_code}"
-        )
-        delivery.lease_until = None
-        delivery.is_replay = False
+        fields: dict[str, Any] = {
+            "attempts": number,
+            "last_status_code": result.status_code,
+            "last_error": result.error
+            or ("" if result.ok else f"answered HTTP {result.status_code}"),
+            "lease_until": None,
+            "is_replay": False,
+        }
+        one = Delivery.objects.filter(pk=delivery.pk)
+        if delivery.status != DeliveryStatus.PENDING:
+            # cancelled (target switched off) while we were sending: log it, move nothing
+            one.update(**fields)
+            delivery.refresh_from_db()
+            return delivery
         target_model = WebhookEndpoint if delivery.endpoint_id else PostbackTemplate
-        target_id = delivery.endpoint_id or delivery.postback_id
-        targets = target_model.objects.filter(pk=target_id)
-        gave_up = False
+        targets = target_model.objects.filter(pk=delivery.endpoint_id or delivery.postback_id)
         if result.ok:
-            delivery.status = DeliveryStatus.SUCCEEDED
-            delivery.delivered_at = now
-            delivery.next_attempt_at = None
+            to = DeliveryStatus.SUCCEEDED
+            fields.update(delivered_at=now, next_attempt_at=None)
             targets.update(failing_since=None, consecutive_failures=0, last_success_at=now)
         else:
             targets.update(
@@ -274,14 +283,15 @@ def _record(delivery_id: int, url: str, result: outbound.Outcome) -> Delivery:
                 consecutive_failures=F("consecutive_failures") + 1,
             )
             if now - delivery.created_at >= RETRY_FOR:
-                delivery.status = DeliveryStatus.FAILED
-                delivery.next_attempt_at = None
-                gave_up = True
+                to = DeliveryStatus.FAILED
+                fields["next_attempt_at"] = None
             else:
-                delay = backoff_seconds(delivery.attempts, delivery.pk)
-                delivery.next_attempt_at = now + datetime.timedelta(seconds=delay)
-        delivery.save()
-        if gave_up:
+                to = DeliveryStatus.PENDING
+                delay = backoff_seconds(number, delivery.pk)
+                fields["next_attempt_at"] = now + datetime.timedelta(seconds=delay)
+        deliveries_transition(deliveries=one, to=to, **fields)
+        delivery.refresh_from_db()
+        if to == DeliveryStatus.FAILED:
             _disable_if_failing(targets.get(), delivery, now)
     return delivery
 
@@ -350,13 +360,14 @@ def delivery_replay(*, delivery: Delivery) -> Delivery:
                 "Its endpoint is disabled or deleted; enable it before replaying.",
                 field="delivery",
             )
-        locked.status = DeliveryStatus.PENDING
-        locked.next_attempt_at = timezone.now()
-        locked.lease_until = None
-        locked.is_replay = True
-        locked.save(
-            update_fields=["status", "next_attempt_at", "lease_until", "is_replay", "updated_at"]
+        deliveries_transition(
+            deliveries=Delivery.objects.filter(pk=locked.pk),
+            to=DeliveryStatus.PENDING,
+            next_attempt_at=timezone.now(),
+            lease_until=None,
+            is_replay=True,
         )
+        locked.refresh_from_db()
         _send_on_commit(locked.tenant_id, [locked.pk])
     return locked
 

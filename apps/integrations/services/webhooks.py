@@ -22,6 +22,7 @@ from apps.integrations import crypto
 from apps.integrations.errors import WebhookError
 from apps.integrations.models import Delivery, DeliveryStatus, DeliveryTarget, WebhookEndpoint
 from apps.integrations.outbound import RefusedError, url_check
+from apps.integrations.services.status import deliveries_transition
 from apps.integrations.subscriptions import subscriptions_changed
 from apps.tenants.scope import current_tenant
 
@@ -144,8 +145,9 @@ def target_cancel_pending(*, target: DeliveryTarget, reason: str) -> int:
     """Pending deliveries of a disabled or deleted target are cancelled (a replay after
     re-enabling sends one again)."""
     field = "endpoint" if isinstance(target, WebhookEndpoint) else "postback"
-    return Delivery.objects.filter(**{field: target}, status=DeliveryStatus.PENDING).update(
-        status=DeliveryStatus.CANCELLED, last_error=reason[:500], updated_at=timezone.now()
+    pending = Delivery.objects.filter(**{field: target}, status=DeliveryStatus.PENDING)
+    return deliveries_transition(
+        deliveries=pending, to=DeliveryStatus.CANCELLED, last_error=reason[:500]
     )
 
 
