@@ -191,3 +191,21 @@ def test_status_is_written_only_by_transition_functions():
             if (module, function) not in allowed:
                 offenders.append(f"{module}:{line} in {function}()")
     assert not offenders, "status written outside a transition function:\n" + "\n".join(offenders)
+
+
+def test_role_groups_are_built_once():
+    # Who may use a page is a group of apps.core.roles (BD, FINANCE, REVIEWERS, ...), never a
+    # set of role names spelled out again in an admin or view module.
+    from apps.core.roles import Role
+
+    names = set(Role.values)
+    offences = []
+    for path in _python_files(APPS):
+        if path == APPS / "core" / "roles.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Set) and any(
+                isinstance(item, ast.Constant) and item.value in names for item in node.elts
+            ):
+                offences.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offences == []

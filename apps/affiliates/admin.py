@@ -27,13 +27,12 @@ from apps.affiliates.services import (
     affiliate_suspend,
     affiliate_update,
 )
-from apps.core.admin import ALL_STAFF, TenantAdmin, TenantTabularInline
+from apps.core.admin import TenantAdmin, TenantTabularInline
 from apps.core.admin_bulk import confirm_step
 from apps.core.imports import export_resource_class
+from apps.core.roles import ALL_STAFF, BD
 from apps.tenants.accounts import account_lockouts_lift
 from apps.tenants.models import User
-
-BD = frozenset({"tenant_admin", "bd"})
 
 
 def tenant_staff(request: HttpRequest) -> QuerySet[User]:

@@ -36,9 +36,8 @@ from apps.commissions.admin_statements import _confirm, _run_each
 from apps.core.admin import TenantAdmin, TenantTabularInline
 from apps.core.admin_site import staff_roles_for
 from apps.core.errors import DomainError
+from apps.core.roles import BD, FINANCE
 from apps.tenants.clock import PeriodError, period_bounds, previous_period, tenant_today
-
-FINANCE = frozenset({"finance", "tenant_admin"})
 
 
 class MerchantInvoiceLineInline(TenantTabularInline):
@@ -333,7 +332,7 @@ class MerchantDepositAdmin(TenantAdmin):
 
 @admin.register(MerchantBillingTerms)
 class MerchantBillingTermsAdmin(SimpleHistoryAdmin, TenantAdmin):
-    view_roles = FINANCE | {"bd"}
+    view_roles = FINANCE | BD
     change_roles = FINANCE
     list_display = ("merchant", "fee_percent", "note")
     list_select_related = ("merchant",)

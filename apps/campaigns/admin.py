@@ -29,8 +29,7 @@ from apps.core.admin import TenantAdmin, TenantTabularInline
 from apps.core.admin_bulk import confirm_step
 from apps.core.errors import DomainError
 from apps.core.imports import export_resource_class
-
-BD = frozenset({"tenant_admin", "bd"})
+from apps.core.roles import BD
 
 
 class MerchantDomainFormSet(forms.BaseInlineFormSet):

@@ -37,8 +37,8 @@ from apps.campaigns.services.campaigns import (
 )
 from apps.campaigns.services.products import product_upsert
 from apps.core.admin import TenantAdmin, TenantTabularInline
+from apps.core.roles import BD
 
-BD = frozenset({"tenant_admin", "bd"})
 CONFIRM_TEMPLATE = "admin/campaigns/campaign/confirm_status.html"
 
 

@@ -34,25 +34,15 @@ from apps.commissions.models import (
     RebateTier,
     ReconcileRun,
 )
-from apps.core.admin import ALL_STAFF, TenantAdmin, TenantTabularInline
+from apps.commissions.services.rules import (
+    RULE_FIELDS,
+    commission_rule_create,
+    commission_rule_update,
+)
+from apps.core.admin import ReadOnlyTenantAdmin, TenantAdmin, TenantTabularInline
+from apps.core.roles import ALL_STAFF, BD, FINANCE, LEDGER_READERS, NOBODY, RISK
 
-BD = frozenset({"bd", "tenant_admin"})
-FINANCE = frozenset({"finance", "tenant_admin"})
-LEDGER_READERS = frozenset({"finance", "risk", "tenant_admin"})
-NOBODY: frozenset[str] = frozenset()
 ZERO = Value(0, output_field=DecimalField(max_digits=14, decimal_places=2))
-
-
-class ReadOnlyAdmin(TenantAdmin):
-    """Money records: shown, never added, changed or deleted here."""
-
-    change_roles = NOBODY
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(CommissionRule)
@@ -100,9 +90,18 @@ class CommissionRuleAdmin(SimpleHistoryAdmin, TenantAdmin):
         return f"{rule.value}%" if rule.rate_type == "percent" else f"{rule.value} fixed"
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        # the form has validated the fields (the model's checks and constraints); the service
+        # writes the rule and its history row
+        values = {
+            name: form.cleaned_data[name] for name in RULE_FIELDS if name in form.cleaned_data
+        }
+        if change:
+            changed = {name: values[name] for name in form.changed_data if name in values}
+            commission_rule_update(rule=obj, actor=request.user, **changed)
+            return
+        created = commission_rule_create(actor=request.user, **values)
+        obj.pk, obj.tenant, obj.created_by = created.pk, created.tenant, created.created_by
+        obj._state.adding = False
 
     @action(description="Import", icon="upload", url_path="import-file", permissions=["change"])
     def import_file(self, request: HttpRequest) -> HttpResponse:
@@ -112,7 +111,7 @@ class CommissionRuleAdmin(SimpleHistoryAdmin, TenantAdmin):
 
 
 @admin.register(Commission)
-class CommissionAdmin(ReadOnlyAdmin):
+class CommissionAdmin(ReadOnlyTenantAdmin):
     view_roles = ALL_STAFF
     list_display = [
         "day",
@@ -134,7 +133,7 @@ class CommissionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DailyEarning)
-class DailyEarningAdmin(ReadOnlyAdmin):
+class DailyEarningAdmin(ReadOnlyTenantAdmin):
     view_roles = ALL_STAFF
     list_display = [
         "day",
@@ -163,7 +162,7 @@ class RebateTierAdmin(TenantAdmin):
 
 
 @admin.register(MerchantRebate)
-class MerchantRebateAdmin(ReadOnlyAdmin):
+class MerchantRebateAdmin(ReadOnlyTenantAdmin):
     view_roles = LEDGER_READERS
     list_display = ["period", "merchant", "spend", "rate", "amount"]
     list_filter = ["period"]
@@ -173,7 +172,7 @@ class MerchantRebateAdmin(ReadOnlyAdmin):
 
 
 @admin.register(LedgerAccount)
-class LedgerAccountAdmin(ReadOnlyAdmin):
+class LedgerAccountAdmin(ReadOnlyTenantAdmin):
     """The ledger per webmaster and per merchant: each account with its balance."""
 
     view_roles = LEDGER_READERS
@@ -205,7 +204,7 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdmin):
+class LedgerEntryAdmin(ReadOnlyTenantAdmin):
     view_roles = LEDGER_READERS
     list_display = ["id", "created_at", "account", "amount", "transaction"]
     list_filter = ["account__kind"]
@@ -234,7 +233,7 @@ class LedgerEntryInline(TenantTabularInline):
 
 
 @admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnlyAdmin):
+class LedgerTransactionAdmin(ReadOnlyTenantAdmin):
     view_roles = LEDGER_READERS
     list_display = ["occurred_on", "kind", "idempotency_key", "memo", "created_by"]
     list_filter = ["kind", "occurred_on"]
@@ -245,11 +244,11 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ReconcileRun)
-class ReconcileRunAdmin(ReadOnlyAdmin):
+class ReconcileRunAdmin(ReadOnlyTenantAdmin):
     """Finance's page of the nightly reconciliation: per period, when it last ran and every
     difference it found (``manage.py reconcile``; docs/reconcile.md)."""
 
-    view_roles = FINANCE | frozenset({"risk"})
+    view_roles = FINANCE | RISK
     list_display = ["period", "ran_at", "differences_found"]
     readonly_fields = ["period", "ran_at", "differences", "checks", "report_lines"]
     fields = readonly_fields

@@ -36,10 +36,9 @@ from apps.commissions.services.statements import (
 )
 from apps.core.admin import TenantAdmin, TenantTabularInline
 from apps.core.admin_site import staff_roles_for
+from apps.core.roles import ALL_STAFF, FINANCE, RISK
 from apps.tenants.clock import tenant_today
 
-FINANCE = frozenset({"finance", "tenant_admin"})
-RISK = frozenset({"risk", "tenant_admin"})
 #: who places and lifts payment holds (issue 14: finance too, not only the tenant admin)
 HOLDERS = FINANCE | RISK
 CONFIRM_TEMPLATE = "admin/commissions/statement/confirm_action.html"
@@ -112,7 +111,7 @@ class StatementLineInline(TenantTabularInline):
     model = StatementLine
     fields = ("kind", "day", "description", "amount", "reason", "created_by")
     readonly_fields = fields
-    view_roles = FINANCE | {"risk", "bd"}
+    view_roles = ALL_STAFF
     change_roles: frozenset[str] = frozenset()
     can_delete = False
     show_change_link = False
@@ -123,7 +122,7 @@ class StatementLineInline(TenantTabularInline):
 
 @admin.register(Statement)
 class StatementAdmin(SimpleHistoryAdmin, TenantAdmin):
-    view_roles = FINANCE | {"risk", "bd"}
+    view_roles = ALL_STAFF
     change_roles = FINANCE
     # Fits the screen (issue 14): the name says period, webmaster and total; the rest is on the
     # statement's page.

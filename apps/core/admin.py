@@ -27,9 +27,7 @@ from unfold.views import ChangeList as UnfoldChangeList
 from apps.core import display
 from apps.core.admin_site import is_tenant_model, staff_roles_for
 from apps.core.errors import DomainError
-
-ALL_STAFF = frozenset({"tenant_admin", "bd", "finance", "risk"})
-ADMINS = frozenset({"tenant_admin"})
+from apps.core.roles import ADMINS, ALL_STAFF, NOBODY
 
 
 def environment_badge(request: HttpRequest) -> list[str] | None:
@@ -200,7 +198,7 @@ class TenantAdmin(_TenantScopedFormFieldsMixin, UnfoldModelAdmin):
     #: roles that may add and change rows
     change_roles: frozenset[str] = ADMINS
     #: roles that may delete rows (money and history are never deleted)
-    delete_roles: frozenset[str] = frozenset()
+    delete_roles: frozenset[str] = NOBODY
     list_per_page = 50
     show_full_result_count = False  # a COUNT(*) over millions of rows on every page is waste
 
@@ -284,10 +282,43 @@ class TenantAdmin(_TenantScopedFormFieldsMixin, UnfoldModelAdmin):
             return None
 
 
+class ReadOnlyTenantAdmin(TenantAdmin):
+    """Records shown in the back office and never added, changed or deleted there: money rows,
+    clicks, conversions, runs. Their rows change only through services (actions may call
+    them with ``run_service``)."""
+
+    change_roles = NOBODY
+    delete_roles = NOBODY
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class DecisionAdminMixin:
+    """For rows that change only by a decision (claims, disputes): every page is read-only,
+    and ``decide_roles`` may decide, through the actions and decide pages that check
+    ``has_decide_permission`` (unfold and Django actions name it ``permissions=["decide"]``).
+    Put it before ``TenantAdmin`` in the bases."""
+
+    decide_roles: frozenset[str] = NOBODY
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_decide_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return bool(staff_roles_for(request) & self.decide_roles)
+
+
 class TenantInlineMixin(_TenantScopedFormFieldsMixin):
     view_roles: frozenset[str] = ALL_STAFF
     change_roles: frozenset[str] = ADMINS
-    delete_roles: frozenset[str] = frozenset()
+    delete_roles: frozenset[str] = NOBODY
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).filter(tenant=request.tenant)  # type: ignore[misc, attr-defined]

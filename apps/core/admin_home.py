@@ -27,6 +27,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.module_loading import import_string
 
 from apps.core.admin_site import staff_roles_for
+from apps.core.roles import ADMINS
 
 #: the home's sections, in this order, with their titles
 ROLE_SECTIONS = (
@@ -122,7 +123,7 @@ def admin_pages() -> list[AdminPage]:
 
 
 def may_see(request: HttpRequest, roles: frozenset[str]) -> bool:
-    return bool(staff_roles_for(request) & (roles | {"tenant_admin"}))
+    return bool(staff_roles_for(request) & (roles | ADMINS))
 
 
 def _page_view(page: AdminPage) -> Callable[..., HttpResponse]:

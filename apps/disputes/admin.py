@@ -23,13 +23,12 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin import ALL_STAFF, TenantAdmin, TenantTabularInline
-from apps.core.admin_site import staff_roles_for
+from apps.core.admin import DecisionAdminMixin, TenantAdmin, TenantTabularInline
 from apps.core.errors import DomainError
+from apps.core.roles import ALL_STAFF, REVIEWERS
 from apps.disputes.models import Claim, ClaimEvidence, Dispute
 from apps.disputes.services import ClaimDecision, claim_decide, dispute_decide
 
-REVIEWERS = frozenset({"risk", "finance", "tenant_admin"})
 CONFIRM_TEMPLATE = "admin/bulk/confirm.html"
 
 
@@ -162,9 +161,9 @@ class ClaimEvidenceInline(TenantTabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin, TenantAdmin):
+class ClaimAdmin(DecisionAdminMixin, SimpleHistoryAdmin, TenantAdmin):
     view_roles = ALL_STAFF
-    change_roles = REVIEWERS
+    decide_roles = REVIEWERS
     list_display = (
         "__str__",
         "campaign",
@@ -208,16 +207,6 @@ class ClaimAdmin(SimpleHistoryAdmin, TenantAdmin):
         "created_at",
     )
     fields = readonly_fields
-
-    # Claims are filed by merchants and change only through claim_decide.
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_decide_permission(self, request: HttpRequest) -> bool:
-        return bool(staff_roles_for(request) & REVIEWERS)
 
     @admin.display(description="age (days)")
     def age_days(self, obj: Claim) -> int:
@@ -381,9 +370,9 @@ class ClaimAdmin(SimpleHistoryAdmin, TenantAdmin):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(SimpleHistoryAdmin, TenantAdmin):
+class DisputeAdmin(DecisionAdminMixin, SimpleHistoryAdmin, TenantAdmin):
     view_roles = ALL_STAFF
-    change_roles = REVIEWERS
+    decide_roles = REVIEWERS
     list_display = (
         "__str__",
         "affiliate",
@@ -417,15 +406,6 @@ class DisputeAdmin(SimpleHistoryAdmin, TenantAdmin):
         "created_at",
     )
     fields = readonly_fields
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_decide_permission(self, request: HttpRequest) -> bool:
-        return bool(staff_roles_for(request) & REVIEWERS)
 
     @admin.display(description="clicks found")
     def clicks_found(self, obj: Dispute) -> int:

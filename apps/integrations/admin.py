@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from apps.core.admin import TenantAdmin, TenantTabularInline
 from apps.core.errors import DomainError
 from apps.core.events import EVENT_TYPES
+from apps.core.roles import ADMINS
 from apps.integrations.models import (
     Delivery,
     DeliveryAttempt,
@@ -35,7 +36,6 @@ from apps.integrations.services.webhooks import (
     webhook_endpoint_rotate,
 )
 
-ADMINS = frozenset({"tenant_admin"})
 NOTHING = frozenset()
 
 

@@ -13,9 +13,10 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.widgets import UnfoldAdminTextInputWidget
 
-from apps.core.admin import ALL_STAFF, TenantAdmin
+from apps.core.admin import TenantAdmin
 from apps.core.admin_bulk import confirm_step
 from apps.core.errors import DomainError
+from apps.core.roles import ALL_STAFF, BD
 from apps.sites.models import Contract, ContractStatus, Placement, Site, SiteStatus
 from apps.sites.services import (
     contract_create,
@@ -24,8 +25,6 @@ from apps.sites.services import (
     site_register,
     site_transition,
 )
-
-BD = frozenset({"tenant_admin", "bd"})
 
 
 class ServiceCreateForm(forms.ModelForm):

@@ -16,10 +16,11 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from unfold.widgets import UnfoldAdminFileFieldWidget
 
-from apps.core.admin import ADMINS, TenantAdmin
+from apps.core.admin import TenantAdmin
 from apps.core.admin_site import platform_site
 from apps.core.errors import DomainError
 from apps.core.imports import import_names, import_resource_class, safe_cell
+from apps.core.roles import ADMINS, IMPORTERS
 from apps.tenants.accounts import account_lockouts_lift
 from apps.tenants.import_jobs import (
     MAX_STORED_ERRORS,
@@ -139,8 +140,6 @@ class MembershipAdmin(TenantAdmin):
 
 
 # --- imports (issue 3) --------------------------------------------------------------------
-
-IMPORTERS = frozenset({"tenant_admin", "bd", "finance"})
 
 
 class ImportUploadForm(forms.Form):

@@ -14,6 +14,7 @@ from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
 from apps.core.models import TenantOwnedModel, TimeStampedModel
+from apps.core.roles import Role
 
 slug_validator = RegexValidator(
     r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$",
@@ -219,13 +220,6 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
-
-
-class Role(models.TextChoices):
-    TENANT_ADMIN = "tenant_admin", "Tenant admin"
-    BD = "bd", "Business development"
-    FINANCE = "finance", "Finance"
-    RISK = "risk", "Risk and claims"
 
 
 class Membership(TenantOwnedModel):

@@ -16,7 +16,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from apps.core.admin import EstimatedCountPaginator, TenantAdmin, TenantTabularInline
+from apps.core.admin import (
+    EstimatedCountPaginator,
+    ReadOnlyTenantAdmin,
+    TenantAdmin,
+    TenantTabularInline,
+)
+from apps.core.roles import ADMINS, BD, NOBODY
 from apps.tenants.clock import day_window, tenant_today
 from apps.tracking.errors import CouponError
 from apps.tracking.models import (
@@ -30,7 +36,6 @@ from apps.tracking.models import (
 from apps.tracking.services.coupons import coupon_create, coupon_delete
 from apps.tracking.services.keys import tracking_key_revoke
 
-READ_ONLY = frozenset()
 DAYS_OFFERED = 14
 
 
@@ -57,19 +62,8 @@ class ClickDayFilter(admin.SimpleListFilter):
         return queryset.filter(clicked_at__gte=start, clicked_at__lt=end)
 
 
-class _ReadOnlyAdmin(TenantAdmin):
-    change_roles = READ_ONLY
-    delete_roles = READ_ONLY
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Click)
-class ClickAdmin(_ReadOnlyAdmin):
+class ClickAdmin(ReadOnlyTenantAdmin):
     list_display = [
         "click_id", "clicked_at", "placement", "affiliate", "merchant", "ip", "sub", "verdict",
         "landed_at",
@@ -87,14 +81,14 @@ class ConversionItemInline(TenantTabularInline):
     model = ConversionItem
     fields = ["sku", "product", "product_type", "quantity", "amount", "refunded_amount"]
     readonly_fields = fields
-    change_roles = READ_ONLY
+    change_roles = NOBODY
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
 @admin.register(Conversion)
-class ConversionAdmin(_ReadOnlyAdmin):
+class ConversionAdmin(ReadOnlyTenantAdmin):
     list_display = [
         "external_id", "type", "merchant", "affiliate", "placement", "occurred_at", "day",
         "amount", "customer_type", "status", "refund_amount", "source",
@@ -108,7 +102,7 @@ class ConversionAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(DailyRun)
-class DailyRunAdmin(_ReadOnlyAdmin):
+class DailyRunAdmin(ReadOnlyTenantAdmin):
     list_display = ["day", "status", "step", "started_at", "finished_at", "clicks", "spend"]
     list_filter = ["status"]
     search_fields = ["day"]
@@ -160,7 +154,7 @@ class CouponAdmin(TenantAdmin):
     """Coupon codes merchants gave webmasters. Added here or by the merchant (portal, API);
     never edited (delete and register again), so past attributions keep their meaning."""
 
-    change_roles = frozenset({"tenant_admin", "bd"})
+    change_roles = BD
     list_display = [
         "code", "merchant", "affiliate", "placement", "valid_from", "valid_to", "deleted_at",
     ]  # fmt: skip
@@ -203,7 +197,7 @@ class MerchantTrackingKeyAdmin(TenantAdmin):
     """Postback keys and pixel tokens (issued by merchants in their portal); staff may only
     revoke one, e.g. a leaked postback key."""
 
-    change_roles = frozenset({"tenant_admin"})
+    change_roles = ADMINS
     list_display = ["hint", "kind", "merchant", "created_at", "last_used_at", "revoked_at"]
     list_select_related = ["merchant"]
     list_filter = ["kind"]

@@ -26,6 +26,7 @@ from apps.core.admin_home import register_admin_page
 from apps.core.charts import columns
 from apps.core.display import format_count, format_share
 from apps.core.errors import DomainError
+from apps.core.roles import FINANCE, RISK
 from apps.sites.models import Placement, Site
 from apps.sites.services import placement_set_active
 from apps.tenants.clock import tenant_today
@@ -33,7 +34,6 @@ from apps.tracking.models import BlockKind, BlockRule
 from apps.tracking.selectors_risk import MIN_CLICKS, REASONS, invalid_by_day, invalid_ranked
 from apps.tracking.services.blocklist import block_rule_add, block_rule_deactivate
 
-RISK = frozenset({"risk"})
 WINDOWS = (7, 30, 90)
 ROWS = 20
 
@@ -223,7 +223,7 @@ register_admin_page(
 class BlockRuleAdmin(TenantAdmin):
     """The tenant's block list; entries are added on the risk desk and switched off here."""
 
-    view_roles = RISK | {"finance"}
+    view_roles = RISK | FINANCE
     change_roles = RISK
     list_display = ("value", "kind", "reason", "is_active", "created_by", "created_at")
     list_filter = ("kind", "is_active")

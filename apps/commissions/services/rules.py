@@ -13,6 +13,8 @@ from django.db.models import Q
 
 from apps.commissions.models import CommissionRule, RateType
 from apps.commissions.resolution import resolve_rule
+from apps.core.db import model_update
+from apps.core.history import history_note, person
 from apps.tenants.scope import current_tenant
 
 
@@ -68,10 +70,11 @@ def commission_rule_create(
     customer_type: str = "any",
     product_type: str = "",
     priority: int = 0,
+    is_active: bool = True,
     actor: Any = None,
 ) -> CommissionRule:
     """Create one rule (admin, import, demo). Validated by the model's own checks first, so a
-    bad value is a message naming the field, not a database error."""
+    bad value is a message naming the field, not a database error. History names ``actor``."""
     rule = CommissionRule(
         tenant=current_tenant(),
         event=event,
@@ -85,13 +88,51 @@ def commission_rule_create(
         customer_type=customer_type or "any",
         product_type=product_type,
         priority=priority,
-        created_by=actor,
+        is_active=is_active,
+        created_by=person(actor),
     )
-    if rate_type == RateType.PERCENT and value > 100:
-        raise ValidationError({"value": "A percent rule pays at most 100 (%) of the line."})
-    if valid_to is not None and valid_to < valid_from:
-        raise ValidationError({"valid_to": "valid_to must not be before valid_from."})
-    rule.full_clean(exclude=["tenant", "created_by"])
+    _check(rule)
+    history_note(rule, actor, "created")
     with transaction.atomic():
         rule.save()
     return rule
+
+
+#: What staff may change on a rule (the admin form); a rule's tenant and author never change.
+RULE_FIELDS = frozenset(
+    {
+        "event",
+        "rate_type",
+        "value",
+        "priority",
+        "is_active",
+        "merchant",
+        "affiliate",
+        "affiliate_kind",
+        "customer_type",
+        "product_type",
+        "valid_from",
+        "valid_to",
+    }
+)
+
+
+def _check(rule: CommissionRule) -> None:
+    if rule.rate_type == RateType.PERCENT and rule.value > 100:
+        raise ValidationError({"value": "A percent rule pays at most 100 (%) of the line."})
+    if rule.valid_to is not None and rule.valid_to < rule.valid_from:
+        raise ValidationError({"valid_to": "valid_to must not be before valid_from."})
+    rule.full_clean(exclude=["tenant", "created_by"])
+
+
+def commission_rule_update(
+    *, rule: CommissionRule, actor: Any = None, **fields: Any
+) -> CommissionRule:
+    """Change a rule (``RULE_FIELDS``), validated like a new one, under a row lock, with a
+    history row naming ``actor`` and the changed fields. Conversions already accrued keep
+    the commission they were given; the new terms apply from the next accrual."""
+    unknown = sorted(set(fields) - RULE_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed."))
+    locked, _ = model_update(instance=rule, fields=fields, actor=actor, clean=_check)
+    return locked
