@@ -209,3 +209,15 @@ def test_role_groups_are_built_once():
             ):
                 offences.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offences == []
+
+
+def test_api_views_read_through_selectors():
+    # The partner API's views (and the portal's dispute pages) parse, fetch through a
+    # selector, call one service and render (STYLE.md 7): no ORM manager in them.
+    paths = [*(APPS / "api" / "views").glob("*.py"), APPS / "portal" / "views" / "disputes.py"]
+    offences = []
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr == "objects":
+                offences.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offences == []

@@ -1,6 +1,6 @@
 """Reads on sites, placements and contracts, and the snippets a webmaster pastes."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.html import escape
 
 from apps.affiliates.models import Affiliate, PipelineStatus
@@ -18,6 +18,18 @@ def placement_list_for_affiliate(*, affiliate: Affiliate) -> QuerySet[Placement]
         .select_related("site", "site__affiliate")
         .order_by("site__name", "code")
     )
+
+
+def site_get_for_affiliate(*, affiliate: Affiliate, pk: int) -> Site | None:
+    """The webmaster's site ``pk``, or ``None`` (another webmaster's or tenant's site too)."""
+    return Site.objects.filter(affiliate=affiliate, pk=pk).first()
+
+
+def placement_get_for_affiliate(*, affiliate: Affiliate, ref: str) -> Placement | None:
+    """The webmaster's placement named by its code or, for digits, its id; ``None`` if it is
+    not one of theirs. A code wins over an id when both match (the lowest id first)."""
+    match = Q(code=ref) | Q(pk=int(ref)) if ref.isdigit() else Q(code=ref)
+    return Placement.objects.filter(site__affiliate=affiliate).filter(match).order_by("pk").first()
 
 
 def placement_list_for_site(*, site: Site) -> QuerySet[Placement]:

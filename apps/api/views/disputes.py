@@ -25,7 +25,8 @@ from apps.api.serializers.disputes import (
     DisputeInput,
     DisputeOutput,
 )
-from apps.campaigns.models import Campaign, CampaignPhase, Merchant
+from apps.campaigns.selectors.campaigns import campaign_get, campaign_phase_get
+from apps.campaigns.selectors.merchants import merchant_get_by_code
 from apps.disputes.selectors import claim_list, dispute_list
 from apps.disputes.services import claim_submit, dispute_file
 
@@ -51,16 +52,12 @@ class ClaimListCreateApi(TenantReadApi):
     def post(self, request: Request) -> Response:
         data = ClaimInput(data=request.data)
         data.is_valid(raise_exception=True)
-        campaign = Campaign.objects.filter(
-            merchant=self.merchant, pk=data.validated_data["campaign"]
-        ).first()
+        campaign = campaign_get(merchant=self.merchant, pk=data.validated_data["campaign"])
         if campaign is None:
             raise Http404
         phase = None
         if data.validated_data["phase"] is not None:
-            phase = CampaignPhase.objects.filter(
-                campaign=campaign, pk=data.validated_data["phase"]
-            ).first()
+            phase = campaign_phase_get(campaign=campaign, pk=data.validated_data["phase"])
             if phase is None:
                 raise ValidationError({"phase": ["Not a phase of this campaign."]})
         claim = claim_submit(
@@ -96,7 +93,7 @@ class DisputeListCreateApi(TenantReadApi):
         data = DisputeInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        merchant = Merchant.objects.filter(code__iexact=values["merchant"].strip()).first()
+        merchant = merchant_get_by_code(code=values["merchant"])
         if merchant is None:
             raise ValidationError(
                 {"merchant": [f"No merchant has the code {values['merchant']!r}."]}

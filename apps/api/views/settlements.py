@@ -3,7 +3,7 @@
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -23,21 +23,19 @@ from apps.commissions.selectors_reports import daily_report
 from apps.commissions.selectors_statements import statement_list_for_affiliate
 from apps.core.params import param_int
 from apps.sites.models import Placement, Site
+from apps.sites.selectors import placement_get_for_affiliate, site_get_for_affiliate
 
 
 def _own_site(affiliate: Any, value: str) -> Site:
     site_id = param_int({"site": value}, "site", minimum=1)  # 400 naming site if not an id
-    site = Site.objects.filter(affiliate=affiliate, pk=site_id).first()
+    site = site_get_for_affiliate(affiliate=affiliate, pk=site_id)
     if site is None:
         raise Http404
     return site
 
 
 def _own_placement(affiliate: Any, value: str) -> Placement:
-    match = Q(code=value) | Q(pk=int(value)) if value.isdigit() else Q(code=value)
-    placement = (
-        Placement.objects.filter(site__affiliate=affiliate).filter(match).order_by("pk").first()
-    )
+    placement = placement_get_for_affiliate(affiliate=affiliate, ref=value)
     if placement is None:
         raise Http404
     return placement

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from apps.campaigns.models import Campaign, CampaignProduct, CampaignStatus, Merchant, Product
+from apps.campaigns.models import (
+    Campaign,
+    CampaignPhase,
+    CampaignProduct,
+    CampaignStatus,
+    Merchant,
+    Product,
+)
 
 
 def campaign_list(
@@ -27,6 +34,16 @@ def campaign_list(
     if type:
         queryset = queryset.filter(type=type)
     return queryset
+
+
+def campaign_get(*, merchant: Merchant, pk: int) -> Campaign | None:
+    """The merchant's plan ``pk``, or ``None`` (another merchant's or tenant's plan too)."""
+    return Campaign.objects.filter(merchant=merchant, pk=pk).first()
+
+
+def campaign_phase_get(*, campaign: Campaign, pk: int) -> CampaignPhase | None:
+    """The plan's phase ``pk``, or ``None`` (another plan's phase too)."""
+    return CampaignPhase.objects.filter(campaign=campaign, pk=pk).first()
 
 
 def campaign_products(*, campaign: Campaign) -> list[Product]:

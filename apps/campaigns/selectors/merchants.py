@@ -18,9 +18,13 @@ def merchant_list(*, tier: str | None = None, is_active: bool | None = None) -> 
     return queryset.order_by("name")
 
 
-def merchant_get_by_code(*, code: str) -> Merchant | None:
-    """The merchant with ``code`` (case-insensitive, as codes are unique), or ``None``."""
-    return Merchant.objects.filter(code__iexact=(code or "").strip()).first()
+def merchant_get_by_code(*, code: str, is_active: bool | None = None) -> Merchant | None:
+    """The merchant with ``code`` (case-insensitive, as codes are unique), or ``None``;
+    with ``is_active``, only a merchant in that state."""
+    queryset = Merchant.objects.filter(code__iexact=(code or "").strip())
+    if is_active is not None:
+        queryset = queryset.filter(is_active=is_active)
+    return queryset.first()
 
 
 def merchant_for_user(*, user: User) -> Merchant | None:

@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.campaigns.models import Merchant
+from apps.campaigns.selectors.merchants import merchant_get_by_code
 from apps.core.admin_site import staff_roles_for
 from apps.core.errors import DomainError
 from apps.disputes.models import WINDOW_DAYS_DEFAULT, WINDOW_DAYS_MAX, WINDOW_DAYS_MIN
@@ -207,7 +208,7 @@ class DisputeForm(forms.Form):
 
     def clean_merchant(self) -> Merchant:
         code = self.cleaned_data["merchant"].strip()
-        merchant = Merchant.objects.filter(code__iexact=code, is_active=True).first()
+        merchant = merchant_get_by_code(code=code, is_active=True)
         if merchant is None:
             raise forms.ValidationError(f"No active merchant has the code {code!r}.")
         return merchant
