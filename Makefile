@@ -17,9 +17,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-run: install  ## the portal with demo data at http://demo.localhost:8000/
+run: install  ## the portal with demo data at http://demo.localhost:$(PORT)/ (PORT=8000 by default)
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --port $(PORT)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install  ## the whole suite (browser tests need Debian's chromium; .ci/run installs it)

@@ -44,7 +44,11 @@ def _person(email: str, name: str, *, superuser: bool = False) -> User:
     return user
 
 
-def demo_seed(*, days: int = 30, log: Callable[[str], object] = print) -> DemoResult:
+def demo_seed(
+    *, days: int = 30, log: Callable[[str], object] = print, port: int = 8000
+) -> DemoResult:
+    """Create or refresh the demo tenant (idempotent). ``port`` is where the server listens
+    (``make run PORT=...``), for the addresses in the logins."""
     with transaction.atomic():
         tenant = Tenant.objects.filter(slug=DEMO_SLUG).first()
         if tenant is None:
@@ -52,7 +56,7 @@ def demo_seed(*, days: int = 30, log: Callable[[str], object] = print) -> DemoRe
             log(f"Created tenant {tenant.slug}")
         result = DemoResult(tenant=tenant)
         root = _person("root@alliance.localhost", "Platform operator", superuser=True)
-        result.logins.append(("Platform superuser", f"{root.email} (http://localhost:8000/admin/)"))
+        result.logins.append(("Platform superuser", f"{root.email} (http://localhost:{port}/admin/)"))
         for label, email, role in STAFF:
             user = _person(email, label)
             membership_grant(tenant=tenant, user=user, role=role)
