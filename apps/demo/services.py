@@ -56,7 +56,9 @@ def demo_seed(
             log(f"Created tenant {tenant.slug}")
         result = DemoResult(tenant=tenant)
         root = _person("root@alliance.localhost", "Platform operator", superuser=True)
-        result.logins.append(("Platform superuser", f"{root.email} (http://localhost:{port}/admin/)"))
+        result.logins.append(
+            ("Platform superuser", f"{root.email} (http://localhost:{port}/admin/)")
+        )
         for label, email, role in STAFF:
             user = _person(email, label)
             membership_grant(tenant=tenant, user=user, role=role)
