@@ -99,6 +99,27 @@ def _requests_start_outside_the_test_scope() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_tracking_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test starts with no tenant snapshot or spend figure in this process, and merchant
+    domain checks never reach the network (tests that check them patch these again)."""
+    from apps.campaigns import domains
+    from apps.sites.verification import FetchError
+    from apps.tracking import budget
+    from apps.tracking.snapshot import registry
+
+    def offline(*args: object) -> None:
+        raise FetchError("no network in tests")
+
+    monkeypatch.setattr(domains, "txt_records", lambda name: [])
+    monkeypatch.setattr(domains, "fetch_proof_file", offline)
+    registry.clear()
+    budget.clear()
+    yield
+    registry.clear()
+    budget.clear()
+
+
 @pytest.fixture
 def tenant(request: pytest.FixtureRequest, db: None) -> Tenant:
     """Tenant A, the test's home tenant (see the module docstring)."""

@@ -31,6 +31,7 @@ from apps.core.db import lock_object, model_update
 from apps.core.errors import validation_message
 from apps.core.history import history_note
 from apps.tenants.clock import tenant_today
+from apps.tenants.live import live_state_changed
 from apps.tenants.models import Tenant, User
 from apps.tenants.scope import current_tenant
 
@@ -241,6 +242,7 @@ def affiliate_transition(
             fields.append("approved_at")
         history_note(locked, actor, reason or f"status → {to}")
         locked.save(update_fields=fields)
+        live_state_changed()  # a suspended webmaster's placements stop recording clicks
     _refresh(affiliate, locked)
     return affiliate
 

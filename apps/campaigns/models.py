@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
 from apps.core.models import TenantOwnedModel
+from apps.sites.models import new_verification_token
 
 code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$",
@@ -59,11 +60,39 @@ class Merchant(TenantOwnedModel):
         return f"{self.name} ({self.code})"
 
 
+class DomainVerificationMethod(models.TextChoices):
+    DNS = "dns", "DNS TXT record"
+    FILE = "file", "File at the well-known path"
+    STAFF = "staff", "Verified by staff"
+    IMPORT = "import", "Imported as verified"
+
+
 class MerchantDomain(TenantOwnedModel):
-    """A domain of the merchant's site: deep links may land anywhere on it (never elsewhere)."""
+    """A domain of the merchant's site. Once verified, deep links may land anywhere on it or
+    its subdomains and the merchant's product URLs may point there (never elsewhere); until
+    then it is pending and serves nothing (docs/click-path.md "Verified merchant domains").
+
+    Proof of ownership: a DNS TXT record ``alliance-domain-verification=TOKEN`` on the domain,
+    or TOKEN in ``https://DOMAIN/.well-known/alliance-verification.txt`` (checked by the task
+    ``campaigns.merchant_domain_verify``); staff may verify by hand with a reason (history)."""
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="domains")
     domain = models.CharField(max_length=253, validators=[domain_validator])
+    verification_token = models.CharField(
+        max_length=64, default=new_verification_token, editable=False
+    )
+    verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    verification_method = models.CharField(
+        max_length=10, choices=DomainVerificationMethod.choices, blank=True, editable=False
+    )
+    last_verification_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_verification_error = models.CharField(max_length=500, blank=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
 
     class Meta:
         ordering = ["domain"]

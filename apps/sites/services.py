@@ -143,6 +143,7 @@ def site_transition(*, site: Site, to: str, actor: User | None = None, reason: s
             locked.status = to
             history_note(locked, actor, reason or f"status → {to}")
             locked.save(update_fields=["status", "updated_at"])
+            live_state_changed()
     site.status = locked.status
     return site
 
@@ -280,6 +281,7 @@ def placement_create(
         try:
             with transaction.atomic():  # one savepoint: a concurrent taker fails only this
                 placement.save()
+                live_state_changed()
         except IntegrityError as exc:
             if generated:
                 continue
@@ -436,6 +438,7 @@ def site_weights_apply(*, weights: dict[int, int], day: datetime.date) -> int:
             updated += Site.objects.filter(pk__in=site_ids).update(
                 weight=weight, weight_updated_on=day, updated_at=timezone.now()
             )
+        live_state_changed()
     return updated
 
 

@@ -180,6 +180,22 @@ class TenantDomain(TimeStampedModel):
         return self.host
 
 
+class LiveVersion(models.Model):
+    """The version of a tenant's served state (``/c/``, ``/serve/``, ``/px/*``): bumped after
+    every commit that called ``apps.tenants.live.live_state_changed``; processes serving the
+    tenant reload their snapshot when it moves. Platform data, read across tenants by each
+    process's poll (docs/click-path.md "Live state")."""
+
+    tenant = models.OneToOneField(
+        Tenant, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    version = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}@{self.version}"
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 

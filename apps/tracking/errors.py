@@ -12,6 +12,13 @@ class TrackingError(DomainError):
     AMBIGUOUS_SKU = "ambiguous_sku"
     SUB_TOO_LONG = "sub_too_long"
     TARGET_REQUIRED = "target_required"
+    UNKNOWN_PLACEMENT = "unknown_placement"
+    UNKNOWN_SKU = "unknown_sku"
+    PRODUCT_URL_UNVERIFIED = "product_url_unverified"
+
+    def __init__(self, message: str, *, code: str, http_status: int = 400, **extra: object):
+        super().__init__(message, code=code, **extra)
+        self.http_status = http_status
 
 
 class ConversionError(DomainError):

@@ -520,3 +520,53 @@ class BlockRule(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.value}"
+
+
+class CampaignSpend(TenantScopedModel):
+    """Provisional spend of one campaign on one tenant-local day, kept as it happens so a
+    spent budget stops serving at once (docs/click-path.md "Budgets"). Rendered CPM
+    impressions add price_cpm / 1000 and CPC clicks their cpc_price, each in the same
+    statement as the event's own write. ``slot`` spreads one campaign's updates over several
+    rows (one per worker process, by pid) so concurrent workers never queue on one row lock;
+    the day's spend is the sum over slots. Only gates serving: run_daily stays the truth."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    slot = models.PositiveSmallIntegerField(default=0)
+    amount = models.DecimalField(max_digits=18, decimal_places=7, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "campaign", "day", "slot"], name="campaign_spend_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "day"], name="campaign_spend_tenant_day")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.day} #{self.slot}: {self.amount}"
+
+
+class BudgetExhaustion(TenantScopedModel):
+    """A campaign reached its daily budget on a tenant-local day: the row makes the
+    ``campaign.budget_exhausted`` event happen once per campaign and day."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    spend = models.DecimalField(max_digits=18, decimal_places=7)
+    daily_budget = models.DecimalField(max_digits=14, decimal_places=2)
+    noticed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "campaign", "day"], name="budget_exhaustion_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.day}"

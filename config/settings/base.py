@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /c/, /serve/, /px/*, /ad.js answered before everything below (apps/tracking/hot.py)
+    "apps.tracking.hot.TrackingFastPath",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "apps.core.security.NulByteMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -334,6 +336,15 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
+
+# The tracking snapshot (docs/click-path.md): a listener thread per serving process reloads a
+# tenant within a second of a change; the version poll and spend poll bound the rest.
+TRACKING_LIVE_LISTEN = env_bool("TRACKING_LIVE_LISTEN", True)
+TRACKING_LIVE_POLL_SECONDS = env_int("TRACKING_LIVE_POLL_SECONDS", 2)
+TRACKING_SPEND_POLL_SECONDS = 0.5
+TRACKING_SNAPSHOT_MAX_AGE = env_int("TRACKING_SNAPSHOT_MAX_AGE", 300)
+# Pacing: a campaign may run this share of its daily budget ahead of the day's clock.
+TRACKING_PACING_SLACK = env_str("TRACKING_PACING_SLACK", "0.10")
 
 # /metrics (Prometheus): answered on any host; with METRICS_TOKEN set, only to
 # "Authorization: Bearer <token>" (the load balancer or scraper holds it).

@@ -29,3 +29,6 @@ WHITENOISE_USE_FINDERS = True
 # Webhook tests run real receivers on 127.0.0.1 over plain http; never outside tests.
 OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.0/8"]
 WEBHOOK_ALLOW_HTTP = True
+# No listener thread in tests: a stale snapshot is reloaded by the next request, and
+# apps.tracking.propagation.tick() does the thread's work by hand.
+TRACKING_LIVE_LISTEN = False

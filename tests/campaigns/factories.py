@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
 from apps.campaigns.models import (
     Campaign,
@@ -31,6 +32,9 @@ class MerchantDomainFactory(TenantOwnedFactory):
 
     merchant = factory.SubFactory(MerchantFactory, tenant=factory.SelfAttribute("..tenant"))
     domain = factory.Sequence(lambda n: f"shop{n}.example.com")
+    # verified as staff and imports create them; pass verified_at=None for a pending one
+    verified_at = factory.LazyFunction(timezone.now)
+    verification_method = "import"
 
 
 class MerchantUserFactory(TenantOwnedFactory):

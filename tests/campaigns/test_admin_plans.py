@@ -12,6 +12,7 @@ from apps.tenants.scope import tenant_scope
 from tests.campaigns.factories import (
     CampaignFactory,
     CampaignProductFactory,
+    MerchantDomainFactory,
     MerchantFactory,
     ProductFactory,
 )
@@ -29,7 +30,9 @@ def bd(tenant):
 
 @pytest.fixture
 def merchant(tenant):
-    return MerchantFactory(tenant=tenant, code="SHOP")
+    merchant = MerchantFactory(tenant=tenant, code="SHOP")
+    MerchantDomainFactory(tenant=tenant, merchant=merchant, domain="shop.example.com")
+    return merchant
 
 
 def _product(merchant, sku):

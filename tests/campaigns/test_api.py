@@ -10,7 +10,12 @@ from apps.campaigns.models import Campaign, Product
 from apps.campaigns.services.products import ProductTaggingStats, product_tagging_apply
 from apps.tenants.scope import tenant_scope
 from tests.api.factories import bearer, issue_key
-from tests.campaigns.factories import CampaignFactory, MerchantFactory, ProductFactory
+from tests.campaigns.factories import (
+    CampaignFactory,
+    MerchantDomainFactory,
+    MerchantFactory,
+    ProductFactory,
+)
 from tests.conftest import client_for
 from tests.tenancy.harness import ENDPOINT_CASES, check_endpoint
 from tests.tracking.factories import CampaignDayStatsFactory
@@ -20,7 +25,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def merchant(tenant):
-    return MerchantFactory(tenant=tenant, code="SHOP")
+    merchant = MerchantFactory(tenant=tenant, code="SHOP")
+    MerchantDomainFactory(tenant=tenant, merchant=merchant, domain="shop.example.com")
+    return merchant
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from apps.campaigns.models import Product
 from apps.core.import_runner import run_import
 from apps.tenants.scope import tenant_scope
-from tests.campaigns.factories import MerchantFactory, ProductFactory
+from tests.campaigns.factories import MerchantDomainFactory, MerchantFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +24,7 @@ def _run(tenant, text, dry_run=False):
 
 def test_import_creates_and_updates_by_merchant_and_sku(tenant):
     merchant = MerchantFactory(tenant=tenant, code="SHOP")
+    MerchantDomainFactory(tenant=tenant, merchant=merchant, domain="shop.example.com")
     ProductFactory(tenant=tenant, merchant=merchant, sku="OLD", price=Decimal("1.00"))
     text = HEADER + (
         "shop,NEW,Kettle,https://shop.example.com/k,199.00,home,\n"
@@ -43,7 +44,8 @@ def test_import_creates_and_updates_by_merchant_and_sku(tenant):
 
 
 def test_import_reports_every_bad_cell_and_imports_nothing(tenant, other_tenant):
-    MerchantFactory(tenant=tenant, code="SHOP")
+    shop = MerchantFactory(tenant=tenant, code="SHOP")
+    MerchantDomainFactory(tenant=tenant, merchant=shop, domain="shop.example.com")
     MerchantFactory(tenant=other_tenant, code="THEIRS")
     text = HEADER + (
         "SHOP,A,Kettle,https://shop.example.com/k,199.00,home,\n"
@@ -58,7 +60,8 @@ def test_import_reports_every_bad_cell_and_imports_nothing(tenant, other_tenant)
 
 
 def test_duplicate_sku_in_one_file_is_an_error_on_its_second_line(tenant):
-    MerchantFactory(tenant=tenant, code="SHOP")
+    shop = MerchantFactory(tenant=tenant, code="SHOP")
+    MerchantDomainFactory(tenant=tenant, merchant=shop, domain="shop.example.com")
     text = HEADER + (
         "SHOP,A,Kettle,https://shop.example.com/k,199.00,home,\n"
         "SHOP,A,Kettle,https://shop.example.com/k,199.00,home,\n"
@@ -68,7 +71,8 @@ def test_duplicate_sku_in_one_file_is_an_error_on_its_second_line(tenant):
 
 
 def test_import_data_command_imports_products(tenant, tmp_path):
-    MerchantFactory(tenant=tenant, code="SHOP")
+    shop = MerchantFactory(tenant=tenant, code="SHOP")
+    MerchantDomainFactory(tenant=tenant, merchant=shop, domain="shop.example.com")
     good = tmp_path / "products.csv"
     good.write_text(HEADER + "SHOP,K1,Kettle,https://shop.example.com/k,199.00,home,\n")
     call_command("import_data", "--tenant", tenant.slug, "products", str(good))

@@ -16,10 +16,16 @@ from apps.campaigns.services.products import (
     roi_tiers_for,
 )
 from apps.tenants.scope import tenant_scope
-from tests.campaigns.factories import MerchantFactory, ProductFactory
+from tests.campaigns.factories import MerchantDomainFactory, MerchantFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.date(2026, 3, 31)
+
+
+def verified(merchant, domain="shop.example.com"):
+    """A merchant whose domain is verified: product URLs may only point there."""
+    MerchantDomainFactory(tenant=merchant.tenant, merchant=merchant, domain=domain)
+    return merchant
 
 
 def _upsert(merchant, sku="SKU-1", **overrides):
@@ -34,7 +40,7 @@ def _upsert(merchant, sku="SKU-1", **overrides):
 
 
 def test_upsert_creates_then_updates_by_sku(scoped):
-    merchant = MerchantFactory(tenant=scoped)
+    merchant = verified(MerchantFactory(tenant=scoped))
     product, created = _upsert(merchant)
     assert created is True
     assert product.price == Decimal("199.00")
@@ -46,14 +52,15 @@ def test_upsert_creates_then_updates_by_sku(scoped):
 
 
 def test_same_sku_of_two_merchants_are_two_products(scoped):
-    first, second = MerchantFactory(tenant=scoped), MerchantFactory(tenant=scoped)
+    first = verified(MerchantFactory(tenant=scoped))
+    second = verified(MerchantFactory(tenant=scoped), "other.example.net")
     _upsert(first)
-    _upsert(second)
+    _upsert(second, url="https://other.example.net/p/kettle")
     assert Product.objects.filter(sku="SKU-1").count() == 2
 
 
 def test_upsert_keeps_the_tagging_facts(scoped):
-    merchant = MerchantFactory(tenant=scoped)
+    merchant = verified(MerchantFactory(tenant=scoped))
     product, _ = _upsert(merchant)
     product_tagging_apply(
         day=DAY,
@@ -65,7 +72,7 @@ def test_upsert_keeps_the_tagging_facts(scoped):
 
 
 def test_upsert_refuses_bad_fields_and_changes_nothing(scoped):
-    merchant = MerchantFactory(tenant=scoped)
+    merchant = verified(MerchantFactory(tenant=scoped))
     _upsert(merchant)
     with pytest.raises(ValidationError) as excinfo:
         _upsert(merchant, url="not a url", price="-1")
@@ -78,7 +85,7 @@ def test_upsert_refuses_bad_fields_and_changes_nothing(scoped):
 
 
 def test_upsert_many_answers_per_item_and_keeps_good_items(scoped):
-    merchant = MerchantFactory(tenant=scoped)
+    merchant = verified(MerchantFactory(tenant=scoped))
     _upsert(merchant, sku="OLD")
     base = {"title": "T", "url": "https://shop.example.com/x", "price": "10.00"}
     results = product_upsert_many(
@@ -162,3 +169,20 @@ def test_tagging_leaves_other_tenants_products_alone(tenant, other_tenant):
     with tenant_scope(other_tenant):
         theirs.refresh_from_db()
         assert (theirs.is_tagged, theirs.tagging_refreshed_on) == (False, None)
+
+
+def test_a_product_url_off_the_merchants_verified_domains_is_refused(scoped):
+    merchant = verified(MerchantFactory(tenant=scoped))
+    MerchantDomainFactory(tenant=scoped, merchant=merchant, domain="pending.example.org",
+                          verified_at=None)  # fmt: skip
+    _upsert(merchant, url="https://www.shop.example.com/p/1")  # a subdomain: fine
+    for url in [
+        "https://evil.example.net/p/1",
+        "https://pending.example.org/p/1",  # not verified yet
+        "https://shop.example.com.evil.net/",
+        "https://evilshop.example.com/",
+    ]:
+        with pytest.raises(ValidationError) as refused:
+            _upsert(merchant, sku="OFF", url=url)
+        assert "not on a verified domain" in refused.value.message_dict["url"][0]
+    assert not Product.objects.filter(sku="OFF").exists()

@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from apps.tenants.scope import tenant_scope
-from apps.tracking import cache
 from apps.tracking.models import Impression
+from apps.tracking.snapshot import registry
 from tests.campaigns.factories import CampaignFactory, CampaignProductFactory
 from tests.sites.factories import PlacementFactory
 from tests.tracking.conftest import make_shop
@@ -78,7 +78,7 @@ def test_ad_renders_in_a_shadow_root_without_touching_the_host_page(
                               site=shop.placement.site)  # fmt: skip
     campaign = CampaignFactory(tenant=tenant, merchant=shop.merchant)
     CampaignProductFactory(tenant=tenant, campaign=campaign, product=shop.product)
-    cache.clear()
+    registry.clear()
     origin = tenant_live_url(tenant)
     page = browser_page
     host_url = host_site(
@@ -162,7 +162,7 @@ def test_nothing_is_rendered_when_no_campaign_is_eligible(
     tenant, browser_page, tenant_live_url, shot, host_site
 ):
     shop = make_shop(tenant, code="CORNER")
-    cache.clear()
+    registry.clear()
     served = []
     page = browser_page
     page.on("response", lambda r: served.append(r.status) if "/serve/" in r.url else None)

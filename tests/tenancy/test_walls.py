@@ -12,8 +12,9 @@ from tests.affiliates.factories import AffiliateFactory
 # The walls are the subject here: each test opens (or does not open) its scopes itself.
 pytestmark = [pytest.mark.django_db, pytest.mark.unscoped]
 
-# Platform tables with a tenant_id that are read before any scope exists: the host lookup.
-PLATFORM_TABLES = {"tenants_tenantdomain"}
+# Platform tables with a tenant_id that are read before any scope exists: the host lookup, and
+# the served-state versions every process polls across tenants (apps/tracking/propagation.py).
+PLATFORM_TABLES = {"tenants_tenantdomain", "tenants_liveversion"}
 
 
 def _raw_affiliate_emails() -> set[str]:

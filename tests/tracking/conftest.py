@@ -8,17 +8,14 @@ from apps.campaigns.models import Merchant, MerchantDomain, Product
 from apps.sites.models import Placement
 from apps.tenants.models import Tenant
 from apps.tenants.selectors import clear_host_cache
-from apps.tracking import cache
 from tests.campaigns.factories import MerchantDomainFactory, MerchantFactory, ProductFactory
 from tests.sites.factories import PlacementFactory
 
 
 @pytest.fixture(autouse=True)
-def _fresh_tracking_cache():
-    cache.clear()
+def _fresh_host_cache():
     clear_host_cache()
     yield
-    cache.clear()
     clear_host_cache()
 
 

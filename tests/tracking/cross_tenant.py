@@ -1,5 +1,7 @@
 from apps.tracking.models import (
+    BudgetExhaustion,
     CampaignDayStats,
+    CampaignSpend,
     Click,
     Conversion,
     ConversionItem,
@@ -12,7 +14,9 @@ from apps.tracking.models import (
 )
 from tests.tenancy.harness import ENDPOINTS_WITHOUT_TENANT_DATA, register_model
 from tests.tracking.factories import (
+    BudgetExhaustionFactory,
     CampaignDayStatsFactory,
+    CampaignSpendFactory,
     ClickFactory,
     ConversionFactory,
     ConversionItemFactory,
@@ -39,6 +43,8 @@ register_model(
     make=lambda t: MerchantTrackingKeyFactory(tenant=t),
     search=lambda o: o.hint,
 )
+register_model(CampaignSpend, make=lambda t: CampaignSpendFactory(tenant=t))
+register_model(BudgetExhaustion, make=lambda t: BudgetExhaustionFactory(tenant=t))
 register_model(DailyRun, make=lambda t: DailyRunFactory(tenant=t), search=lambda o: str(o.day))
 
 # POST /api/v1/conversions has no object in its URL and lists nothing: the harness's two

@@ -5,7 +5,9 @@ import factory
 
 from apps.tracking.models import (
     BlockRule,
+    BudgetExhaustion,
     CampaignDayStats,
+    CampaignSpend,
     Click,
     Conversion,
     ConversionItem,
@@ -159,3 +161,23 @@ class BlockRuleFactory(TenantOwnedFactory):
     kind = "ip_range"
     value = factory.Sequence(lambda n: f"198.18.{n % 250}.0/24")
     reason = "click farm"
+
+
+class CampaignSpendFactory(TenantOwnedFactory):
+    class Meta:
+        model = CampaignSpend
+
+    campaign = factory.SubFactory(CampaignFactory, tenant=factory.SelfAttribute("..tenant"))
+    day = DAY
+    slot = 0
+    amount = Decimal("1.5000000")
+
+
+class BudgetExhaustionFactory(TenantOwnedFactory):
+    class Meta:
+        model = BudgetExhaustion
+
+    campaign = factory.SubFactory(CampaignFactory, tenant=factory.SelfAttribute("..tenant"))
+    day = DAY
+    spend = Decimal("5.0000000")
+    daily_budget = Decimal("5.00")

@@ -11,7 +11,12 @@ from django.core.management import call_command
 from apps.tenants.scope import tenant_scope
 from apps.tracking.models import Click, PlacementDayStats, PlacementSubDayStats
 from tests.affiliates.factories import AffiliateIpFactory
-from tests.campaigns.factories import CampaignFactory, MerchantFactory, ProductFactory
+from tests.campaigns.factories import (
+    CampaignFactory,
+    MerchantDomainFactory,
+    MerchantFactory,
+    ProductFactory,
+)
 from tests.conftest import client_for
 from tests.tracking.conftest import make_shop
 
@@ -215,6 +220,7 @@ class TestRedirect:
 
     def test_a_sku_two_merchants_share_needs_the_campaign(self, tenant, shop):
         other = MerchantFactory(tenant=tenant)
+        MerchantDomainFactory(tenant=tenant, merchant=other, domain="b.example")
         twin = ProductFactory(tenant=tenant, merchant=other, sku="SKU-1", url="https://b.example/")
         campaign = CampaignFactory(tenant=tenant, merchant=other)
         client = client_for(tenant)
@@ -295,7 +301,11 @@ class TestCost:
         client.get(f"/c/{code}", {"url": "https://shop.example.com/x"})
         with django_assert_num_queries(1) as captured:
             assert client.get(f"/c/{code}", {"sku": "SKU-1", "sub": "b"}).status_code == 302
-        assert captured.captured_queries[0]["sql"].startswith('INSERT INTO "tracking_click"')
+        # one round trip: the RLS tenant for this statement, then the one INSERT
+        sql = captured.captured_queries[0]["sql"]
+        assert sql.startswith("SELECT set_config('app.tenant_id', '")
+        assert sql.count("INSERT INTO") == 1
+        assert 'INSERT INTO "tracking_click"' in sql
         with django_assert_num_queries(1):
             response = client.get(f"/c/{code}", {"url": "https://shop.example.com/y"})
             assert response.status_code == 302

@@ -11,11 +11,16 @@ import time_machine
 from django.core.management import call_command
 
 from apps.tenants.scope import tenant_scope
-from apps.tracking.models import CampaignDayStats, Click, Impression
-from tests.campaigns.factories import CampaignFactory, CampaignProductFactory
+from apps.tracking.models import CampaignDayStats, CampaignSpend, Click, Impression
+from apps.tracking.snapshot import registry
+from tests.campaigns.factories import (
+    CampaignFactory,
+    CampaignProductFactory,
+    MerchantDomainFactory,
+    ProductFactory,
+)
 from tests.conftest import client_for
 from tests.tracking.conftest import make_shop
-from tests.tracking.factories import CampaignDayStatsFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +42,11 @@ def plan(shop, **fields):
 
 def other_merchant_plan(tenant, **fields):
     campaign = CampaignFactory(tenant=tenant, **fields)
-    CampaignProductFactory(tenant=tenant, campaign=campaign)
+    domain = MerchantDomainFactory(tenant=tenant, merchant=campaign.merchant)
+    product = ProductFactory(
+        tenant=tenant, merchant=campaign.merchant, url=f"https://{domain.domain}/p/1"
+    )
+    CampaignProductFactory(tenant=tenant, campaign=campaign, product=product)
     return campaign
 
 
@@ -100,9 +109,12 @@ class TestServe:
         assert impressions_of(tenant) == []
 
     def test_a_plan_whose_budget_is_spent_today_does_not_bid(self, tenant, shop):
+        # today's provisional spend (the counters /px/imp and /c/ keep) reached the budget
         campaign = plan(shop, daily_budget=Decimal("15.00"))
-        CampaignDayStatsFactory(tenant=tenant, campaign=campaign, product=shop.product,
-                                day=NOON.date(), spend=Decimal("15.00"))  # fmt: skip
+        with tenant_scope(tenant):
+            CampaignSpend.objects.create(
+                tenant=tenant, campaign=campaign, day=NOON.date(), slot=3, amount=Decimal("15")
+            )
         assert client_for(tenant).get(f"/serve/{shop.placement.code}").status_code == 204
         assert impressions_of(tenant) == []
 
@@ -121,6 +133,7 @@ class TestServe:
         shop.placement.is_active = False
         with tenant_scope(tenant):
             shop.placement.save()
+        registry.invalidate(tenant.pk)  # what live_state_changed() does on commit
         assert client.get(f"/serve/{shop.placement.code}").status_code == 204
         assert impressions_of(tenant) == []
 

@@ -37,6 +37,7 @@ from apps.campaigns.models import (
 from apps.campaigns.services.products import roi_tiers
 from apps.core.db import lock_object
 from apps.core.history import history_note, person
+from apps.tenants.live import live_state_changed
 
 S = CampaignStatus
 ALLOWED: dict[str, set[str]] = {
@@ -241,6 +242,8 @@ def campaign_update(
         campaign.save()
         if new_products is not None:
             _set_products(campaign, new_products)
+        if campaign.status == S.ACTIVE:
+            live_state_changed()
     return campaign
 
 
@@ -362,6 +365,7 @@ def campaign_transition(*, campaign: Campaign, to: str, actor: Any = None) -> Ca
         campaign.status = to
         history_note(campaign, actor)
         campaign.save(update_fields=update_fields)
+        live_state_changed()  # /serve/ and /c/ in every process within a second
     return campaign
 
 

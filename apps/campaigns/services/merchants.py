@@ -19,17 +19,23 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils import timezone
 
+from apps.campaigns import domains as domain_rules
+from apps.campaigns.domains import TXT_PREFIX, LookupFailedError, registrable_domain
 from apps.campaigns.models import (
+    DomainVerificationMethod,
     Merchant,
     MerchantDomain,
     MerchantTier,
     MerchantUser,
     domain_validator,
 )
-from apps.core.db import model_update
+from apps.core.db import lock_object, model_update
 from apps.core.errors import DomainError, validation_message
 from apps.core.history import history_note
+from apps.sites.verification import WELL_KNOWN_PATH, FetchError
+from apps.tenants.live import live_state_changed
 from apps.tenants.models import User
 from apps.tenants.scope import current_tenant
 from apps.tenants.services import user_invite
@@ -45,6 +51,7 @@ class MerchantError(DomainError):
 
     CODE_TAKEN = "merchant_code_taken"
     DOMAIN_TAKEN = "merchant_domain_taken"
+    PUBLIC_SUFFIX = "merchant_domain_public_suffix"
     USER_TAKEN = "merchant_user_taken"
     INVALID = "merchant_invalid"
 
@@ -79,8 +86,10 @@ def merchant_create(
     contact_name: str = "",
     phone: str = "",
     actor: User | None = None,
+    domains_verified: bool = False,
 ) -> Merchant:
-    """Create a merchant in the current tenant, with its deep-link domains.
+    """Create a merchant in the current tenant, with its deep-link domains (pending until
+    verified, or verified at once with ``domains_verified``: imports and demo data).
 
     Rules: the code is unique in the tenant, case-insensitively (``merchant_code_taken``);
     the row passes ``full_clean`` (tier is a known one, plan quota at least 1, a valid email);
@@ -115,7 +124,9 @@ def merchant_create(
                 code=MerchantError.CODE_TAKEN,
                 column="code",
             ) from exc
-        merchant_domains_set(merchant=merchant, domains=domains)
+        merchant_domains_set(
+            merchant=merchant, domains=domains, verified=domains_verified, actor=actor
+        )
     return merchant
 
 
@@ -129,55 +140,212 @@ def merchant_update(*, merchant: Merchant, actor: User | None = None, **fields: 
             code=MerchantError.INVALID,
             fields={name: ["This field cannot be changed here."] for name in unknown},
         )
-    locked, _ = model_update(instance=merchant, fields=fields, actor=actor, clean=_full_clean)
+    with transaction.atomic():
+        locked, changed = model_update(
+            instance=merchant, fields=fields, actor=actor, clean=_full_clean
+        )
+        if {"is_active", "name"} & set(changed):  # what /c/ and /serve/ show or allow
+            live_state_changed()
     return locked
 
 
-def merchant_domains_set(*, merchant: Merchant, domains: Iterable[str]) -> list[MerchantDomain]:
+def _clean_domain(raw: str) -> str:
+    domain = normalize_domain(raw)
+    try:
+        domain_validator(domain)
+    except ValidationError as exc:
+        raise MerchantError(
+            f"{raw!r} is not a domain: {' '.join(exc.messages)}",
+            code=MerchantError.INVALID,
+            column="domains",
+        ) from exc
+    if not registrable_domain(domain):
+        raise MerchantError(
+            f"{domain} is a public suffix (anyone can register names under it), not a "
+            "merchant's domain: give the merchant's own domain, such as shop.example.com.",
+            code=MerchantError.PUBLIC_SUFFIX,
+            column="domains",
+        )
+    return domain
+
+
+def merchant_domains_set(
+    *,
+    merchant: Merchant,
+    domains: Iterable[str],
+    verified: bool = False,
+    method: str = DomainVerificationMethod.IMPORT,
+    actor: User | None = None,
+) -> list[MerchantDomain]:
     """Make ``domains`` the merchant's exact set of deep-link domains.
 
     Rules: each is a host name (``shop.example.com``; a pasted URL is reduced to its host);
-    a domain belongs to one merchant of the tenant (``merchant_domain_taken`` names the other).
-    """
+    never a public suffix (``co.uk``, ``github.io``: the Public Suffix List,
+    ``merchant_domain_public_suffix``); no other merchant of the tenant holds a domain with
+    the same registrable domain (``shop.example.com`` and ``example.com`` are one owner's;
+    ``merchant_domain_taken`` names the other). A new domain is pending until it is verified
+    (``merchant_domain_verify``) unless ``verified`` is given (staff, imports and demo data,
+    recorded with ``method``); a domain already verified stays so. Pending domains are sent
+    to the verification task after the commit."""
     wanted: list[str] = []
     for raw in domains:
-        domain = normalize_domain(raw)
-        if not domain:
+        if not normalize_domain(raw):
             continue
-        try:
-            domain_validator(domain)
-        except ValidationError as exc:
-            raise MerchantError(
-                f"{raw!r} is not a domain: {' '.join(exc.messages)}",
-                code=MerchantError.INVALID,
-                column="domains",
-            ) from exc
+        domain = _clean_domain(raw)
         if domain not in wanted:
             wanted.append(domain)
+    new: list[MerchantDomain] = []
     with transaction.atomic():
-        taken = (
-            MerchantDomain.objects.filter(domain__in=wanted)
-            .exclude(merchant=merchant)
+        lock_object(Merchant.objects.all(), merchant.pk)
+        wanted_roots = {registrable_domain(domain): domain for domain in wanted}
+        others = (
+            MerchantDomain.objects.exclude(merchant=merchant)
             .select_related("merchant")
-            .first()
+            .order_by("domain")
         )
-        if taken is not None:
-            raise MerchantError(
-                f"The domain {taken.domain} already belongs to merchant {taken.merchant.code}.",
-                code=MerchantError.DOMAIN_TAKEN,
-                column="domains",
-            )
-        MerchantDomain.objects.filter(merchant=merchant).exclude(domain__in=wanted).delete()
-        current = MerchantDomain.objects.filter(merchant=merchant)
-        have = set(current.values_list("domain", flat=True))
-        MerchantDomain.objects.bulk_create(
-            [
-                MerchantDomain(tenant=merchant.tenant, merchant=merchant, domain=domain)
-                for domain in wanted
-                if domain not in have
-            ]
-        )
+        for other in others:
+            mine = wanted_roots.get(registrable_domain(other.domain))
+            if mine is not None:
+                code = other.merchant.code
+                if other.domain == mine:
+                    message = f"The domain {mine} already belongs to merchant {code}."
+                else:
+                    message = (
+                        f"The domain {mine} is under {registrable_domain(mine)}, which already "
+                        f"belongs to merchant {code} (through {other.domain})."
+                    )
+                raise MerchantError(
+                    message,
+                    code=MerchantError.DOMAIN_TAKEN,
+                    column="domains",
+                )
+        removed = list(MerchantDomain.objects.filter(merchant=merchant).exclude(domain__in=wanted))
+        for row in removed:
+            history_note(row, actor, "removed")
+            row.delete()
+        current = {row.domain: row for row in MerchantDomain.objects.filter(merchant=merchant)}
+        now = timezone.now()
+        for domain in wanted:
+            row = current.get(domain)
+            if row is None:
+                row = MerchantDomain(tenant=merchant.tenant, merchant=merchant, domain=domain)
+                if verified:
+                    row.verified_at, row.verification_method = now, method
+                history_note(row, actor, "added" + (f", {method}" if verified else ""))
+                row.save()
+                new.append(row)
+            elif verified and not row.is_verified:
+                _mark_verified(row, method=method, actor=actor, reason=f"verified ({method})")
+                new.append(row)
+        if removed or new:
+            live_state_changed()
+        for row in new:
+            if not row.is_verified:
+                merchant_domain_verification_request(domain=row)
     return list(MerchantDomain.objects.filter(merchant=merchant))
+
+
+def _mark_verified(row: MerchantDomain, *, method: str, actor: User | None, reason: str) -> None:
+    row.verified_at = timezone.now()
+    row.verification_method = method
+    row.last_verification_error = ""
+    history_note(row, actor, reason)
+    row.save(
+        update_fields=[
+            "verified_at",
+            "verification_method",
+            "last_verification_error",
+            "updated_at",
+        ]
+    )
+
+
+def merchant_domain_instructions(domain: MerchantDomain) -> dict[str, str]:
+    """What the merchant publishes to prove ownership (either one is enough)."""
+    return {
+        "dns_name": domain.domain,
+        "dns_txt": f"{TXT_PREFIX}{domain.verification_token}",
+        "file_url": f"https://{domain.domain}{WELL_KNOWN_PATH}",
+        "file_content": domain.verification_token,
+    }
+
+
+def merchant_domain_verify(*, domain: MerchantDomain) -> MerchantDomain:
+    """Check ownership of a pending domain: a TXT record ``alliance-domain-verification=TOKEN``
+    on the domain, else TOKEN in ``https://DOMAIN/.well-known/alliance-verification.txt``
+    (http if https cannot be reached). Records the method on success, otherwise
+    ``last_verification_error`` naming what was looked for. The network is read before any
+    row lock; a verified domain stays verified (a re-check changes nothing)."""
+    if domain.is_verified:
+        return domain
+    token = domain.verification_token
+    problems: list[str] = []
+    method = ""
+    try:
+        if f"{TXT_PREFIX}{token}" in [r.strip() for r in domain_rules.txt_records(domain.domain)]:
+            method = DomainVerificationMethod.DNS
+        else:
+            problems.append(f"no TXT record {TXT_PREFIX}{token} on {domain.domain}")
+    except LookupFailedError as exc:
+        problems.append(str(exc))
+    if not method:
+        for scheme in ("https", "http"):
+            url = f"{scheme}://{domain.domain}{WELL_KNOWN_PATH}"
+            try:
+                status, text = domain_rules.fetch_proof_file(url)
+            except FetchError as exc:
+                problems.append(str(exc).rstrip("."))
+                continue
+            if status == 200 and token in text:
+                method = DomainVerificationMethod.FILE
+            else:
+                problems.append(f"{url} answered {status} without your token")
+            break
+    with transaction.atomic():
+        locked = lock_object(MerchantDomain.objects.all(), domain.pk)
+        if locked.is_verified:
+            return locked
+        locked.last_verification_at = timezone.now()
+        if method:
+            locked.save(update_fields=["last_verification_at", "updated_at"])
+            _mark_verified(locked, method=method, actor=None, reason=f"verified ({method})")
+            live_state_changed()
+        else:
+            locked.last_verification_error = ("Not verified: " + "; ".join(problems) + ".")[:500]
+            locked.save(
+                update_fields=["last_verification_at", "last_verification_error", "updated_at"]
+            )
+    return locked
+
+
+def merchant_domain_verify_by_hand(
+    *, domain: MerchantDomain, actor: User | None, reason: str
+) -> MerchantDomain:
+    """Staff verify a domain themselves (a contract, a call): the reason is required and kept
+    in the domain's history with who did it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise MerchantError(
+            "Say why this domain is verified by hand (kept in its history).",
+            code=MerchantError.INVALID,
+            column="reason",
+        )
+    with transaction.atomic():
+        locked = lock_object(MerchantDomain.objects.all(), domain.pk)
+        if locked.is_verified:
+            return locked
+        _mark_verified(
+            locked, method=DomainVerificationMethod.STAFF, actor=actor, reason=f"by hand: {reason}"
+        )
+        live_state_changed()
+    return locked
+
+
+def merchant_domain_verification_request(*, domain: MerchantDomain) -> None:
+    """Queue the ownership check of ``domain`` after the commit (Celery)."""
+    from apps.campaigns.tasks import merchant_domain_verify_task
+
+    merchant_domain_verify_task.delay_on_commit(tenant_id=domain.tenant_id, domain_id=domain.pk)
 
 
 def merchant_user_invite(

@@ -17,9 +17,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from apps.campaigns.models import Merchant, Product
+from apps.campaigns.domains import url_within
+from apps.campaigns.models import Merchant, MerchantDomain, Product
 from apps.core import money
 from apps.core.money import quantize_money
+from apps.tenants.live import live_state_changed
 
 TAG_MIN_ORDERS = 20
 TIER_FACTORS = (Decimal("0.8"), Decimal("1.0"), Decimal("1.2"))
@@ -84,10 +86,32 @@ def product_upsert(
         if is_active is not None:
             product.is_active = is_active
         product.full_clean(validate_unique=False, validate_constraints=False)
+        _check_url_on_verified_domain(merchant, product.url)
         # The price history names no person for feeds (an API key is not one).
         product._history_user = None  # type: ignore[attr-defined]
         product.save()
+        live_state_changed()
     return product, created
+
+
+def _check_url_on_verified_domain(merchant: Merchant, url: str) -> None:
+    """A product's URL is where ``/c/?sku=`` redirects: only a verified domain of its merchant
+    (or a subdomain of one) may be the target (never an open redirect)."""
+    if not url:
+        return  # full_clean names the missing URL
+    verified = list(
+        MerchantDomain.objects.filter(merchant=merchant, verified_at__isnull=False).values_list(
+            "domain", flat=True
+        )
+    )
+    if not url_within(url, verified):
+        where = ", ".join(sorted(verified)) or "none yet"
+        raise ValidationError(
+            {
+                "url": f"{url} is not on a verified domain of merchant {merchant.code} "
+                f"({where}): add and verify the domain first."
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -199,6 +223,7 @@ def product_tagging_apply(
             ["is_tagged", "orders_30d", "conversion_rate_30d", "roi_30d", "tagging_refreshed_on"],
             batch_size=500,
         )
+        live_state_changed()  # bids read the day's roll-ups: serve from the new ones
     return {"products": len(changed), "tagged": tagged}
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from apps.campaigns.errors import CampaignError
 from apps.campaigns.models import Campaign, CampaignStatus, Merchant, Product
 from apps.campaigns.services.campaigns import campaign_create, campaign_transition
-from apps.campaigns.services.merchants import merchant_create
+from apps.campaigns.services.merchants import merchant_create, merchant_domains_set
 from apps.campaigns.services.products import (
     ProductTaggingStats,
     product_tagging_apply,
@@ -26,8 +26,8 @@ from apps.campaigns.services.products import (
 from apps.tenants.clock import tenant_today
 
 FALLBACK_MERCHANTS = [
-    ("demo-shop", "Demo Shop", "brand", "shop.demo.example"),
-    ("demo-gadgets", "Demo Gadgets", "smb", "gadgets.demo.example"),
+    ("demo-shop", "Demo Shop", "brand", "shop.demo-shop.example"),
+    ("demo-gadgets", "Demo Gadgets", "smb", "demo-gadgets.example"),
 ]
 #: The full-site plans aim at their product's middle tier, ROI 3 (the demo's full-site clicks
 #: are priced above what they return, see the traffic step, so the plans miss it).
@@ -57,6 +57,7 @@ def _merchants(log: Any) -> list[Merchant]:
                 tier=tier,
                 contact_email=f"ads@{domain}",
                 domains=[domain],
+                domains_verified=True,
             )
         )
     log(f"Created {len(merchants)} demo merchants (no onboarding merchants found)")
@@ -64,8 +65,13 @@ def _merchants(log: Any) -> list[Merchant]:
 
 
 def _domain(merchant: Merchant) -> str:
+    """The merchant's first domain, verified (demo data vouches for it), for its products."""
     first = merchant.domains.order_by("domain").first()
-    return first.domain if first is not None else f"{merchant.code.lower()}.demo.example"
+    domain = first.domain if first is not None else f"{merchant.code.lower()}-demo.example"
+    if first is None or not first.is_verified:
+        current = list(merchant.domains.values_list("domain", flat=True))
+        merchant_domains_set(merchant=merchant, domains=current or [domain], verified=True)
+    return domain
 
 
 def _products(merchant: Merchant) -> list[Product]:

@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from apps.core.db import advisory_xact_lock
 from apps.core.pipeline import DailyStep, run_daily_steps
+from apps.tenants.live import live_state_changed
 from apps.tenants.scope import current_tenant
+from apps.tracking.budget import SPEND_KEPT_DAYS, spend_prune
 from apps.tracking.models import DailyRun, DailyRunStatus
 
 LOCK_NAMESPACE = "alliance.tracking.run_daily"
@@ -50,6 +52,9 @@ def daily_run_execute(*, day: datetime.date) -> DailyRun:
         with transaction.atomic():
             advisory_xact_lock(f"{LOCK_NAMESPACE}:{tenant.pk}:{day.isoformat()}")
             results = run_daily_steps(day=day, on_step=on_step)
+            # new roll-ups (bid history), weights and tags: every process serves from them
+            live_state_changed()
+            spend_prune(before=day - datetime.timedelta(days=SPEND_KEPT_DAYS))
             counts = {
                 f"{step}.{name}": int(value)
                 for step, step_counts in results.items()
