@@ -14,12 +14,14 @@ from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import action
-from unfold.widgets import UnfoldAdminEmailInputWidget
+from unfold.widgets import UnfoldAdminEmailInputWidget, UnfoldAdminTextInputWidget
 
 from apps.campaigns.models import Merchant, MerchantDomain, MerchantUser
 from apps.campaigns.services.merchants import (
     UPDATABLE_FIELDS,
     merchant_create,
+    merchant_domain_verification_request,
+    merchant_domain_verify_by_hand,
     merchant_domains_set,
     merchant_update,
     merchant_user_invite,
@@ -60,7 +62,8 @@ class MerchantDomainFormSet(forms.BaseInlineFormSet):
 class MerchantDomainInline(TenantTabularInline):
     model = MerchantDomain
     formset = MerchantDomainFormSet
-    fields = ["domain"]
+    fields = ["domain", "verified_at", "verification_method", "last_verification_error"]
+    readonly_fields = ["verified_at", "verification_method", "last_verification_error"]
     change_roles = BD
     delete_roles = BD
 
@@ -188,20 +191,79 @@ class MerchantAdmin(ExportMixin, SimpleHistoryAdmin, TenantAdmin):
         return super().get_export_queryset(request).prefetch_related("domains")
 
 
+class VerifyByHandForm(forms.Form):
+    reason = forms.CharField(
+        max_length=90,
+        widget=UnfoldAdminTextInputWidget,
+        help_text="Why staff vouch for this domain (a contract, a call): kept in its history.",
+    )
+
+
 @admin.register(MerchantDomain)
-class MerchantDomainAdmin(TenantAdmin):
+class MerchantDomainAdmin(SimpleHistoryAdmin, TenantAdmin):
+    """Deep-link domains: pending until proven (DNS TXT or the well-known file, checked by a
+    task) or verified by hand with a reason. Domains are added on the merchant page."""
+
     change_roles = BD
     delete_roles = BD
-    list_display = ["domain", "merchant"]
+    list_display = [
+        "domain",
+        "merchant",
+        "verified_at",
+        "verification_method",
+        "last_verification_error",
+    ]
+    list_filter = [("verified_at", admin.EmptyFieldListFilter), "verification_method"]
     list_select_related = ["merchant"]
     search_fields = ["domain", "merchant__code", "merchant__name"]
     autocomplete_fields = ["merchant"]
+    readonly_fields = ["verification_token"]
+    actions = ["check_now", "verify_by_hand"]
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False  # domains are set on the merchant page (merchant_domains_set)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_verify_permission(self, request: HttpRequest) -> bool:
+        return self._has_role(request, self.change_roles)
+
+    @admin.action(description="Check ownership now", permissions=["verify"])
+    def check_now(self, request: HttpRequest, queryset: QuerySet[MerchantDomain]) -> None:
+        pending = list(queryset.filter(verified_at__isnull=True))
+        for domain in pending:
+            merchant_domain_verification_request(domain=domain)
+        self.message_user(request, f"Checking {len(pending)} pending domain(s).")
+
+    @admin.action(description="Verify by hand (with a reason)", permissions=["verify"])
+    def verify_by_hand(self, request: HttpRequest, queryset: QuerySet[MerchantDomain]) -> Any:
+        queryset = queryset.filter(verified_at__isnull=True)
+        step = confirm_step(
+            self,
+            request,
+            queryset,
+            action="verify_by_hand",
+            question=f"Verify these {queryset.count()} domain(s) without proof of ownership? "
+            "Deep links and product URLs may then go there.",
+            submit_label="Verify",
+            form_class=VerifyByHandForm,
+        )
+        if step.response is not None:
+            return step.response
+        done = 0
+        for domain in queryset:
+            result = self.run_service(
+                request,
+                merchant_domain_verify_by_hand,
+                domain=domain,
+                actor=request.user,
+                reason=step.cleaned_data["reason"],
+            )
+            done += result is not None
+        if done:
+            self.message_user(request, f"Verified {done} domain(s) by hand.")
+        return None
 
 
 @admin.register(MerchantUser)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 
-from apps.campaigns.models import Merchant, MerchantDomain, MerchantUser
+from apps.campaigns.domains import url_within
+from apps.campaigns.models import Merchant, MerchantDomain, MerchantUser, Product
 from apps.tenants.models import User
 
 
@@ -51,3 +52,26 @@ def merchant_domain_owner(*, domain: str) -> Merchant | None:
         .first()
     )
     return row.merchant if row is not None else None
+
+
+def products_off_verified_domains() -> list[tuple[Product, str]]:
+    """Active products whose URL is not on a verified domain of their merchant, with why:
+    ``/c/?sku=`` refuses them (never an open redirect) until the merchant verifies the domain
+    or fixes the URL. For the ``products_off_domain`` report."""
+    verified: dict[int, list[str]] = {}
+    for merchant_id, domain in MerchantDomain.objects.filter(verified_at__isnull=False).values_list(
+        "merchant_id", "domain"
+    ):
+        verified.setdefault(merchant_id, []).append(domain)
+    off = []
+    products = (
+        Product.objects.filter(is_active=True)
+        .select_related("merchant")
+        .order_by("merchant__code", "sku")
+    )
+    for product in products.iterator(chunk_size=2000):
+        domains = verified.get(product.merchant_id, [])
+        if not url_within(product.url, domains):
+            why = f"not on {', '.join(sorted(domains))}" if domains else "no verified domain yet"
+            off.append((product, why))
+    return off

@@ -164,7 +164,7 @@ def _clean_domain(raw: str) -> str:
             f"{domain} is a public suffix (anyone can register names under it), not a "
             "merchant's domain: give the merchant's own domain, such as shop.example.com.",
             code=MerchantError.PUBLIC_SUFFIX,
-            column="domains",
+            field="domains",
         )
     return domain
 
@@ -217,7 +217,7 @@ def merchant_domains_set(
                 raise MerchantError(
                     message,
                     code=MerchantError.DOMAIN_TAKEN,
-                    column="domains",
+                    field="domains",
                 )
         removed = list(MerchantDomain.objects.filter(merchant=merchant).exclude(domain__in=wanted))
         for row in removed:
@@ -328,7 +328,7 @@ def merchant_domain_verify_by_hand(
         raise MerchantError(
             "Say why this domain is verified by hand (kept in its history).",
             code=MerchantError.INVALID,
-            column="reason",
+            field="reason",
         )
     with transaction.atomic():
         locked = lock_object(MerchantDomain.objects.all(), domain.pk)

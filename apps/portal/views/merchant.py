@@ -44,7 +44,10 @@ from apps.campaigns.selectors.campaigns import (
 )
 from apps.campaigns.selectors.products import product_list
 from apps.campaigns.services.campaigns import campaign_create, campaign_transition
-from apps.campaigns.services.merchants import merchant_domains_set
+from apps.campaigns.services.merchants import (
+    merchant_domain_verification_request,
+    merchant_domains_set,
+)
 from apps.campaigns.services.phases import MAX_PHASES, PHASED_TYPES, campaign_phases_set
 from apps.campaigns.services.products import roi_tiers
 from apps.core.errors import DomainError
@@ -602,6 +605,12 @@ def _custom_estimate(
 def domains(request: HttpRequest) -> HttpResponse:
     merchant = _merchant(request)
     current = list(MerchantDomain.objects.filter(merchant=merchant).order_by("domain"))
+    if request.method == "POST" and request.POST.get("check"):
+        for row in current:
+            if row.domain == request.POST["check"] and not row.is_verified:
+                merchant_domain_verification_request(domain=row)
+                messages.success(request, f"Checking {row.domain}; reload in a moment.")
+        return redirect("portal:merchant-domains")
     if request.method == "POST":
         names = [d.domain for d in current]
         if request.POST.get("remove"):
