@@ -43,5 +43,7 @@ preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() in {"1", "true"
 # Behind a reverse proxy on the same host; X-Forwarded-For is read by the app (TRUSTED_PROXIES).
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None  # e.g. "-" for stdout
+if os.environ.get("GUNICORN_ACCESS_LOG_FORMAT"):  # e.g. with %(p)s: which worker answered
+    access_log_format = os.environ["GUNICORN_ACCESS_LOG_FORMAT"]
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")

@@ -48,6 +48,7 @@ class MerchantUserFactory(TenantOwnedFactory):
 class ProductFactory(TenantOwnedFactory):
     class Meta:
         model = Product
+        skip_postgeneration_save = True
 
     merchant = factory.SubFactory(MerchantFactory, tenant=factory.SelfAttribute("..tenant"))
     sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
@@ -55,6 +56,22 @@ class ProductFactory(TenantOwnedFactory):
     url = factory.LazyAttribute(lambda o: f"https://shop.example.com/p/{o.sku}")
     price = Decimal("100.00")
     product_type = "electronics"
+
+    @factory.post_generation
+    def verified_domain(obj, create, extracted, **kwargs):  # noqa: N805
+        """Product URLs only redirect from a verified domain of their merchant: give the
+        merchant the URL's host, verified, unless the tenant has that domain already (another
+        merchant's, or one the test made). ``verified_domain=False`` leaves it off."""
+        if not create or extracted is False:
+            return
+        from urllib.parse import urlsplit
+
+        from apps.tenants.scope import tenant_scope
+
+        host = (urlsplit(obj.url).hostname or "").lower()
+        with tenant_scope(obj.tenant):
+            if host and not MerchantDomain.objects.filter(domain=host).exists():
+                MerchantDomainFactory(tenant=obj.tenant, merchant=obj.merchant, domain=host)
 
 
 class CampaignFactory(TenantOwnedFactory):

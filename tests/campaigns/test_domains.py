@@ -169,7 +169,11 @@ class TestDeepLinks:
         ProductFactory(tenant=tenant, merchant=merchant, sku="ON", url="https://shop.example.com/1")
         # written before domains were verified (or imported around the rule): reported, refused
         ProductFactory(
-            tenant=tenant, merchant=merchant, sku="OFF", url="https://elsewhere.example/1"
+            tenant=tenant,
+            merchant=merchant,
+            sku="OFF",
+            url="https://elsewhere.example/1",
+            verified_domain=False,
         )
         client = client_for(tenant)
         assert client.get("/c/PLACE1", {"sku": "ON"}).status_code == 302

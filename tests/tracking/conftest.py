@@ -31,10 +31,10 @@ class Shop:
 def make_shop(tenant: Tenant, *, code: str = "PLACE1", sku: str = "SKU-1") -> Shop:
     placement = PlacementFactory(tenant=tenant, code=code)
     merchant = MerchantFactory(tenant=tenant)
+    domain = MerchantDomainFactory(tenant=tenant, merchant=merchant, domain="shop.example.com")
     product = ProductFactory(
         tenant=tenant, merchant=merchant, sku=sku, url="https://shop.example.com/p/1?color=red"
     )
-    domain = MerchantDomainFactory(tenant=tenant, merchant=merchant, domain="shop.example.com")
     return Shop(tenant, placement, merchant, product, domain)
 
 
