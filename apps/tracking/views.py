@@ -14,6 +14,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.tracking import hot
+from apps.tracking.hot import PIXEL
+
+__all__ = ["PIXEL", "ad_js", "click", "impression_rendered", "land", "serve"]
 
 
 def _answer(request: HttpRequest, handler: hot.Handler, code: str = "") -> HttpResponse:

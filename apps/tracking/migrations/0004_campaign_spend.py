@@ -10,9 +10,9 @@ from apps.tenants.rls import EnableTenantRLS
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0004_merchant_domain_verification'),
+        ('campaigns', '0005_merchant_domain_verification'),
         ('tenants', '0002_import_job'),
-        ('tracking', '0002_list_order_indexes'),
+        ('tracking', '0003_coupons_and_tracking_keys'),
     ]
 
     operations = [

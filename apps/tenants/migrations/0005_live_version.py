@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0002_import_job'),
+        ('tenants', '0004_tenant_lifecycle_thresholds'),
     ]
 
     operations = [
