@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0004_tenant_lifecycle_thresholds'),
+        ('tenants', '0005_tenant_billing_settings_history'),
     ]
 
     operations = [
