@@ -19,6 +19,9 @@ from typing import Any
 from bench.common import BENCH, RESULTS, ROOT, log, out_of_time, summarize
 
 LUA = BENCH / "wrk" / "click.lua"
+PREFIX = {"click": "/c/", "baseline": "/bench/baseline/", "bare": "/bare/", "serve": "/serve/"}
+BARE_APP = "bench.bare.wsgi:application"
+gunicorn_pids: list[int] = []
 
 
 def free_port() -> int:
@@ -28,13 +31,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(*, env: dict[str, str] | None = None) -> Iterator[int]:
-    """The production configuration on a loopback port (``GUNICORN_*`` in ``env`` override)."""
+def gunicorn(*, env: dict[str, str] | None = None, app: str | None = None) -> Iterator[int]:
+    """The production configuration on a loopback port (``GUNICORN_*`` in ``env`` override);
+    ``app`` serves another WSGI application with the same settings (the bare baseline)."""
     port = free_port()
     child_env = {**os.environ, **(env or {}), "GUNICORN_BIND": f"127.0.0.1:{port}"}
     logfile = (RESULTS / "gunicorn.log").open("ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config" / "gunicorn.py")],
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config" / "gunicorn.py")]
+        + ([app] if app else []),
         cwd=ROOT,
         env=child_env,
         stdout=logfile,
@@ -52,8 +57,10 @@ def gunicorn(*, env: dict[str, str] | None = None) -> Iterator[int]:
                         "gunicorn did not start: see bench/results/gunicorn.log"
                     ) from None
                 time.sleep(0.3)
+        gunicorn_pids.append(process.pid)
         yield port
     finally:
+        gunicorn_pids.remove(process.pid)
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=30)
@@ -67,8 +74,9 @@ def write_paths(
 ) -> tuple[int, int]:
     """``n`` requests rotating placement codes (weighted like the traffic) and skus.
 
-    ``kind`` is "click" (``/c/``) or "baseline" (``/bench/baseline/``); the two get the same
-    codes, skus and client addresses in the same order."""
+    ``kind`` is "click" (``/c/``), "baseline" (``/bench/baseline/``, in the project), "bare"
+    (``/bare/``, the bare Django project) or "serve" (``/serve/``); all get the same codes,
+    skus and client addresses in the same order."""
     from apps.campaigns.models import CampaignProduct
     from apps.sites.models import Placement
     from apps.tenants.scope import tenant_scope
@@ -77,7 +85,7 @@ def write_paths(
     with tenant_scope(tenant):
         codes = list(Placement.objects.order_by("id").values_list("code", flat=True))
         skus = list(CampaignProduct.objects.order_by("id").values_list("product__sku", flat=True))
-    prefix = "/c/" if kind == "click" else "/bench/baseline/"
+    prefix = PREFIX[kind]
     lines = []
     for _ in range(n):
         code = codes[min(len(codes) - 1, int(rng.paretovariate(1.2)) - 1)]
@@ -188,19 +196,26 @@ def warm_up(*, tenant: Any, port: int, paths: Path, connections: int) -> None:
             return
 
 
+KINDS = ("bare", "baseline", "click", "serve")
+
+
 def bench_click_path(
     *, tenant: Any, runs: int, duration: int, connections: int, threads: int
 ) -> dict[str, Any]:
-    """>= 3 alternating wrk runs of the baseline and ``/c/`` on one gunicorn."""
-    paths = {kind: RESULTS / f"paths-{kind}.tsv" for kind in ("baseline", "click")}
+    """>= 3 alternating wrk runs of the bare baseline (its own gunicorn, same settings), the
+    in-project baseline, ``/c/`` and ``/serve/`` (one gunicorn); then the worker's memory
+    and, in-process, ``/serve/``'s share of time in the auction."""
+    paths = {kind: RESULTS / f"paths-{kind}.tsv" for kind in KINDS}
     for kind, path in paths.items():
         n_codes, n_skus = write_paths(tenant=tenant, kind=kind, path=path)
-    raw: dict[str, list[dict[str, Any]]] = {"baseline": [], "click": []}
-    with gunicorn() as port:
-        for kind in ("baseline", "click"):  # warm caches, connections, the JIT-less interpreter
+    raw: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
+    bare_env = {"DJANGO_SETTINGS_MODULE": "bench.bare.settings", "BENCH_TENANT_ID": str(tenant.pk)}
+    with gunicorn() as port, gunicorn(env=bare_env, app=BARE_APP) as bare_port:
+        ports = {kind: bare_port if kind == "bare" else port for kind in KINDS}
+        for kind in KINDS:  # warm caches, connections, the snapshot, the JIT-less interpreter
             one_run(
                 tenant=tenant,
-                port=port,
+                port=ports[kind],
                 paths=paths[kind],
                 duration=3,
                 connections=connections,
@@ -210,10 +225,10 @@ def bench_click_path(
             if run and out_of_time():
                 log("  out of time: no further runs")
                 break
-            for kind in ("baseline", "click") if run % 2 == 0 else ("click", "baseline"):
+            for kind in KINDS if run % 2 == 0 else tuple(reversed(KINDS)):
                 result = one_run(
                     tenant=tenant,
-                    port=port,
+                    port=ports[kind],
                     paths=paths[kind],
                     duration=duration,
                     connections=connections,
@@ -224,9 +239,10 @@ def bench_click_path(
                     f"p50 {result['latency_us']['p50'] / 1000:.1f} ms, "
                     f"p99 {result['latency_us']['p99'] / 1000:.1f} ms, "
                     f"302s {result['redirects']}, stored {result['stored']}, "
-                    f"other {result['other_statuses']}"
+                    f"statuses {result['statuses']}"
                 )
                 raw[kind].append(result)
+        memory = worker_memory()
     out: dict[str, Any] = {
         "settings": {
             "duration_s": duration,
@@ -250,6 +266,10 @@ def bench_click_path(
             "errors": sum(sum(r["errors"].values()) for r in results),
             "other_statuses": [r["other_statuses"] for r in results],
         }
+    out["serve"]["statuses"] = [r["statuses"] for r in raw["serve"]]
+    out["worker_memory"] = memory
+    out["snapshot"] = snapshot_memory(tenant=tenant)
+    out["serve"]["auction"] = auction_share(tenant=tenant)
     return out
 
 
@@ -321,3 +341,76 @@ def bench_worker_choice(*, tenant: Any, duration: int, connections: int) -> list
         log(f"  {row}")
         rows.append(row)
     return rows
+
+
+def worker_memory() -> dict[str, Any]:
+    """Resident memory of the product's gunicorn workers once they hold the tenant (after the
+    runs: snapshot loaded, every path warm), in MB."""
+    import psutil
+
+    master = psutil.Process(gunicorn_pids[0])
+    rss = [child.memory_info().rss / 2**20 for child in master.children()]
+    return {"workers": len(rss), "rss_mb_max": round(max(rss), 1) if rss else None}
+
+
+def snapshot_memory(*, tenant: Any) -> dict[str, Any]:
+    """What one tenant's snapshot holds and weighs (tracemalloc around one load), in-process."""
+    import tracemalloc
+
+    from apps.tracking.snapshot import snapshot_load
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    snapshot = snapshot_load(tenant)
+    seconds = time.perf_counter() - started
+    retained, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "placements": len(snapshot.placements),
+        "products": len(snapshot.products),
+        "campaigns": len(snapshot.campaigns),
+        "retained_mb": round(retained / 2**20, 1),
+        "peak_mb": round(peak / 2**20, 1),
+        "load_seconds": round(seconds, 2),
+    }
+
+
+def auction_share(*, tenant: Any, requests: int = 2000) -> dict[str, Any]:
+    """``/serve/`` in-process through its handler: the share of its time spent choosing the
+    ad (``ad_select``: eligibility, bids, the auction), the rest being the impression's INSERT
+    and the answer. Rotates placements like the wrk runs."""
+    from django.test import RequestFactory
+
+    from apps.tracking import hot
+    from apps.tracking.snapshot import registry
+
+    snapshot = registry.get(tenant)
+    codes = [code for code, p in snapshot.placements.items() if p.is_live][:500]
+    factory = RequestFactory()
+    spent = [0.0]
+    select = hot.ad_select
+
+    def timed(**kwargs: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return select(**kwargs)
+        finally:
+            spent[0] += time.perf_counter() - began
+
+    hot.ad_select = timed
+    try:
+        began = time.perf_counter()
+        for n in range(requests):
+            code = codes[n % len(codes)]
+            request = factory.get(f"/serve/{code}", HTTP_HOST=f"{tenant.slug}.localhost")
+            hot.serve(request, snapshot, code)
+        total = time.perf_counter() - began
+    finally:
+        hot.ad_select = select
+    return {
+        "requests": requests,
+        "campaigns": len(snapshot.campaigns),
+        "ms_per_request": round(total / requests * 1000, 3),
+        "auction_ms_per_request": round(spent[0] / requests * 1000, 3),
+        "auction_share": round(spent[0] / total, 3) if total else None,
+    }

@@ -311,8 +311,11 @@ def _merchants(world: World, loader: Any, rng: random.Random) -> None:
     )
     loader.load(
         MerchantDomain,
-        ["merchant_id", "domain"],
-        ((world.merchant_ids[m], f"m{m:04d}.shop.{slug}.example") for m in range(n_m)),
+        ["merchant_id", "domain", "verified_at", "verification_method"],
+        (  # verified, as imports create them: product URLs and deep links go there
+            (world.merchant_ids[m], f"m{m:04d}.shop.{slug}.example", loader.now, "import")
+            for m in range(n_m)
+        ),
     )
     first = loader.reserve_ids(Product, n_p)
     world.product_ids = list(range(first, first + n_p))

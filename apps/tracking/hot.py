@@ -10,6 +10,7 @@ other page loses anything. What it keeps of the stack, cheaply:
 - host → tenant (``tenant_for_host``; platform hosts fall through, an unknown host is 404);
 - the RLS tenant for the one statement of the request (``apps.tracking.services.events``);
 - the click metric (``alliance_clicks_recorded_total``, the labelled child cached);
+- a NUL in the path or query is a 400 (as ``NulByteMiddleware``);
 - 503 + Retry-After while the database is unreachable (as ``DatabaseUnavailableMiddleware``);
 - the HTTPS redirect: with ``SECURE_SSL_REDIRECT`` a plain-HTTP request falls through to the
   full stack, which redirects it.
@@ -36,6 +37,7 @@ from django.utils import timezone
 
 from apps.core.clientip import client_ip
 from apps.core.observability import CLICKS_RECORDED, database_unavailable_response
+from apps.core.params import nul_message, nul_parameter
 from apps.tenants.selectors import normalize_host, tenant_for_host
 from apps.tracking import budget
 from apps.tracking.destinations import CONTROL_RE, Destination, click_destination, uuid_or_none
@@ -270,6 +272,9 @@ class TrackingFastPath:
         if found is None or (settings.SECURE_SSL_REDIRECT and not request.is_secure()):
             return self.get_response(request)
         handler, methods, needs_snapshot, code = found
+        nul = nul_parameter(path, request.META.get("QUERY_STRING", "") or "")
+        if nul is not None:  # as NulByteMiddleware: PostgreSQL text refuses NUL
+            return _text(400, nul_message(nul))
         try:
             host = normalize_host(request.get_host())
         except DisallowedHost:
