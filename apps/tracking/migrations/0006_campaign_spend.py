@@ -10,9 +10,9 @@ from apps.tenants.rls import EnableTenantRLS
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0006_merchant_domain_verification'),
+        ('campaigns', '0007_merchant_domain_verification'),
         ('tenants', '0002_import_job'),
-        ('tracking', '0004_conversion_item_refunded_amount'),
+        ('tracking', '0005_block_list'),
     ]
 
     operations = [
