@@ -10,7 +10,7 @@ from apps.tenants.rls import EnableTenantRLS
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0007_merchant_domain_verification'),
+        ('campaigns', '0008_merchant_domain_verification'),
         ('tenants', '0002_import_job'),
         ('tracking', '0005_block_list'),
     ]

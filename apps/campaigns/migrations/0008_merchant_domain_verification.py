@@ -23,7 +23,7 @@ DISTINCT_TOKENS = [
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0006_campaign_phases'),
+        ('campaigns', '0007_product_price_history'),
         ('tenants', '0002_import_job'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
