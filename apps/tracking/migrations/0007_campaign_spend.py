@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('campaigns', '0008_merchant_domain_verification'),
         ('tenants', '0002_import_job'),
-        ('tracking', '0005_block_list'),
+        ('tracking', '0006_block_list_names'),
     ]
 
     operations = [
