@@ -18,7 +18,12 @@ from django.db.models import Count, F, Sum
 
 from apps.commissions.models import Commission, CommissionStatus, DailyEarning
 from apps.core.money import ZERO, allocate
-from apps.tracking.funnel import INVALID_REASONS, funnel_row, funnel_zero
+from apps.tracking.funnel import (
+    INVALID_REASONS,
+    funnel_row,
+    funnel_zero,
+    orders_on_invalid_clicks,
+)
 from apps.tracking.models import ConversionType, PlacementDayStats, PlacementSubDayStats
 
 EARNING_KEYS = ("clicks", "guarantee_topup", "registrations", "orders")
@@ -111,10 +116,17 @@ def daily_report(
     stats = _filtered(
         PlacementDayStats.objects.filter(**range_filter), site=site, placement=placement
     ).select_related("placement", "site")
+    invalid_orders = orders_on_invalid_clicks(
+        **{
+            **range_filter,
+            **({"placement__site": site} if site is not None else {}),
+            **({"placement": placement} if placement is not None else {}),
+        }
+    )
     for stat in stats:
         rows[(stat.placement_id, stat.day)] = {
             **_identity(stat.day, stat.site, stat.placement),
-            **funnel_row(stat),
+            **funnel_row(stat, invalid_orders=invalid_orders.get((stat.placement_id, stat.day))),
         }
     # A guaranteed day without any click still pays its top-up: it gets a row of its own.
     for (placement_id, day), earning in earnings.items():

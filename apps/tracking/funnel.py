@@ -12,12 +12,17 @@ so a column means the same everywhere:
   invalid click's landing is not a landing of the funnel (it could never be paid);
 - ``lost_after_jump = valid_clicks - landings``: valid visitors sent to the merchant whose
   landing was never seen; never negative, and it adds up over days and placements;
-- ``registrations``, ``orders``: conversions attributed to the placement on that day.
+- ``registrations``, ``orders``: conversions attributed to the placement on that day;
+- ``orders_on_invalid_clicks``: of those orders, the ones whose click ``run_daily`` found
+  invalid: attributed (the merchant sees them) but earning no commission (issue 21);
+  ``orders_on_invalid_clicks_by_reason`` says why (bot, duplicate, ...).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.db.models import Count
 
 #: funnel count columns in display order, with what each means (the portal's header titles)
 FUNNEL_COLUMNS: dict[str, str] = {
@@ -28,12 +33,18 @@ FUNNEL_COLUMNS: dict[str, str] = {
     "lost_after_jump": "Valid clicks minus landings",
     "registrations": "Registrations attributed that day",
     "orders": "Orders attributed that day",
+    "orders_on_invalid_clicks": "Orders on clicks found invalid: attributed, not paid",
 }
 INVALID_REASONS = ("bot", "duplicate", "ip_cap", "self")
 
 
-def funnel_row(stat: Any, *, with_reasons: bool = True) -> dict[str, Any]:
-    """The funnel columns of one roll-up row (``PlacementDayStats``-like)."""
+def funnel_row(
+    stat: Any, *, with_reasons: bool = True, invalid_orders: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """The funnel columns of one roll-up row (``PlacementDayStats``-like); ``invalid_orders``
+    are that placement-day's orders on invalid clicks by verdict
+    (``orders_on_invalid_clicks``)."""
+    invalid_orders = invalid_orders or {}
     valid = stat.valid_clicks
     landings = min(stat.landings, valid)  # rows rolled up before landings were valid-only
     row: dict[str, Any] = {
@@ -54,8 +65,30 @@ def funnel_row(stat: Any, *, with_reasons: bool = True) -> dict[str, Any]:
         "lost_after_jump": valid - landings,
         "registrations": stat.registrations,
         "orders": stat.orders,
+        "orders_on_invalid_clicks": sum(invalid_orders.values()),
+        "orders_on_invalid_clicks_by_reason": dict(invalid_orders),
     }
     return row
+
+
+def orders_on_invalid_clicks(**filters: Any) -> dict[tuple[int, Any], dict[str, int]]:
+    """``{(placement_id, day): {verdict: orders}}`` of the orders (``Conversion`` filters, e.g.
+    ``affiliate=, day__gte=, day__lte=``) whose click was found invalid."""
+    from apps.tracking.models import ClickVerdict, Conversion, ConversionType
+
+    out: dict[tuple[int, Any], dict[str, int]] = {}
+    rows = (
+        Conversion.objects.filter(type=ConversionType.ORDER, **filters)
+        .exclude(status="cancelled")
+        .exclude(click__verdict__in=[ClickVerdict.VALID, ClickVerdict.UNCLASSIFIED])
+        .filter(click__isnull=False)
+        .values_list("placement_id", "day", "click__verdict")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for placement_id, day, verdict, n in rows:
+        out.setdefault((placement_id, day), {})[verdict] = n
+    return out
 
 
 def funnel_zero() -> dict[str, int]:

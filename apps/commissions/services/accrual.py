@@ -10,7 +10,9 @@ conversion of the day, or one per order line for percent rules:
 - *fixed* winners pay once per conversion (``conversion_item`` empty): if lines resolve to
   different fixed rules, the most specific of them (same order as resolution) pays;
 - a registration is one line with no product type and the conversion's amount (usually none);
-- a conversion with no matching rule gets no commission.
+- a conversion with no matching rule gets no commission;
+- a conversion on a click run_daily classified invalid gets none either (issue 21): it stays
+  attributed and the funnel shows it as an order on an invalid click, with the reason.
 The rule, rate type and rate are frozen on the row, so later rule edits never change past
 money. Reruns create nothing twice (``commission_once_per_conversion_line``).
 
@@ -59,7 +61,13 @@ from apps.core.events import event_emit
 from apps.core.money import quantize_money
 from apps.tenants.clock import local_day
 from apps.tenants.scope import current_tenant
-from apps.tracking.models import Conversion, ConversionItem, ConversionStatus, ConversionType
+from apps.tracking.models import (
+    ClickVerdict,
+    Conversion,
+    ConversionItem,
+    ConversionStatus,
+    ConversionType,
+)
 
 ALLOWED: dict[str, set[str]] = {
     CommissionStatus.PENDING: {CommissionStatus.APPROVED, CommissionStatus.REVERSED},
@@ -123,9 +131,10 @@ def commissions_accrue_day(*, day: datetime.date) -> dict[str, int]:
         advisory_xact_lock(f"commissions.accrue:{tenant.pk}:{day}")
         conversions = list(
             Conversion.objects.filter(day=day)
-            .select_related("affiliate", "product")
+            .select_related("affiliate", "product", "click")
             .only(
                 "id",
+                "click__verdict",
                 "type",
                 "merchant_id",
                 "placement_id",
@@ -146,7 +155,10 @@ def commissions_accrue_day(*, day: datetime.date) -> dict[str, int]:
                 "conversion_id", flat=True
             )
         )
-        todo = [c for c in conversions if c.pk not in done]
+        # Issue 21 / seed 000 ("effective conversion"): an order or registration on a click
+        # run_daily found invalid (bot, duplicate, over the IP cap, self, blocked) stays
+        # attributed, so the merchant and the funnel see it, but it earns no commission.
+        todo = [c for c in conversions if c.pk not in done and not on_invalid_click(c)]
         items: dict[int, list[ConversionItem]] = {}
         for item in ConversionItem.objects.filter(conversion_id__in=[c.pk for c in todo]).only(
             "id", "conversion_id", "product_type", "amount"
@@ -160,6 +172,16 @@ def commissions_accrue_day(*, day: datetime.date) -> dict[str, int]:
         ledger_post_bulk(accrual_postings(created))
         reversed_count = _apply_earlier_status_changes(todo, created)
     return {"commissions": len(created), "reversed_on_accrual": reversed_count}
+
+
+def on_invalid_click(conversion: Conversion) -> bool:
+    """The conversion came through a click classified as anything but valid (an unclassified
+    click, or none at all, e.g. a coupon order, is not invalid)."""
+    click = conversion.click if conversion.click_id else None
+    return click is not None and click.verdict not in (
+        ClickVerdict.VALID,
+        ClickVerdict.UNCLASSIFIED,
+    )
 
 
 def _commissions_for(
