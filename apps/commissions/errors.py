@@ -8,6 +8,7 @@ class CommissionError(DomainError):
 
     code = "commission_error"
     NO_RULE = "no_matching_rule"
+    ALREADY_ATTRIBUTED = "already_attributed"
     NOT_FOUND = "not_found"
 
 

@@ -404,6 +404,16 @@ def commission_reversal_apply(
 # --- disputes ------------------------------------------------------------------------------
 
 
+def _dispute_found_order(merchant: Any, order_reference: str) -> Conversion | None:
+    return (
+        Conversion.objects.filter(
+            merchant=merchant, type=ConversionType.ORDER, external_id=order_reference
+        )
+        .select_related("product")
+        .first()
+    )
+
+
 def commission_create_from_dispute(
     *,
     affiliate: Any,
@@ -414,14 +424,23 @@ def commission_create_from_dispute(
     dispute_reference: str,
     actor: Any = None,
 ) -> Commission:
-    """An accepted missing-commission dispute becomes a commission (issue 5/6).
+    """An accepted missing-commission dispute becomes a commission (issues 5/6, 21).
 
-    The order rule is resolved for this affiliate (and its kind) and merchant on
-    ``order_date`` with customer type and product type unknown, so only rules that are "any"
-    on those dimensions match. ``amount`` is the order amount (the base of a percent rule).
-    The commission is created *pending* (source ``dispute``, no placement), so it runs
-    through the same lock period as tracked ones (an old ``order_date`` is approved by the
-    next daily run) and its accrual is posted to the ledger. Idempotent on
+    **No double pay** (issue 21): when tracking holds the order (``order_reference`` at the
+    merchant) and it is already attributed to this webmaster, the acceptance is refused
+    (``CommissionError`` code ``already_attributed``): tracking pays it, or deliberately does
+    not (an invalid click, a refund), and a dispute must not pay it again. We refuse rather
+    than pay a difference: the tracked commission already follows the rules, so any
+    "difference" is a rule question for staff, not a second payout (docs/billing.md).
+
+    **A found order is paid as any order**: its real amount, customer type and product types
+    (its lines) go through the same rule resolution as accrual (``_commissions_for``) for this
+    webmaster; several percent lines make one commission of their sum. Without a found order
+    the rule is resolved on ``order_date`` with customer and product type unknown (only rules
+    that are "any" on those match) and ``amount`` is the base of a percent rule.
+
+    The commission is created *pending* (source ``dispute``, no placement), so it runs the same
+    lock period as tracked ones, and its accrual is posted to the ledger. Idempotent on
     ``dispute_reference``. No matching rule: ``CommissionError`` (code ``no_matching_rule``).
     """
     tenant = current_tenant()
@@ -431,20 +450,57 @@ def commission_create_from_dispute(
     ).first()
     if existing is not None:
         return existing
-    rule = RuleBook(on_day=order_date, events=[ConversionType.ORDER]).resolve(
-        event=ConversionType.ORDER,
-        merchant_id=merchant.pk,
-        affiliate_id=affiliate.pk,
-        affiliate_kind=affiliate.kind,
-        customer_type="",
-        product_type="",
-    )
-    if rule is None:
+    order = _dispute_found_order(merchant, order_reference)
+    if order is not None and order.affiliate_id == affiliate.pk:
         raise CommissionError(
-            f"No order commission rule matches {affiliate} and {merchant} on {order_date} "
-            "(with customer and product type unknown); add a rule first.",
-            code=CommissionError.NO_RULE,
+            f"Order {order_reference} at {merchant.code} is already attributed to this "
+            f"webmaster by tracking (order of {order.day.isoformat()}); its commission is paid "
+            "(or withheld) there, so a dispute cannot pay it a second time.",
+            code=CommissionError.ALREADY_ATTRIBUTED,
+            field="order_reference",
         )
+    if order is not None:
+        rows = _found_order_rows(order, affiliate, tenant)
+        if not rows:
+            raise CommissionError(
+                f"No order commission rule matches {affiliate} and {merchant} for order "
+                f"{order_reference} (its customer type and product types); add a rule first.",
+                code=CommissionError.NO_RULE,
+            )
+        first = rows[0]
+        values = {
+            "day": order.day,
+            "customer_type": order.customer_type,
+            "product_type": first.product_type,
+            "rule": first.rule,
+            "rate_type": first.rate_type,
+            "rate_value": first.rate_value,
+            "base_amount": order.amount,
+            "amount": sum((row.amount for row in rows), Decimal("0.00")),
+        }
+    else:
+        rule = RuleBook(on_day=order_date, events=[ConversionType.ORDER]).resolve(
+            event=ConversionType.ORDER,
+            merchant_id=merchant.pk,
+            affiliate_id=affiliate.pk,
+            affiliate_kind=affiliate.kind,
+            customer_type="",
+            product_type="",
+        )
+        if rule is None:
+            raise CommissionError(
+                f"No order commission rule matches {affiliate} and {merchant} on {order_date} "
+                "(with customer and product type unknown); add a rule first.",
+                code=CommissionError.NO_RULE,
+            )
+        values = {
+            "day": order_date,
+            "rule": rule,
+            "rate_type": rule.rate_type,
+            "rate_value": rule.value,
+            "base_amount": amount,
+            "amount": commission_amount(rate_type=rule.rate_type, value=rule.value, base=amount),
+        }
     try:
         with transaction.atomic():
             commission = Commission.objects.create(
@@ -455,12 +511,7 @@ def commission_create_from_dispute(
                 source_reference=dispute_reference,
                 order_reference=order_reference,
                 event=ConversionType.ORDER,
-                day=order_date,
-                rule=rule,
-                rate_type=rule.rate_type,
-                rate_value=rule.value,
-                base_amount=amount,
-                amount=commission_amount(rate_type=rule.rate_type, value=rule.value, base=amount),
+                **values,
             )
             ledger_post_bulk(accrual_postings([commission]))
     except IntegrityError:
@@ -468,6 +519,14 @@ def commission_create_from_dispute(
             source=CommissionSource.DISPUTE, source_reference=dispute_reference
         )
     return commission
+
+
+def _found_order_rows(order: Conversion, affiliate: Any, tenant: Any) -> list[Commission]:
+    """What accrual would pay ``affiliate`` for ``order`` (unsaved rows, by the order's day)."""
+    items = list(ConversionItem.objects.filter(conversion=order))
+    order.affiliate = affiliate  # resolve for the disputing webmaster (its id and kind)
+    order.affiliate_id = affiliate.pk
+    return _commissions_for(order, items, RuleBook(on_day=order.day), tenant)
 
 
 __all__ = [
