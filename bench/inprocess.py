@@ -594,32 +594,66 @@ def sample_times(get: Any, samples: int) -> list[float]:
     return times
 
 
+def desk_pages(small: str, full: str) -> list[tuple[str, dict[str, str]]]:
+    """The desk's pages (issue 14): the role homes (the bench staff holds every role, so the
+    home runs every panel), the risk desk and the 360 pages of each tenant's first webmaster
+    and merchant."""
+    from django.urls import reverse
+
+    from apps.affiliates.models import Affiliate
+    from apps.campaigns.models import Merchant
+    from apps.tenants.scope import tenant_scope
+
+    urls: dict[str, dict[str, str]] = {
+        "desk: role homes": {},
+        "desk: risk desk": {},
+        "desk: webmaster 360": {},
+        "desk: merchant 360": {},
+    }
+    for slug in (small, full):
+        with tenant_scope(tenant_named(slug)):
+            webmaster = Affiliate.objects.order_by("pk").first()
+            merchant = Merchant.objects.order_by("pk").first()
+        urls["desk: role homes"][slug] = reverse("admin:index")
+        urls["desk: risk desk"][slug] = reverse("admin:desk-risk")
+        if webmaster is not None:
+            urls["desk: webmaster 360"][slug] = reverse("admin:desk-webmaster", args=[webmaster.pk])
+        if merchant is not None:
+            urls["desk: merchant 360"][slug] = reverse("admin:desk-merchant", args=[merchant.pk])
+    return [(label, by_slug) for label, by_slug in urls.items() if len(by_slug) == 2]
+
+
 def bench_admin(*, small: str, full: str, samples: int = READ_SAMPLES) -> dict[str, Any]:
     from django.contrib import admin
     from django.urls import reverse
 
     clients = {small: staff_client(small), full: staff_client(full)}
-    pages = []
+    targets: list[tuple[str, dict[str, str]]] = []
     for model, _model_admin in sorted(
         admin.site._registry.items(), key=lambda item: item[0]._meta.label
     ):
         opts = model._meta
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-        row: dict[str, Any] = {"model": opts.label, "url": url}
+        targets.append((opts.label, {small: url, full: url}))
+    targets += desk_pages(small, full)
+    pages = []
+    for label, urls in targets:
+        row: dict[str, Any] = {"model": label, "url": urls[full]}
         for slug in (small, full):  # per-process caches (content types, ...) filled first
-            clients[slug].get(url)
+            clients[slug].get(urls[slug])
         for slug, key in ((small, "small"), (full, "full")):
-            status, queries, _ = timed_get(clients[slug], url)
+            status, queries, _ = timed_get(clients[slug], urls[slug])
             row[f"{key}_status"] = status
             row[f"{key}_queries"] = queries
         if row["full_status"] == 200:
+            url = urls[full]
             times = sample_times(lambda u=url: timed_get(clients[full], u)[2], samples)
             row["samples"] = len(times)
             row["p95_ms"] = percentile(times, 95)
             row["median_ms"] = percentile(times, 50)
             row.update(slowest_query(url))
         log(
-            f"  {opts.label}: {row['small_queries']} / {row['full_queries']} queries, "
+            f"  {label}: {row['small_queries']} / {row['full_queries']} queries, "
             f"p95 {row.get('p95_ms', float('nan')):.0f} ms (status {row['full_status']})"
         )
         pages.append(row)
