@@ -9,6 +9,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
@@ -131,7 +132,9 @@ class AffiliateNoteInline(TenantTabularInline):
 class AffiliateAdmin(ExportMixin, SimpleHistoryAdmin, TenantAdmin):
     view_roles = ALL_STAFF
     change_roles = BD
-    list_display = ["name", "email", "kind", "status", "bd_owner", "payment_hold", "created_at"]
+    list_display = [
+        "name", "email", "kind", "status", "bd_owner", "payment_hold", "created_at", "overview",
+    ]  # fmt: skip
     list_filter = ["status", BdOwnerFilter, "kind", SiteCategoryFilter, "payment_hold"]
     list_select_related = ["bd_owner"]
     search_fields = ["name", "email", "company", "sites__url", "sites__name"]
@@ -162,6 +165,12 @@ class AffiliateAdmin(ExportMixin, SimpleHistoryAdmin, TenantAdmin):
     # export (django-import-export, unfold's forms): the import's format, formulas escaped
     export_form_class = ExportForm
     export_formats = [CSV, XLSX]
+
+    @admin.display(description="360")
+    def overview(self, obj: Affiliate) -> str:
+        """The webmaster 360 page (issue 14): sites, funnel, earnings, statements, history."""
+        url = reverse("admin:desk-webmaster", args=[obj.pk])
+        return format_html('<a href="{}" class="text-primary-600 underline">overview</a>', url)
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
@@ -98,7 +99,7 @@ class InviteForm(forms.Form):
 @admin.register(Merchant)
 class MerchantAdmin(ExportMixin, SimpleHistoryAdmin, TenantAdmin):
     change_roles = BD
-    list_display = ["code", "name", "tier", "contact_email", "plan_quota", "is_active"]
+    list_display = ["code", "name", "tier", "contact_email", "plan_quota", "is_active", "overview"]
     list_filter = ["tier", "is_active"]
     search_fields = ["code", "name", "contact_email", "domains__domain"]
     inlines = [MerchantDomainInline, MerchantUserInline]
@@ -106,6 +107,12 @@ class MerchantAdmin(ExportMixin, SimpleHistoryAdmin, TenantAdmin):
     actions_detail = ["invite_user"]
     export_form_class = ExportForm
     export_formats = [CSV, XLSX]
+
+    @admin.display(description="360")
+    def overview(self, obj: Merchant) -> str:
+        """The merchant 360 page (issue 14): products, campaigns, spend, claims, rebates."""
+        url = reverse("admin:desk-merchant", args=[obj.pk])
+        return format_html('<a href="{}" class="text-primary-600 underline">overview</a>', url)
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
