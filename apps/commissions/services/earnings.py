@@ -8,6 +8,10 @@ For each placement and tenant-local ``day``:
   no top-up (the webmaster is paid only by commission rules). A terminated contract pays
   nothing on any day, also on a rerun of an earlier day: end contracts with ``ends_on`` to
   keep their past days. A contract placement with no traffic still gets its guarantee.
+- ... and only on days the placement was **live** (issue 21): webmaster active, site approved,
+  placement active, as they stood at the end of that tenant-local day (``live_placements_on``
+  reads their history), so a suspension pays nothing from the day it happens and a rerun of
+  an earlier day is unchanged.
 - ``registration_commission``/``order_commission`` are that day's commissions of the
   placement net of reversals (``amount - reversed_amount``; fully reversed ones are left
   out), with ``registrations``/``orders`` counting the conversions that earned one.
@@ -26,6 +30,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
@@ -42,6 +47,7 @@ from apps.commissions.services.ledger import Posting, ledger_post_bulk, network_
 from apps.core.db import advisory_xact_lock
 from apps.core.money import ZERO, quantize_money
 from apps.sites.models import Contract, ContractStatus, Placement
+from apps.tenants.clock import day_window
 from apps.tenants.scope import current_tenant
 from apps.tracking.models import ConversionType, PlacementDayStats
 
@@ -68,6 +74,61 @@ def contract_part(
     """Rule 1's contract part: ``(click_income, guarantee_topup)``."""
     click_income = quantize_money(Decimal(valid_clicks) * click_rate)
     return click_income, max(ZERO, quantize_money(daily_guarantee) - click_income)
+
+
+def _as_of(model: Any, ids: set[int], end: datetime.datetime, field: str) -> dict[int, Any]:
+    """``field`` of each ``model`` row as it stood at ``end`` (its last history row before),
+    or, for a row whose history starts later, as it was first recorded."""
+    if not ids:
+        return {}
+    history = model.history.filter(id__in=ids)
+    before = dict(
+        history.filter(history_date__lt=end)
+        .order_by("id", "-history_date")
+        .distinct("id")
+        .values_list("id", field)
+    )
+    missing = ids - set(before)
+    if missing:
+        before.update(
+            history.filter(id__in=missing)
+            .order_by("id", "history_date")
+            .distinct("id")
+            .values_list("id", field)
+        )
+    return before
+
+
+def live_placements_on(*, day: datetime.date, placements: list[Placement]) -> set[int]:
+    """The placements that were live on the tenant-local ``day`` (issue 21): the webmaster
+    active, the site approved, the placement active, each *as it stood at the end of that
+    day* (their history, django-simple-history). So a status change takes effect from the day
+    it happens, and a rerun of an earlier day reads the same past state. A row with no history
+    is taken as it is now."""
+    from apps.affiliates.models import Affiliate, PipelineStatus
+    from apps.sites.models import Site, SiteStatus
+
+    end = day_window(day)[1]
+    site_ids = {p.site_id for p in placements}
+    affiliate_ids = {p.site.affiliate_id for p in placements}
+    placement_active = _as_of(Placement, {p.pk for p in placements}, end, "is_active")
+    site_status = _as_of(Site, site_ids, end, "status")
+    affiliate_status = _as_of(Affiliate, affiliate_ids, end, "status")
+    current_affiliates = dict(
+        Affiliate.objects.filter(pk__in=affiliate_ids - set(affiliate_status)).values_list(
+            "pk", "status"
+        )
+    )
+    live = set()
+    for p in placements:
+        active = placement_active.get(p.pk, p.is_active)
+        site_ok = site_status.get(p.site_id, p.site.status) == SiteStatus.APPROVED
+        status = affiliate_status.get(p.site.affiliate_id) or current_affiliates.get(
+            p.site.affiliate_id
+        )
+        if active and site_ok and status == PipelineStatus.ACTIVE:
+            live.add(p.pk)
+    return live
 
 
 def earnings_compute_day(*, day: datetime.date) -> dict[str, int]:
@@ -99,14 +160,15 @@ def earnings_compute_day(*, day: datetime.date) -> dict[str, int]:
             p.pk: p
             for p in Placement.objects.filter(pk__in=ids)
             .select_related("site")
-            .only("id", "site_id", "site__affiliate_id")
+            .only("id", "site_id", "site__affiliate_id", "is_active", "site__status")
         }
+        live = live_placements_on(day=day, placements=list(placements.values()))
         rows = []
         for pid in sorted(ids):
             placement = placements[pid]
             contract = contracts.get(pid)
             valid = clicks.get(pid, 0)
-            if contract is not None:
+            if contract is not None and pid in live:
                 income, topup = contract_part(
                     valid_clicks=valid,
                     click_rate=contract.click_rate,
