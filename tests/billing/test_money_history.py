@@ -6,7 +6,7 @@ import pytest
 
 from apps.campaigns.services.products import product_upsert
 from apps.tenants.services import TenantError, tenant_settings_update
-from tests.campaigns.factories import MerchantFactory
+from tests.campaigns.factories import MerchantDomainFactory, MerchantFactory
 from tests.conftest import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +45,7 @@ def test_unknown_or_invalid_settings_are_refused(tenant):
 
 def test_product_price_changes_are_kept_and_a_repeated_feed_writes_none(scoped):
     merchant = MerchantFactory(tenant=scoped)
+    MerchantDomainFactory(tenant=scoped, merchant=merchant, domain="shop.example.com")
     item = {"sku": "A-1", "title": "Kettle", "url": "https://shop.example.com/a1"}
     product, _ = product_upsert(merchant=merchant, price="10.00", **item)
     product_upsert(merchant=merchant, price="10.00", **item)

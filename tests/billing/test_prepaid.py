@@ -112,7 +112,12 @@ def test_a_deposit_needs_a_reference_and_is_recorded_once(prepaid):
 
 
 def test_an_exhausted_merchants_campaigns_are_not_candidates_for_serving(prepaid):
-    from apps.tracking.serving import _load_candidates
+    from django.utils import timezone
+
+    from apps.tracking.snapshot import _campaigns
+
+    def _load_candidates():
+        return _campaigns(timezone.now())
 
     merchant = MerchantFactory(tenant=prepaid)
     campaign = CampaignProductFactory(tenant=prepaid, campaign__merchant=merchant).campaign

@@ -85,8 +85,8 @@ def site_weights_compute(*, day: datetime.date) -> dict[str, int]:
     current = dict(Site.objects.values_list("pk", "weight"))
     for site_id in current:
         weights.setdefault(site_id, NEUTRAL_WEIGHT)
-    site_weights_apply(weights=weights, day=day)
+    site_weights_apply(weights=weights, day=day)  # tells the serving snapshot
     if any(current.get(site_id) != weight for site_id, weight in weights.items()):
-        live_state_changed()
+        live_state_changed()  # (once per transaction: a no-op when the service told it)
     ranked = sum(1 for v in stats.values() if v[0] >= MIN_VALID_CLICKS)
     return {"sites_ranked": ranked, "sites_weighted": len(weights)}
