@@ -18,7 +18,7 @@ from apps.commissions.selectors_reports import daily_report
 from apps.commissions.services.earnings import contract_part
 from apps.commissions.services.orders import order_status_change
 from apps.commissions.services.statements import commission_net, statements_generate
-from apps.core.money import ZERO
+from apps.core.money import ZERO, quantize_money
 from apps.core.reconcile import reconcile_run
 from apps.tenants.scope import tenant_scope
 from apps.tracking.services.daily import daily_run_execute
@@ -104,7 +104,7 @@ def run_example(tenant, days):
             for order, (amount, refund) in zip(orders, plan["orders"], strict=True):
                 if refund == "partial":
                     order_status_change(merchant=order.merchant, external_id=order.external_id,
-                                        status="refunded", refund_amount=amount / 2,
+                                        status="refunded", refund_amount=quantize_money(amount / 2),
                                         reason="returned")  # fmt: skip
                 elif refund == "full":
                     order_status_change(merchant=order.merchant, external_id=order.external_id,
