@@ -10,6 +10,7 @@ from apps.billing import reconcile
 from apps.billing.models import MerchantInvoice
 from apps.billing.selectors import network_pnl
 from apps.commissions.models import LedgerEntry
+from apps.core.reconcile import reconcile_run
 from apps.demo.services import demo_seed
 from apps.tenants.scope import tenant_scope
 
@@ -25,12 +26,14 @@ def test_demo_last_month_pnl_balances_against_the_ledger():
         invoices_before = list(MerchantInvoice.objects.order_by("pk").values_list("pk", "total"))
         entries_before = LedgerEntry.objects.count()
         differences = [*reconcile.invoices(period="2026-03"), *reconcile.pnl(period="2026-03")]
+        everything = [str(d) for d in reconcile_run(period="2026-03")]
     demo_seed(days=3, log=lambda _: None)
     with tenant_scope(result.tenant):
         invoices_after = list(MerchantInvoice.objects.order_by("pk").values_list("pk", "total"))
         entries_after = LedgerEntry.objects.count()
 
     assert differences == []
+    assert everything == []  # every registered check, invoices and the P&L included
     assert report.net == report.ledger_net
     assert report.lines["spend"] > 0
     assert report.lines["cps_billed"] > 0
