@@ -27,6 +27,14 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=30, hour="*/1"),
         "args": ("tracking.run_daily_due",),
     },
+    # today's provisional funnel by the nightly rules (issue 15; apps/tracking/services/intraday)
+    "intraday-funnel": {
+        "task": "tenants.for_each_tenant",
+        "schedule": crontab(minute="*/5"),
+        "args": ("tracking.provisional_rollup_due",),
+        # a tick that waited longer than the next one is dropped, not run late
+        "options": {"expires": 240},
+    },
     # webhook and postback retries whose back-off is over (apps/integrations)
     "integrations-deliveries-due": {
         "task": "tenants.for_each_tenant",

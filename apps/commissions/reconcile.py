@@ -340,7 +340,9 @@ def reports_daily(*, period: str) -> Iterator[Difference]:
         pk__in=DailyEarning.objects.filter(day__gte=start, day__lte=end).values("affiliate_id")
     ).order_by("pk")
     for affiliate in affiliates:
-        for row in daily_report(affiliate=affiliate, date_from=start, date_to=end):
+        # closed days only: a day the nightly run has not closed has nothing to agree with yet
+        rows = daily_report(affiliate=affiliate, date_from=start, date_to=end, provisional=False)
+        for row in rows:
             key = (row["placement_id"], row["date"])
             place = (
                 f"placement {row['placement']} (#{row['placement_id']}), {row['date'].isoformat()}"

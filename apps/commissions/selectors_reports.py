@@ -11,20 +11,34 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, Sum
 
 from apps.commissions.models import Commission, CommissionStatus, DailyEarning
+from apps.commissions.services.earnings import (
+    contract_part,
+    contracts_active_on,
+    live_placements_on,
+)
 from apps.core.money import ZERO, allocate
+from apps.sites.models import Placement
 from apps.tracking.funnel import (
     INVALID_REASONS,
     funnel_row,
     funnel_zero,
     orders_on_invalid_clicks,
 )
-from apps.tracking.models import ConversionType, PlacementDayStats, PlacementSubDayStats
+from apps.tracking.models import (
+    ConversionType,
+    PlacementDayStats,
+    PlacementSubDayStats,
+    ProvisionalPlacementDay,
+    ProvisionalPlacementSubDay,
+    ProvisionalRun,
+)
 
 EARNING_KEYS = ("clicks", "guarantee_topup", "registrations", "orders")
 
@@ -60,10 +74,19 @@ def daily_report(
     site: Any = None,
     placement: Any = None,
     by_sub: bool = False,
+    provisional: bool = True,
 ) -> list[dict[str, Any]]:
     """Rows per day and placement (and ``sub`` tag with ``by_sub``), oldest first:
     ``{date, site, site_name, placement, clicks, valid_clicks, invalid_clicks,
-    invalid_by_reason, landings, lost_after_jump, registrations, orders, earnings}``.
+    invalid_by_reason, landings, lost_after_jump, registrations, orders, earnings,
+    provisional}``.
+
+    Days the nightly run has not closed (today, and yesterday until its run) come from the
+    provisional roll-up (``apps.tracking.services.intraday``) with ``provisional: True``;
+    their contract earnings are rule 1 on the valid clicks so far (``contract_part`` with the
+    contract active that day: a guaranteed placement shows its guarantee until its clicks pay
+    more), their conversion fees the commissions so far. ``provisional=False`` leaves them out
+    (reconcile compares closed days only).
 
     The funnel columns are ``apps.tracking.funnel.funnel_row`` (defined once there):
     ``landings`` counts valid clicks that landed, so ``lost_after_jump = valid_clicks -
@@ -93,15 +116,24 @@ def daily_report(
         key = "registrations" if row["event"] == ConversionType.REGISTRATION else "orders"
         fees[(row["placement_id"], row["day"])][key] += row["net"] or ZERO
 
+    today = _Provisional.load(
+        affiliate=affiliate,
+        range_filter=range_filter,
+        site=site,
+        placement=placement,
+        by_sub=by_sub,
+        enabled=provisional,
+    )
+
     def earnings_of(placement_id: int, day: datetime.date) -> dict[str, Decimal]:
-        earning = earnings.get((placement_id, day))
         fee = fees.get((placement_id, day), {"registrations": ZERO, "orders": ZERO})
-        return _earnings(
-            earning.click_income if earning else ZERO,
-            earning.guarantee_topup if earning else ZERO,
-            fee["registrations"],
-            fee["orders"],
-        )
+        if day in today.days:
+            income, topup = today.contract_part(placement_id, day)
+        else:
+            earning = earnings.get((placement_id, day))
+            income = earning.click_income if earning else ZERO
+            topup = earning.guarantee_topup if earning else ZERO
+        return _earnings(income, topup, fee["registrations"], fee["orders"])
 
     if by_sub:
         return _sub_rows(
@@ -110,6 +142,7 @@ def daily_report(
             site=site,
             placement=placement,
             earnings_of=earnings_of,
+            provisional=today,
         )
 
     rows: dict[tuple[int, datetime.date], dict[str, Any]] = {}
@@ -123,22 +156,94 @@ def daily_report(
             **({"placement": placement} if placement is not None else {}),
         }
     )
-    for stat in stats:
+    for stat in [*stats, *today.stats]:
         rows[(stat.placement_id, stat.day)] = {
             **_identity(stat.day, stat.site, stat.placement),
             **funnel_row(stat, invalid_orders=invalid_orders.get((stat.placement_id, stat.day))),
         }
     # A guaranteed day without any click still pays its top-up: it gets a row of its own.
-    for (placement_id, day), earning in earnings.items():
+    guaranteed = [(key, e.site, e.placement) for key, e in earnings.items()]
+    guaranteed += [
+        ((pid, day), today.placements[pid].site, today.placements[pid])
+        for pid, day in today.contracts
+    ]
+    for (placement_id, day), row_site, row_placement in guaranteed:
         if (placement_id, day) not in rows:
             rows[(placement_id, day)] = {
-                **_identity(day, earning.site, earning.placement),
+                **_identity(day, row_site, row_placement),
                 **_zero_funnel(),
                 "invalid_by_reason": dict.fromkeys(INVALID_REASONS, 0),
             }
     for (placement_id, day), row in rows.items():
         row["earnings"] = earnings_of(placement_id, day)
+        row["provisional"] = day in today.days
     return sorted(rows.values(), key=lambda r: (r["date"], r["site"], r["placement"]))
+
+
+@dataclass
+class _Provisional:
+    """The range's days the nightly run has not closed, with their provisional roll-up rows
+    and the contracts active on them (issue 15)."""
+
+    days: set[datetime.date] = field(default_factory=set)
+    stats: list[Any] = field(default_factory=list)
+    contracts: dict[tuple[int, datetime.date], Any] = field(default_factory=dict)
+    placements: dict[int, Any] = field(default_factory=dict)
+    valid: dict[tuple[int, datetime.date], int] = field(default_factory=dict)
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        affiliate: Any,
+        range_filter: dict[str, Any],
+        site: Any,
+        placement: Any,
+        by_sub: bool,
+        enabled: bool,
+    ) -> _Provisional:
+        found = cls()
+        if not enabled:
+            return found
+        day_filter = {k: v for k, v in range_filter.items() if k != "affiliate"}
+        found.days = set(ProvisionalRun.objects.filter(**day_filter).values_list("day", flat=True))
+        if not found.days:
+            return found
+        if by_sub:
+            queryset: Any = ProvisionalPlacementSubDay.objects.select_related("placement__site")
+        else:
+            queryset = ProvisionalPlacementDay.objects.select_related("placement", "site")
+        found.stats = list(
+            _filtered(
+                queryset.filter(**range_filter, day__in=found.days), site=site, placement=placement
+            )
+        )
+        for stat in found.stats:
+            key = (stat.placement_id, stat.day)
+            found.valid[key] = found.valid.get(key, 0) + stat.valid_clicks
+        placements = Placement.objects.filter(site__affiliate=affiliate)
+        if site is not None:
+            placements = placements.filter(site=site)
+        if placement is not None:
+            placements = placements.filter(pk=placement.pk)
+        found.placements = {p.pk: p for p in placements.select_related("site__affiliate")}
+        for day in sorted(found.days):
+            # rule 1 and issue 21 as the nightly earnings apply them: an active contract of a
+            # placement that is live that day
+            live = live_placements_on(day=day, placements=list(found.placements.values()))
+            active = contracts_active_on(day=day, placement_ids=live)
+            found.contracts.update(((pid, day), contract) for pid, contract in active.items())
+        return found
+
+    def contract_part(self, placement_id: int, day: datetime.date) -> tuple[Decimal, Decimal]:
+        contract = self.contracts.get((placement_id, day))
+        if contract is None:
+            return ZERO, ZERO
+        return contract_part(
+            valid_clicks=self.valid.get((placement_id, day), 0),
+            click_rate=contract.click_rate,
+            daily_guarantee=contract.daily_guarantee,
+        )
 
 
 def _identity(day: datetime.date, site: Any, placement: Any) -> dict[str, Any]:
@@ -164,18 +269,25 @@ def _split(amount: Decimal, weights: list[int]) -> list[Decimal]:
 
 
 def _sub_rows(
-    *, affiliate: Any, range_filter: dict[str, Any], site: Any, placement: Any, earnings_of: Any
+    *,
+    affiliate: Any,
+    range_filter: dict[str, Any],
+    site: Any,
+    placement: Any,
+    earnings_of: Any,
+    provisional: _Provisional,
 ) -> list[dict[str, Any]]:
     groups: dict[tuple[int, datetime.date], list[dict[str, Any]]] = defaultdict(list)
     stats = _filtered(
         PlacementSubDayStats.objects.filter(**range_filter), site=site, placement=placement
     ).select_related("placement__site")
-    for stat in stats:
+    for stat in [*stats, *provisional.stats]:
         groups[(stat.placement_id, stat.day)].append(
             {
                 **_identity(stat.day, stat.placement.site, stat.placement),
                 "sub": stat.sub,
                 **funnel_row(stat, with_reasons=False),  # the sub roll-up keeps no reasons
+                "provisional": stat.day in provisional.days,
             }
         )
     rows: list[dict[str, Any]] = []

@@ -259,9 +259,9 @@ class ConversionItem(TenantOwnedModel):
         return f"{self.sku} x{self.quantity}"
 
 
-class PlacementDayStats(TenantScopedModel):
-    """The funnel of one placement on one tenant-local day (DESIGN.md rule 3). Rebuilt by
-    ``run_daily`` (upsert on ``tenant, placement, day``)."""
+class PlacementDayCounts(TenantScopedModel):
+    """The columns of a placement's funnel for one tenant-local day (DESIGN.md rule 3), shared
+    by the nightly roll-up and today's provisional one (issue 15): the same SQL fills both."""
 
     day = models.DateField()
     placement = models.ForeignKey(
@@ -287,6 +287,14 @@ class PlacementDayStats(TenantScopedModel):
     gmv = models.DecimalField(max_digits=14, decimal_places=2, default=0)
 
     class Meta:
+        abstract = True
+
+
+class PlacementDayStats(PlacementDayCounts):
+    """The funnel of one placement on one tenant-local day (DESIGN.md rule 3). Rebuilt by
+    ``run_daily`` (upsert on ``tenant, placement, day``)."""
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "placement", "day"], name="placement_day_unique"
@@ -298,8 +306,8 @@ class PlacementDayStats(TenantScopedModel):
         ]
 
 
-class PlacementSubDayStats(TenantScopedModel):
-    """The funnel by the webmaster's own ``sub`` tag (``/reports/daily?by=sub``)."""
+class PlacementSubDayCounts(TenantScopedModel):
+    """The funnel columns by the webmaster's own ``sub`` tag (nightly and provisional)."""
 
     day = models.DateField()
     placement = models.ForeignKey(
@@ -316,6 +324,13 @@ class PlacementSubDayStats(TenantScopedModel):
     orders = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class PlacementSubDayStats(PlacementSubDayCounts):
+    """The funnel by the webmaster's own ``sub`` tag (``/reports/daily?by=sub``)."""
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "placement", "day", "sub"], name="placement_sub_day_unique"
@@ -326,9 +341,9 @@ class PlacementSubDayStats(TenantScopedModel):
         ]
 
 
-class CampaignDayStats(TenantScopedModel):
-    """One campaign's delivery and results per product and tenant-local day: what budgets,
-    performance, tagging, full-site CPC and claims read. ``spend`` is what was charged."""
+class CampaignDayCounts(TenantScopedModel):
+    """One campaign's delivery and results per product and tenant-local day (nightly and
+    provisional)."""
 
     day = models.DateField()
     campaign = models.ForeignKey(
@@ -354,6 +369,14 @@ class CampaignDayStats(TenantScopedModel):
     spend = models.DecimalField(max_digits=14, decimal_places=2, default=0)
 
     class Meta:
+        abstract = True
+
+
+class CampaignDayStats(CampaignDayCounts):
+    """One campaign's delivery and results per product and tenant-local day: what budgets,
+    performance, tagging, full-site CPC and claims read. ``spend`` is what was charged."""
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "campaign", "product", "day"],
@@ -365,6 +388,74 @@ class CampaignDayStats(TenantScopedModel):
             models.Index(fields=["tenant", "campaign", "day"], name="campaign_day_campaign"),
             models.Index(fields=["tenant", "product", "day"], name="campaign_day_product"),
         ]
+
+
+# --- today's provisional roll-up (issue 15; apps/tracking/services/intraday.py) -------------
+# Written every few minutes for days the nightly run has not closed, by the nightly roll-up's
+# own SQL; the nightly run deletes a day's provisional rows in its transaction. Nothing that
+# pays, bills or judges reads them: only the portals' and /reports/daily's "today".
+
+
+class ProvisionalPlacementDay(PlacementDayCounts):
+    """Today's funnel of a placement so far (provisional until the nightly run)."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "placement", "day"], name="provisional_placement_day_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "affiliate", "day"], name="provisional_place_affiliate")
+        ]
+
+
+class ProvisionalPlacementSubDay(PlacementSubDayCounts):
+    """Today's funnel by ``sub`` tag so far (provisional until the nightly run)."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "placement", "day", "sub"], name="provisional_sub_day_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "affiliate", "day"], name="provisional_sub_affiliate")
+        ]
+
+
+class ProvisionalCampaignDay(CampaignDayCounts):
+    """Today's delivery, results and spend of a campaign so far (provisional)."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "campaign", "product", "day"],
+                name="provisional_campaign_day_unique",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "merchant", "day"], name="provisional_camp_merchant")
+        ]
+
+
+class ProvisionalRun(TenantOwnedModel):
+    """When a day's provisional roll-up was last counted (one row per tenant-day), and what
+    it counted; the pages say "as of" this time."""
+
+    day = models.DateField()
+    counted_at = models.DateTimeField()
+    counts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "day"], name="provisional_run_unique_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: counted at {self.counted_at:%H:%M}"
 
 
 class DailyRunStatus(models.TextChoices):

@@ -28,3 +28,12 @@ def run_daily_due_task(self: object, *, tenant_id: int) -> list[str]:
     for day in days:
         daily_run_execute(day=day)
     return [day.isoformat() for day in days]
+
+
+@tenant_task("tracking.provisional_rollup_due", max_retries=0)
+def provisional_rollup_due_task(self: object, *, tenant_id: int) -> dict[str, object]:
+    """Beat (every few minutes, per tenant): today's provisional funnel, by the nightly rules
+    (``apps.tracking.services.intraday``). Not retried: the next beat counts again."""
+    from apps.tracking.services.intraday import provisional_rollup_due
+
+    return provisional_rollup_due()

@@ -63,6 +63,12 @@ class DailyReportRowOutput(serializers.Serializer):
     registrations = serializers.IntegerField()
     orders = serializers.IntegerField()
     earnings = EarningsOutput()
+    provisional = serializers.BooleanField(
+        help_text=(
+            "true for a day the nightly run has not closed (today): counted every few minutes "
+            "by the nightly rules and replaced by the nightly figures; false for closed days."
+        )
+    )
 
 
 class StatementLineOutput(serializers.ModelSerializer):

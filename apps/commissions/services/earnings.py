@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -131,6 +132,19 @@ def live_placements_on(*, day: datetime.date, placements: list[Placement]) -> se
     return live
 
 
+def contracts_active_on(
+    *, day: datetime.date, placement_ids: Iterable[int] | None = None
+) -> dict[int, Contract]:
+    """The contract of each placement that is active on ``day`` (module docstring), by
+    placement id; also what today's provisional earnings use (issue 15)."""
+    contracts = Contract.objects.filter(status=ContractStatus.ACTIVE, starts_on__lte=day).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=day)
+    )
+    if placement_ids is not None:
+        contracts = contracts.filter(placement_id__in=list(placement_ids))
+    return {c.placement_id: c for c in contracts}
+
+
 def earnings_compute_day(*, day: datetime.date) -> dict[str, int]:
     """Daily step (order 30): build ``DailyEarning`` rows for ``day`` and post the contract
     part to the ledger (module docstring)."""
@@ -140,12 +154,7 @@ def earnings_compute_day(*, day: datetime.date) -> dict[str, int]:
         clicks = dict(
             PlacementDayStats.objects.filter(day=day).values_list("placement_id", "valid_clicks")
         )
-        contracts = {
-            c.placement_id: c
-            for c in Contract.objects.filter(
-                status=ContractStatus.ACTIVE, starts_on__lte=day
-            ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
-        }
+        contracts = contracts_active_on(day=day)
         net = F("amount") - F("reversed_amount")
         sums: dict[int, dict[str, tuple[int, Decimal]]] = defaultdict(dict)
         for row in (

@@ -42,6 +42,8 @@ from __future__ import annotations
 
 import datetime
 import re
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -167,7 +169,10 @@ _CONVERSION_COLUMNS = """
     END), 0) AS gmv
 """
 
-PLACEMENT_DAY_SQL = f"""
+
+def placement_day_sql(table: str) -> str:
+    """The roll-up into ``table`` (the nightly one or its provisional twin, issue 15)."""
+    return f"""
 WITH clicks AS MATERIALIZED (
     SELECT placement_id,
            COUNT(*) AS clicks,
@@ -201,7 +206,7 @@ keys AS MATERIALIZED (
     UNION SELECT placement_id FROM conversions
 ),
 upserted AS (
-    INSERT INTO {PLACEMENT_DAY} AS stats (
+    INSERT INTO {table} AS stats (
         tenant_id, day, placement_id, site_id, affiliate_id, impressions, clicks, valid_clicks,
         bot_clicks, duplicate_clicks, ip_cap_clicks, self_clicks, landings, registrations,
         orders, gmv, blocked_clicks
@@ -230,7 +235,7 @@ upserted AS (
     RETURNING stats.placement_id
 ),
 stale AS (
-    DELETE FROM {PLACEMENT_DAY} old
+    DELETE FROM {table} old
     WHERE old.tenant_id = %(tenant)s AND old.day = %(day)s
       AND old.placement_id NOT IN (SELECT placement_id FROM upserted)
     RETURNING 1
@@ -238,7 +243,13 @@ stale AS (
 SELECT (SELECT COUNT(*) FROM upserted), (SELECT COUNT(*) FROM stale)
 """  # noqa: S608
 
-SUB_DAY_SQL = f"""
+
+PLACEMENT_DAY_SQL = placement_day_sql(PLACEMENT_DAY)
+
+
+def sub_day_sql(table: str) -> str:
+    """The roll-up into ``table`` (the nightly one or its provisional twin, issue 15)."""
+    return f"""
 WITH clicks AS MATERIALIZED (
     SELECT placement_id, sub,
            COUNT(*) AS clicks,
@@ -260,7 +271,7 @@ keys AS MATERIALIZED (
     SELECT placement_id, sub FROM clicks UNION SELECT placement_id, sub FROM conversions
 ),
 upserted AS (
-    INSERT INTO {SUB_DAY} AS stats (
+    INSERT INTO {table} AS stats (
         tenant_id, day, placement_id, affiliate_id, sub, clicks, valid_clicks, landings,
         registrations, orders
     )
@@ -281,7 +292,7 @@ upserted AS (
     RETURNING stats.id
 ),
 stale AS (
-    DELETE FROM {SUB_DAY} old
+    DELETE FROM {table} old
     WHERE old.tenant_id = %(tenant)s AND old.day = %(day)s
       AND old.id NOT IN (SELECT id FROM upserted)
     RETURNING 1
@@ -289,7 +300,13 @@ stale AS (
 SELECT (SELECT COUNT(*) FROM upserted), (SELECT COUNT(*) FROM stale)
 """  # noqa: S608
 
-CAMPAIGN_DAY_SQL = f"""
+
+SUB_DAY_SQL = sub_day_sql(SUB_DAY)
+
+
+def campaign_day_sql(table: str) -> str:
+    """The roll-up into ``table`` (the nightly one or its provisional twin, issue 15)."""
+    return f"""
 WITH shown AS MATERIALIZED (
     SELECT campaign_id, COALESCE(product_id, 0) AS product_key,
            COUNT(*) AS impressions,
@@ -393,7 +410,7 @@ priced AS (
     FROM floored
 ),
 upserted AS (
-    INSERT INTO {CAMPAIGN_DAY} AS stats (
+    INSERT INTO {table} AS stats (
         tenant_id, day, campaign_id, merchant_id, product_id, impressions, clicks,
         valid_clicks, registrations, orders, gmv, spend
     )
@@ -408,7 +425,7 @@ upserted AS (
     RETURNING stats.id, stats.spend
 ),
 stale AS (
-    DELETE FROM {CAMPAIGN_DAY} old
+    DELETE FROM {table} old
     WHERE old.tenant_id = %(tenant)s AND old.day = %(day)s
       AND old.id NOT IN (SELECT id FROM upserted)
     RETURNING 1
@@ -418,15 +435,27 @@ SELECT (SELECT COUNT(*) FROM upserted), (SELECT COUNT(*) FROM stale),
 """  # noqa: S608
 
 
-def traffic_rollup_day(*, day: datetime.date) -> dict[str, int]:
-    """Classify the tenant-local ``day``'s clicks and rebuild its roll-ups and spend.
+CAMPAIGN_DAY_SQL = campaign_day_sql(CAMPAIGN_DAY)
 
-    Runs in the active tenant's scope; idempotent (a rerun recomputes everything and changes
-    nothing unless the raw data changed). See the module docstring for the rules."""
+
+@dataclass(frozen=True)
+class RollupTables:
+    """Where a roll-up writes: the nightly tables, or today's provisional twins (issue 15)."""
+
+    placement_day: str
+    sub_day: str
+    campaign_day: str
+
+
+NIGHTLY = RollupTables(placement_day=PLACEMENT_DAY, sub_day=SUB_DAY, campaign_day=CAMPAIGN_DAY)
+
+
+def rollup_params(day: datetime.date) -> dict[str, Any]:
+    """The SQL parameters of the active tenant's ``day`` (its local ``[00:00, 24:00)``)."""
     tenant = current_tenant()
     start, end = day_window(day, tenant)
     window = datetime.timedelta(hours=tenant.dedupe_window_hours)
-    params = {
+    return {
         "tenant": tenant.pk,
         "day": day,
         "start": start,
@@ -438,28 +467,50 @@ def traffic_rollup_day(*, day: datetime.date) -> dict[str, int]:
         "cap": tenant.ip_daily_cap,
         "bots": BOT_REGEX,
     }
+
+
+def classify_clicks(cursor: Any, params: dict[str, Any]) -> dict[str, int]:
+    """Step 1: the verdict of every click of the day (rules in the module docstring)."""
     counts: dict[str, int] = {}
+    # The window sorts of a million-click day fit in memory instead of spilling to disk.
+    cursor.execute("SET LOCAL work_mem = '128MB'")
+    cursor.execute(CLASSIFY_SQL, params)
+    counts["reclassified"] = cursor.rowcount
+    cursor.execute(VERDICT_COUNTS_SQL, params)
+    by_verdict = dict(cursor.fetchall())
+    counts["clicks"] = sum(by_verdict.values())
+    for verdict in ("valid", "bot", "duplicate", "ip_cap", "self", "blocked"):
+        counts[f"{verdict}_clicks"] = by_verdict.get(verdict, 0)
+    return counts
+
+
+def rollup_into(cursor: Any, params: dict[str, Any], tables: RollupTables) -> dict[str, int]:
+    """Step 2: the funnel and spend roll-ups of the (classified) day into ``tables``."""
+    counts: dict[str, int] = {}
+    cursor.execute("SET LOCAL work_mem = '128MB'")
+    cursor.execute(placement_day_sql(tables.placement_day), params)
+    counts["placement_rows"], counts["placement_rows_deleted"] = cursor.fetchone()
+    cursor.execute(sub_day_sql(tables.sub_day), params)
+    counts["sub_rows"], counts["sub_rows_deleted"] = cursor.fetchone()
+    # Every raw read here is a range scan of the day; hash joins keep the cost linear
+    # whatever the planner believes about freshly loaded tables (stale statistics made it
+    # nest loops over a whole tenant's impressions).
+    cursor.execute("SET LOCAL enable_nestloop = off")
+    cursor.execute(campaign_day_sql(tables.campaign_day), params)
+    lines, deleted, spend_cents = cursor.fetchone()
+    cursor.execute("SET LOCAL enable_nestloop = on")
+    counts["campaign_rows"], counts["campaign_rows_deleted"] = lines, deleted
+    counts["spend_cents"] = int(spend_cents)
+    return counts
+
+
+def traffic_rollup_day(*, day: datetime.date) -> dict[str, int]:
+    """Classify the tenant-local ``day``'s clicks and rebuild its roll-ups and spend.
+
+    Runs in the active tenant's scope; idempotent (a rerun recomputes everything and changes
+    nothing unless the raw data changed). See the module docstring for the rules."""
+    params = rollup_params(day)
     with transaction.atomic(), connection.cursor() as cursor:
-        # The window sorts of a million-click day fit in memory instead of spilling to disk.
-        cursor.execute("SET LOCAL work_mem = '128MB'")
-        cursor.execute(CLASSIFY_SQL, params)
-        counts["reclassified"] = cursor.rowcount
-        cursor.execute(VERDICT_COUNTS_SQL, params)
-        by_verdict = dict(cursor.fetchall())
-        counts["clicks"] = sum(by_verdict.values())
-        for verdict in ("valid", "bot", "duplicate", "ip_cap", "self", "blocked"):
-            counts[f"{verdict}_clicks"] = by_verdict.get(verdict, 0)
-        cursor.execute(PLACEMENT_DAY_SQL, params)
-        counts["placement_rows"], counts["placement_rows_deleted"] = cursor.fetchone()
-        cursor.execute(SUB_DAY_SQL, params)
-        counts["sub_rows"], counts["sub_rows_deleted"] = cursor.fetchone()
-        # Every raw read here is a range scan of the day; hash joins keep the cost linear
-        # whatever the planner believes about freshly loaded tables (stale statistics made it
-        # nest loops over a whole tenant's impressions).
-        cursor.execute("SET LOCAL enable_nestloop = off")
-        cursor.execute(CAMPAIGN_DAY_SQL, params)
-        lines, deleted, spend_cents = cursor.fetchone()
-        cursor.execute("SET LOCAL enable_nestloop = on")
-        counts["campaign_rows"], counts["campaign_rows_deleted"] = lines, deleted
-        counts["spend_cents"] = int(spend_cents)
+        counts = classify_clicks(cursor, params)
+        counts.update(rollup_into(cursor, params, NIGHTLY))
     return counts
