@@ -58,3 +58,25 @@ from apps.tracking.models import BlockRule  # noqa: E402
 from tests.tracking.factories import BlockRuleFactory  # noqa: E402
 
 register_model(BlockRule, make=lambda t: BlockRuleFactory(tenant=t), search=lambda o: o.value)
+
+# Today's provisional roll-up (issue 15): no admin, no API of their own (/reports/daily reads
+# them, already in the harness); the portal pages that show them are checked in tests/portal.
+from apps.tracking.models import (  # noqa: E402
+    ProvisionalCampaignDay,
+    ProvisionalPlacementDay,
+    ProvisionalPlacementSubDay,
+    ProvisionalRun,
+)
+from tests.tracking.factories import (  # noqa: E402
+    ProvisionalCampaignDayFactory,
+    ProvisionalPlacementDayFactory,
+    ProvisionalPlacementSubDayFactory,
+    ProvisionalRunFactory,
+)
+
+register_model(ProvisionalPlacementDay, make=lambda t: ProvisionalPlacementDayFactory(tenant=t))
+register_model(
+    ProvisionalPlacementSubDay, make=lambda t: ProvisionalPlacementSubDayFactory(tenant=t)
+)
+register_model(ProvisionalCampaignDay, make=lambda t: ProvisionalCampaignDayFactory(tenant=t))
+register_model(ProvisionalRun, make=lambda t: ProvisionalRunFactory(tenant=t))

@@ -181,3 +181,35 @@ class BudgetExhaustionFactory(TenantOwnedFactory):
     day = DAY
     spend = Decimal("5.0000000")
     daily_budget = Decimal("5.00")
+
+
+# --- today's provisional roll-up (issue 15) ------------------------------------------------
+from apps.tracking.models import (  # noqa: E402
+    ProvisionalCampaignDay,
+    ProvisionalPlacementDay,
+    ProvisionalPlacementSubDay,
+    ProvisionalRun,
+)
+
+
+class ProvisionalPlacementDayFactory(PlacementDayStatsFactory):
+    class Meta:
+        model = ProvisionalPlacementDay
+
+
+class ProvisionalPlacementSubDayFactory(PlacementSubDayStatsFactory):
+    class Meta:
+        model = ProvisionalPlacementSubDay
+
+
+class ProvisionalCampaignDayFactory(CampaignDayStatsFactory):
+    class Meta:
+        model = ProvisionalCampaignDay
+
+
+class ProvisionalRunFactory(TenantOwnedFactory):
+    class Meta:
+        model = ProvisionalRun
+
+    day = DAY
+    counted_at = AT
