@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
         ('affiliates', '0006_webmaster_names'),
         ('campaigns', '0006_campaign_phases'),
         ('tenants', '0005_tenant_billing_settings_history'),
-        ('tracking', '0006_block_list_names'),
+        ('tracking', '0007_campaign_spend'),
         ('websites', '0001_initial'),
     ]
 
