@@ -41,6 +41,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*"),
         "args": ("integrations.deliveries_due",),
     },
+    # exchange rates of the tenant-local day (apps/fx; does nothing unless FX_RATES_PROVIDER)
+    "fx-rates-fetch": {
+        "task": "tenants.for_each_tenant",
+        "schedule": crontab(minute=5, hour="*/1"),
+        "args": ("fx.fetch_due",),
+    },
     "monthly-settlements": {
         "task": "tenants.for_each_tenant",
         "schedule": crontab(minute=0, hour=6, day_of_month="1-3"),

@@ -9,8 +9,8 @@ APPS = ROOT / "apps"
 # Apps import only to their left (STYLE.md 1). The edge apps come last: api (partner API),
 # portal (front door), demo (seed data); nobody imports them.
 ORDER = [
-    "core", "tenants", "affiliates", "sites", "campaigns", "tracking", "growth", "commissions",
-    "disputes", "billing", "integrations", "api", "portal", "demo",
+    "core", "tenants", "fx", "affiliates", "sites", "campaigns", "tracking", "growth",
+    "commissions", "disputes", "billing", "integrations", "api", "portal", "demo",
 ]  # fmt: skip
 
 

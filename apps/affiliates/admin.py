@@ -156,7 +156,13 @@ class AffiliateAdmin(ExportMixin, SimpleHistoryAdmin, TenantAdmin):
         (
             "Payouts",
             {
-                "fields": ["payout_details", "payment_hold", "payment_hold_reason"],
+                "fields": [
+                    "payout_details",
+                    "payment_hold",
+                    "payment_hold_reason",
+                    "is_company",
+                    "payout_currency",
+                ],
                 "description": "The webmaster enters payout details in the portal; staff see "
                 "them masked (the bank export carries them in full).",
             },

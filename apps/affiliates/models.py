@@ -7,6 +7,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from apps.core.models import TenantOwnedModel
+from apps.tenants.models import currency_validator
 
 
 class AffiliateKind(models.TextChoices):
@@ -60,6 +61,19 @@ class Affiliate(TenantOwnedModel):
         verbose_name="BD owner",
     )
     company = models.CharField(max_length=150, blank=True)
+    # Issue 17 (docs/currency.md): a company is paid on invoice, so no individual income tax
+    # is withheld from its statements; blank payout currency is the tenant's.
+    is_company = models.BooleanField(
+        default=False,
+        verbose_name="paid as a company",
+        help_text="A company (not a person): no individual income tax is withheld.",
+    )
+    payout_currency = models.CharField(
+        max_length=3,
+        blank=True,
+        validators=[currency_validator],
+        help_text="ISO 4217 code the webmaster is paid in; blank: the network's currency.",
+    )
     phone = models.CharField(max_length=40, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     # Risk staff hold payouts (issue 5): statements still generate but cannot be approved.

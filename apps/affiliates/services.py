@@ -399,7 +399,9 @@ def affiliate_payment_hold_set(
 #: What a webmaster may change on their own profile (the portal's profile page).
 SELF_SERVICE_FIELDS = frozenset({"name", "kind"} | PROFILE_FIELDS)
 #: What staff may change on the back office's form (status, owner and hold have services).
-STAFF_FIELDS = SELF_SERVICE_FIELDS | {"email"}
+#: ``is_company`` and ``payout_currency`` (issue 17) decide withholding and the payout's
+#: currency: finance's word, not the webmaster's.
+STAFF_FIELDS = SELF_SERVICE_FIELDS | {"email", "is_company", "payout_currency"}
 
 
 def _profile_update(

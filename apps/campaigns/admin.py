@@ -99,7 +99,10 @@ class InviteForm(forms.Form):
 @admin.register(Merchant)
 class MerchantAdmin(ExportMixin, SimpleHistoryAdmin, TenantAdmin):
     change_roles = BD
-    list_display = ["code", "name", "tier", "contact_email", "plan_quota", "is_active", "overview"]
+    list_display = [
+        "code", "name", "tier", "contact_email", "plan_quota", "currency", "is_active",
+        "overview",
+    ]  # fmt: skip
     list_filter = ["tier", "is_active"]
     search_fields = ["code", "name", "contact_email", "domains__domain"]
     inlines = [MerchantDomainInline, MerchantUserInline]
@@ -139,6 +142,7 @@ class MerchantAdmin(ExportMixin, SimpleHistoryAdmin, TenantAdmin):
             plan_quota=data["plan_quota"],
             contact_name=data.get("contact_name", ""),
             phone=data.get("phone", ""),
+            currency=data.get("currency", ""),
             actor=request.user,
         )
         obj.pk, obj.tenant = created.pk, created.tenant

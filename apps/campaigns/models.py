@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from apps.core.models import TenantOwnedModel
 from apps.sites.models import new_verification_token
+from apps.tenants.models import currency_validator
 
 code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$",
@@ -40,6 +41,15 @@ class Merchant(TenantOwnedModel):
         help_text="Most active plans this merchant may run at once (DESIGN.md rule 7).",
     )
     is_active = models.BooleanField(default=True)
+    # Issue 17 (docs/currency.md): the currency its orders are reported and it is billed in;
+    # blank is the tenant's.
+    currency = models.CharField(
+        max_length=3,
+        blank=True,
+        validators=[currency_validator],
+        help_text="ISO 4217 code its orders and invoices are in (e.g. USD); blank: the "
+        "network's currency.",
+    )
     # Set and cleared only by apps.billing's prepaid service (issue 21): when the tenant requires
     # prepayment and this merchant's prepaid balance is used up, its campaigns are not served.
     prepaid_exhausted = models.BooleanField(

@@ -1,7 +1,9 @@
 """The ``merchants`` import and export (API.md "Import formats").
 
 ``code, name, tier (brand|high_potential|smb), contact_email, domains? (space-separated),
-plan_quota?``. A code that already exists in the tenant updates that merchant (so the same
+plan_quota?, currency?`` (issue 17: the ISO 4217 code its orders and invoices are in; blank
+keeps an existing merchant's, a new one takes the network's). A code that already exists in
+the tenant updates that merchant (so the same
 file imported twice changes nothing); a new code creates one. A blank ``plan_quota`` keeps an
 existing merchant's quota (200 for a new one); a blank ``domains`` keeps its domains.
 """
@@ -48,6 +50,7 @@ class MerchantRow:
     contact_email: str
     domains: tuple[str, ...] | None  # None: keep the existing domains
     plan_quota: int | None  # None: keep (existing) or the default (new)
+    currency: str | None = None  # None: keep (existing) or the tenant's (new)
 
 
 def _text(errors: RowErrors, row: ImportRow, column: str, max_length: int) -> str:
@@ -62,7 +65,7 @@ def _text(errors: RowErrors, row: ImportRow, column: str, max_length: int) -> st
 class MerchantImport(ImportResource):
     name = "merchants"
     required_columns = ("code", "name", "tier", "contact_email")
-    optional_columns = ("domains", "plan_quota")
+    optional_columns = ("domains", "plan_quota", "currency")
 
     def prepare(self, rows: Sequence[ImportRow]) -> None:
         codes = {row.get("code").lower() for row in rows}
@@ -133,8 +136,15 @@ class MerchantImport(ImportResource):
                 errors.add(
                     "plan_quota", f"{row.get('plan_quota')!r} is not a whole number of 1 or more"
                 )
+        currency: str | None = None
+        if row.get("currency"):
+            currency = row.get("currency").upper()
+            if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
+                errors.add(
+                    "currency", f"{row.get('currency')!r} is not an ISO 4217 code such as USD"
+                )
         errors.raise_if_any()
-        return MerchantRow(code, name, tier, email, domains, plan_quota)
+        return MerchantRow(code, name, tier, email, domains, plan_quota, currency)
 
     def save_row(self, row: CleanRow) -> None:
         data: MerchantRow = row.data
@@ -147,6 +157,7 @@ class MerchantImport(ImportResource):
                 contact_email=data.contact_email,
                 domains=data.domains or (),
                 plan_quota=data.plan_quota or 200,
+                currency=data.currency or "",
                 actor=self.actor,
                 domains_verified=True,  # staff imports vouch for their merchants' domains
             )
@@ -159,6 +170,8 @@ class MerchantImport(ImportResource):
         }
         if data.plan_quota is not None:
             changes["plan_quota"] = data.plan_quota
+        if data.currency is not None:
+            changes["currency"] = data.currency
         merchant_update(merchant=merchant, actor=self.actor, **changes)
         if data.domains is not None:
             merchant_domains_set(
@@ -174,7 +187,7 @@ class MerchantExport(SafeExportResource):
 
     class Meta:
         model = Merchant
-        fields = ("code", "name", "tier", "contact_email", "domains", "plan_quota")
+        fields = ("code", "name", "tier", "contact_email", "domains", "plan_quota", "currency")
         export_order = fields
 
     def dehydrate_domains(self, merchant: Merchant) -> str:

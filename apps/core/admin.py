@@ -121,9 +121,13 @@ def estimated_paginator(exact_up_to: int) -> type[EstimatedCountPaginator]:
     return type("EstimatedCountPaginator", (EstimatedCountPaginator,), {"exact_up_to": exact_up_to})
 
 
-def _money_column(name: str, label: str) -> Callable[[Any], str]:
+def _money_column(name: str, label: str, currency_field: str | None = None) -> Callable[[Any], str]:
+    """An amount with its currency: the tenant's, or (issue 17) the row's own currency field
+    named in the model's ``CURRENCY_FIELDS`` (blank there: the tenant's)."""
+
     def column(obj: Any) -> str:
-        return display.format_money(getattr(obj, name))
+        code = (getattr(obj, currency_field, "") or None) if currency_field else None
+        return display.format_money(getattr(obj, name), code)
 
     column.short_description = label  # type: ignore[attr-defined]
     column.admin_order_field = name  # type: ignore[attr-defined]
@@ -158,7 +162,8 @@ def readable_columns(model: type[models.Model], names: Iterable[Any], keep: set[
             continue
         label = str(getattr(field, "verbose_name", name))
         if isinstance(field, models.DecimalField) and field.decimal_places == 2:
-            out.append(_money_column(name, label))
+            currency_field = getattr(model, "CURRENCY_FIELDS", {}).get(name)
+            out.append(_money_column(name, label, currency_field))
         elif isinstance(field, models.DateTimeField):
             out.append(_time_column(name, label))
         else:

@@ -91,7 +91,8 @@ class ConversionItemInline(TenantTabularInline):
 class ConversionAdmin(ReadOnlyTenantAdmin):
     list_display = [
         "external_id", "type", "merchant", "affiliate", "placement", "occurred_at", "day",
-        "amount", "customer_type", "status", "refund_amount", "source",
+        "amount", "original_amount", "fx_rate", "customer_type", "status", "refund_amount",
+        "source",
     ]  # fmt: skip
     list_select_related = ["merchant", "affiliate", "placement"]
     list_filter = ["type", "status", "customer_type", "source", "day"]

@@ -195,7 +195,23 @@ class Conversion(TenantOwnedModel):
     occurred_at = models.DateTimeField()
     # The tenant-local day of occurred_at: roll-ups and earnings group by it.
     day = models.DateField()
+    # In the tenant's (book) currency: converted at ``fx_rate`` when the order came in another.
     amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    # Issue 17 (docs/currency.md): what the merchant reported, kept as it came. Blank
+    # ``currency``: the tenant's (rows from before multi-currency); ``fx_rate`` is empty when
+    # nothing was converted.
+    currency = models.CharField(max_length=3, blank=True)
+    original_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    original_refund_amount = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    fx_rate = models.DecimalField(
+        max_digits=20,
+        decimal_places=8,
+        null=True,
+        blank=True,
+        help_text="Units of the tenant's currency for one unit of currency, on the order's day.",
+    )
     customer_type = models.CharField(max_length=12, choices=CustomerType.choices, blank=True)
     customer_ref = models.CharField(max_length=100, blank=True)
     status = models.CharField(
@@ -204,6 +220,9 @@ class Conversion(TenantOwnedModel):
     refund_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     status_reason = models.CharField(max_length=12, choices=ReversalReason.choices, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    #: amounts in the row's own currency (the admin shows them with it; issue 17)
+    CURRENCY_FIELDS = {"original_amount": "currency", "original_refund_amount": "currency"}
 
     class Meta:
         ordering = ["-occurred_at"]
@@ -238,7 +257,9 @@ class ConversionItem(TenantOwnedModel):
     )
     product_type = models.CharField(max_length=60, blank=True)
     quantity = models.PositiveIntegerField(default=1)
+    # the tenant's currency, like its order's amount; ``original_amount`` as the merchant sent it
     amount = models.DecimalField(max_digits=14, decimal_places=2)
+    original_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     #: the line's share of the order's refund (all of it once cancelled); its net is
     #: ``amount - refunded_amount``. Written only by ``conversion_status_set`` (issue 22).
     refunded_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)

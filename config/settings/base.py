@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_prometheus",
     "apps.core",
     "apps.tenants",
+    "apps.fx",
     "apps.affiliates",
     "apps.sites",
     "apps.campaigns",
@@ -176,6 +177,12 @@ STORAGES = {
 }
 # Private files (claim evidence): outside STATIC/MEDIA URLs, served only through views that
 # check permission.
+# Exchange rates (issue 17, docs/currency.md): the scheduled fetch is off unless a provider is
+# named ("ecb": the European Central Bank's daily reference rates). Rates otherwise come from
+# the fx_rates import.
+FX_RATES_PROVIDER = env_str("FX_RATES_PROVIDER", "")
+FX_RATES_URL = env_str("FX_RATES_URL", "")
+
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private")))
 
 REDIS_URL = env_str("REDIS_URL", "-")

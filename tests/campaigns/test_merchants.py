@@ -168,7 +168,15 @@ class TestAdmin:
             "/admin/campaigns/merchant/export/", {"format": "0", "resource": "0"}
         )
         rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-        assert list(rows[0]) == ["code", "name", "tier", "contact_email", "domains", "plan_quota"]
+        assert list(rows[0]) == [
+            "code",
+            "name",
+            "tier",
+            "contact_email",
+            "domains",
+            "plan_quota",
+            "currency",
+        ]
         by_code = {row["code"]: row for row in rows}
         assert by_code["M1"]["name"] == "'=2+3"
         assert by_code["M1"]["domains"] == "m1.example"

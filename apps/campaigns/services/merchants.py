@@ -42,7 +42,16 @@ from apps.tenants.services import user_invite
 
 #: fields ``merchant_update`` may change
 UPDATABLE_FIELDS = frozenset(
-    {"name", "tier", "contact_name", "contact_email", "phone", "plan_quota", "is_active"}
+    {
+        "name",
+        "tier",
+        "contact_name",
+        "contact_email",
+        "phone",
+        "plan_quota",
+        "is_active",
+        "currency",
+    }
 )
 
 
@@ -85,6 +94,7 @@ def merchant_create(
     plan_quota: int = 200,
     contact_name: str = "",
     phone: str = "",
+    currency: str = "",
     actor: User | None = None,
     domains_verified: bool = False,
 ) -> Merchant:
@@ -105,6 +115,7 @@ def merchant_create(
         contact_name=contact_name,
         phone=phone,
         plan_quota=plan_quota,
+        currency=(currency or "").strip().upper(),
     )
     _full_clean(merchant)
     with transaction.atomic():

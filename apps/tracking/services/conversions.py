@@ -27,7 +27,8 @@ from django.utils.dateparse import parse_datetime
 from apps.campaigns.models import Merchant, Product
 from apps.core.db import lock_object
 from apps.core.events import event_emit
-from apps.core.money import CENT, allocate, quantize_money
+from apps.core.money import CENT, Money, allocate, quantize_money
+from apps.fx.selectors import fx_rates_on
 from apps.tenants.models import CouponAttribution
 from apps.tenants.scope import current_tenant
 from apps.tracking.errors import ConversionError, ConversionStateError
@@ -67,6 +68,10 @@ class _Event:
     customer_ref: str = ""
     items: list[dict[str, Any]] = field(default_factory=list)
     coupon_code: str = ""
+    #: the order's currency as sent (blank: the merchant's, else the tenant's), see ``_convert``
+    currency: str = ""
+    original_amount: Decimal | None = None
+    fx_rate: Decimal | None = None
     #: what the event is attributed to: the click's (or coupon's) ids, see ``_attribute``
     click: dict[str, Any] | None = None
     status: str = ""
@@ -183,17 +188,10 @@ def _parse(index: int, raw: Any) -> _Event:
             event.errors["click_id"] = "Required: the click_id our redirect added to your URL."
     currency = raw.get("currency")
     if currency not in (None, ""):
-        tenant_currency = current_tenant().currency
-        if not isinstance(currency, str) or not re.fullmatch(r"[A-Za-z]{3}", currency):
+        if not isinstance(currency, str) or not re.fullmatch(r"[A-Za-z]{3}", currency.strip()):
             event.errors["currency"] = "An ISO 4217 code such as CNY (or leave it out)."
-        elif currency.upper() != tenant_currency:
-            # API.md v1.1: an order needing a rate the tenant lacks is rejected naming
-            # currency; this network holds no exchange rates yet, so only its own currency
-            # can be taken.
-            event.errors["currency"] = (
-                f"This network has no exchange rate from {currency.upper()} to "
-                f"{tenant_currency}; send amounts in {tenant_currency}."
-            )
+        else:
+            event.currency = currency.strip().upper()
     occurred = raw.get("occurred_at")
     parsed = parse_datetime(occurred) if isinstance(occurred, str) else None
     if parsed is None or timezone.is_naive(parsed):
@@ -316,6 +314,48 @@ def _attribute(events: list[_Event], *, merchant: Merchant, tenant: Any) -> None
                 event.errors.setdefault(field_name, message)
 
 
+def _convert(events: list[_Event], *, merchant: Merchant, tenant: Any) -> None:
+    """Orders in another currency than the tenant's (issue 17, docs/currency.md).
+
+    An order's currency is the one it names, else its merchant's, else the tenant's. In
+    another currency than the tenant's, the order and its lines are converted at the rate of
+    the order's tenant-local day (``apps.fx``, one query for the batch): ``amount`` becomes
+    the tenant's currency, half-up to cents, and the event keeps ``currency``,
+    ``original_amount`` and ``fx_rate``. No rate for that day: ``rejected`` naming
+    ``currency``, never a silent 1.0."""
+    book = tenant.currency
+    todo = []
+    for event in events:
+        if event.errors:
+            continue
+        event.currency = event.currency or merchant.currency or book
+        if event.currency != book and event.amount is not None:
+            todo.append(event)
+    if not todo:
+        return
+    zone = tenant.zone
+    days = {id(e): e.occurred_at.astimezone(zone).date() for e in todo if e.occurred_at}
+    rates = fx_rates_on(pairs={(days[id(e)], e.currency) for e in todo}, quote=book)
+    for event in todo:
+        day = days[id(event)]
+        rate = rates.get((day, event.currency))
+        if rate is None:
+            event.errors["currency"] = (
+                f"No exchange rate from {event.currency} to {book} for {day.isoformat()}; "
+                f"the network must import it (fx_rates) first, or send amounts in {book}."
+            )
+            continue
+        assert event.amount is not None  # noqa: S101 - in todo only with an amount
+        event.original_amount = event.amount
+        event.fx_rate = rate
+        event.amount = Money(event.amount, event.currency).converted(rate=rate, to=book).amount
+        for item in event.items:
+            item["original_amount"] = item["amount"]
+            item["amount"] = (
+                Money(item["amount"], event.currency).converted(rate=rate, to=book).amount
+            )
+
+
 def _decide_customer_types(events: list[_Event], *, merchant: Merchant) -> None:
     """No ``customer_type``: returning when an earlier order of this merchant (already stored
     or earlier in this batch) has the same ``customer_ref``, else new (API.md)."""
@@ -345,7 +385,7 @@ _COLUMNS = (
     "tenant_id", "created_at", "updated_at", "merchant_id", "type", "external_id", "click_id",
     "placement_id", "affiliate_id", "campaign_id", "product_id", "occurred_at", "day", "amount",
     "customer_type", "customer_ref", "status", "refund_amount", "status_reason", "coupon_id",
-    "source",
+    "source", "currency", "original_amount", "fx_rate",
 )  # fmt: skip
 
 
@@ -378,7 +418,9 @@ def conversions_record(
       else ``rejected``; the conversion takes the click's placement, webmaster, campaign,
       product; an order with a registered ``coupon`` and no usable click takes the coupon's
       webmaster (and placement, if it names one) and has no click (``_attribute``);
-    - ``currency``, when given, must be the tenant's (no exchange rates yet);
+    - ``currency`` (default the merchant's, else the tenant's): an order in another currency
+      than the tenant's is converted at the rate of its day, or ``rejected`` naming
+      ``currency`` when there is none (``_convert``);
     - ``(type, external_id)`` already stored, or earlier in the same batch: ``duplicate``,
       nothing counted twice (the unique constraint decides under concurrency);
     - orders: ``amount`` >= 0 with at most 2 decimals; no ``customer_type``: returning if an
@@ -398,6 +440,7 @@ def conversions_record(
     tenant = current_tenant()
     parsed = [_parse(index, raw) for index, raw in enumerate(events)]
     _attribute(parsed, merchant=merchant, tenant=tenant)
+    _convert(parsed, merchant=merchant, tenant=tenant)
 
     seen: set[tuple[str, str]] = set()
     to_insert: list[_Event] = []
@@ -424,7 +467,8 @@ def conversions_record(
                 e.click["placement_id"], e.click["affiliate_id"], e.click["campaign_id"],
                 e.click["product_id"], e.occurred_at, e.occurred_at.astimezone(zone).date(),
                 e.amount, e.customer_type, e.customer_ref, ConversionStatus.PENDING,
-                Decimal("0.00"), "", e.click["coupon_id"], source,
+                Decimal("0.00"), "", e.click["coupon_id"], source, e.currency,
+                e.original_amount if e.fx_rate is not None else e.amount, e.fx_rate,
             )
             for e in to_insert
         ]  # fmt: skip
@@ -453,6 +497,7 @@ def conversions_record(
                         product_type=item["product_type"] or product_type,
                         quantity=item["quantity"],
                         amount=item["amount"],
+                        original_amount=item.get("original_amount", item["amount"]),
                     )
                 )
         ConversionItem.objects.bulk_create(items)
@@ -490,6 +535,12 @@ def _emit_created(event: _Event, pk: int, merchant: Merchant, source: str) -> No
             "coupon": attribution.get("coupon_code") or None,
             "amount": str(event.amount) if event.amount is not None else None,
             "currency": current_tenant().currency,
+            # issue 17: what the merchant sent, when it was another currency
+            "original_amount": (
+                str(event.original_amount) if event.original_amount is not None else None
+            ),
+            "original_currency": event.currency or None,
+            "fx_rate": str(event.fx_rate) if event.fx_rate is not None else None,
             "customer_type": event.customer_type or None,
             "customer_ref": event.customer_ref or None,
             "occurred_at": event.occurred_at.isoformat() if event.occurred_at else None,
@@ -556,14 +607,20 @@ def conversion_status_set(
                     field="status",
                 )
             amount = locked.amount or Decimal("0.00")
-            new_refund = amount if refund_amount in (None, "") else _money(refund_amount)
-            if new_refund is None or new_refund <= 0 or new_refund > amount:
+            # issue 17: an order converted from another currency is refunded in that
+            # currency (what the merchant knows), then converted at the order's own rate
+            converted = locked.fx_rate is not None and locked.original_amount is not None
+            sent_amount = locked.original_amount if converted else amount
+            sent = sent_amount if refund_amount in (None, "") else _money(refund_amount)
+            if sent is None or sent <= 0 or sent > sent_amount:
+                unit = f" {locked.currency}" if converted else ""
                 raise ConversionError(
                     f"{label}: refund_amount must be more than 0 and at most the order's "
-                    f"amount {amount}, with at most 2 decimals.",
+                    f"amount {sent_amount}{unit}, with at most 2 decimals.",
                     code=ConversionError.INVALID_REFUND,
                     field="refund_amount",
                 )
+            new_refund = _refund_in_book(locked, sent) if converted else sent
             if locked.status == ConversionStatus.REFUNDED:
                 if new_refund == locked.refund_amount:
                     return locked
@@ -582,15 +639,29 @@ def conversion_status_set(
             )
         locked.status = status
         locked.refund_amount = new_refund
+        if status == ConversionStatus.REFUNDED and locked.fx_rate is not None:
+            locked.original_refund_amount = sent
         locked.status_reason = reason
         locked.status_changed_at = timezone.now()
         locked.save(
             update_fields=[
-                "status", "refund_amount", "status_reason", "status_changed_at", "updated_at",
+                "status", "refund_amount", "original_refund_amount", "status_reason",
+                "status_changed_at", "updated_at",
             ]
         )  # fmt: skip
         _lines_follow_refund(locked)
         return locked
+
+
+def _refund_in_book(conversion: Conversion, sent: Decimal) -> Decimal:
+    """A refund sent in the order's own currency, in the tenant's at the order's rate: the
+    whole order refunds exactly its converted amount; a part is converted half-up, at most
+    the amount."""
+    rate, amount = conversion.fx_rate, conversion.amount or Decimal("0.00")
+    if sent == conversion.original_amount or rate is None:
+        return amount
+    converted = Money(sent, conversion.currency).converted(rate=rate, to=current_tenant().currency)
+    return min(amount, converted.amount)
 
 
 def _lines_follow_refund(conversion: Conversion) -> None:
