@@ -19,6 +19,9 @@ from apps.commissions.models import (
     DailyEarning,
     LedgerEntry,
     MerchantRebate,
+    StatementLine,
+    StatementLineKind,
+    StatementStatus,
 )
 from apps.core.money import ZERO, quantize_money
 from apps.tenants.clock import period_bounds
@@ -111,6 +114,8 @@ PNL_LINES: list[tuple[str, str, int]] = [
     ("topups", "Guarantee top-ups", -1),
     ("rebates", "Merchant rebates", -1),
     ("credits", "Compensation claim credits", -1),
+    # issue 17: bonus tiers paid on approved statements (posted dated the period's last day)
+    ("bonuses", "Webmaster bonus tiers (approved statements)", -1),
     ("other", "Other ledger postings on network accounts", 1),
 ]
 BILLINGS = ("spend", "cps_billed", "fees")
@@ -126,6 +131,7 @@ LEDGER_KIND_LINE = {
     "commission_reversed": "reversals",
     "rebate": "rebates",
     "compensation_credit": "credits",
+    "statement_bonus": "bonuses",
 }
 NETWORK_PNL_ACCOUNTS = [
     AccountKind.NETWORK_REVENUE,
@@ -225,6 +231,14 @@ def network_pnl(*, period: str) -> Pnl:
         "topups": _sum(earnings, "guarantee_topup"),
         "rebates": _sum(MerchantRebate.objects.filter(period=period), "amount"),
         "credits": _sum(claims_credited_in(start=start, end=end), "approved_amount"),
+        "bonuses": _sum(
+            StatementLine.objects.filter(
+                kind=StatementLineKind.BONUS,
+                statement__period=period,
+                statement__status__in=[StatementStatus.APPROVED, StatementStatus.PAID],
+            ),
+            "amount",
+        ),
         "other": ZERO,
     }
     pnl.ledger = ledger

@@ -24,6 +24,7 @@ from unfold.decorators import action, display
 
 from apps.commissions import admin_statements  # noqa: F401
 from apps.commissions.models import (
+    BonusTier,
     Commission,
     CommissionRule,
     DailyEarning,
@@ -40,6 +41,7 @@ from apps.commissions.services.rules import (
     commission_rule_update,
 )
 from apps.core.admin import ReadOnlyTenantAdmin, TenantAdmin, TenantTabularInline
+from apps.core.display import format_money
 from apps.core.roles import ALL_STAFF, BD, FINANCE, LEDGER_READERS, NOBODY, RISK
 
 ZERO = Value(0, output_field=DecimalField(max_digits=14, decimal_places=2))
@@ -161,6 +163,21 @@ class RebateTierAdmin(TenantAdmin):
     list_filter = ["merchant_tier"]
 
 
+@admin.register(BonusTier)
+class BonusTierAdmin(SimpleHistoryAdmin, TenantAdmin):
+    """Monthly bonus tiers for webmasters (issue 17): the network's (no merchant) or a
+    merchant's; evaluated when statements are generated."""
+
+    view_roles = ALL_STAFF
+    change_roles = FINANCE
+    delete_roles = FINANCE  # configuration: paid bonuses keep their statement lines
+    list_display = ["merchant", "gmv_from", "percent", "fixed_amount", "is_active"]
+    list_filter = ["is_active"]
+    list_select_related = ["merchant"]
+    search_fields = ["merchant__code", "merchant__name"]
+    autocomplete_fields = ["merchant"]
+
+
 @admin.register(MerchantRebate)
 class MerchantRebateAdmin(ReadOnlyTenantAdmin):
     view_roles = LEDGER_READERS
@@ -176,11 +193,11 @@ class LedgerAccountAdmin(ReadOnlyTenantAdmin):
     """The ledger per webmaster and per merchant: each account with its balance."""
 
     view_roles = LEDGER_READERS
-    list_display = ["kind", "party", "balance", "entries_link"]
-    list_filter = ["kind"]
+    list_display = ["kind", "party", "currency", "balance", "entries_link"]
+    list_filter = ["kind", "currency"]
     list_select_related = ["affiliate", "merchant"]
     search_fields = ["affiliate__email", "affiliate__name", "merchant__code", "merchant__name"]
-    readonly_fields = ["kind", "affiliate", "merchant", "balance", "entries_link"]
+    readonly_fields = ["kind", "affiliate", "merchant", "currency", "balance", "entries_link"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return (
@@ -195,7 +212,8 @@ class LedgerAccountAdmin(ReadOnlyTenantAdmin):
 
     @display(description="Balance", ordering="balance_sum")
     def balance(self, account: LedgerAccount) -> Any:
-        return account.balance_sum
+        # in the account's own currency (issue 17)
+        return format_money(account.balance_sum, account.currency)
 
     @display(description="Entries")
     def entries_link(self, account: LedgerAccount) -> str:
@@ -206,8 +224,8 @@ class LedgerAccountAdmin(ReadOnlyTenantAdmin):
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyTenantAdmin):
     view_roles = LEDGER_READERS
-    list_display = ["id", "created_at", "account", "amount", "transaction"]
-    list_filter = ["account__kind"]
+    list_display = ["id", "created_at", "account", "leg", "transaction"]
+    list_filter = ["account__kind", "account__currency"]
     list_select_related = [
         "account",
         "account__affiliate",
@@ -219,17 +237,25 @@ class LedgerEntryAdmin(ReadOnlyTenantAdmin):
 
     ordering = ["-id"]
 
+    @display(description="Amount", ordering="amount")
+    def leg(self, entry: LedgerEntry) -> str:
+        return format_money(entry.amount, entry.account.currency)
+
     def lookup_allowed(self, lookup: str, value: str, request: Any = None) -> bool:
         return lookup == "account__id__exact" or super().lookup_allowed(lookup, value, request)
 
 
 class LedgerEntryInline(TenantTabularInline):
     model = LedgerEntry
-    fields = ["account", "amount"]
-    readonly_fields = ["account", "amount"]
+    fields = ["account", "leg"]
+    readonly_fields = ["account", "leg"]
     view_roles = LEDGER_READERS
     change_roles = NOBODY
     can_delete = False
+
+    @display(description="Amount")
+    def leg(self, entry: LedgerEntry) -> str:
+        return format_money(entry.amount, entry.account.currency)
 
 
 @admin.register(LedgerTransaction)

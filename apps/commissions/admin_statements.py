@@ -36,6 +36,7 @@ from apps.commissions.services.statements import (
 )
 from apps.core.admin import TenantAdmin, TenantTabularInline
 from apps.core.admin_site import staff_roles_for
+from apps.core.display import format_money
 from apps.core.roles import ALL_STAFF, FINANCE, RISK
 from apps.tenants.clock import tenant_today
 
@@ -155,7 +156,13 @@ class StatementAdmin(SimpleHistoryAdmin, TenantAdmin):
         "status",
         "opening_balance",
         "lines_total",
+        "gross_figure",
+        "tax_withheld",
+        "withholding_rule",
         "total",
+        "payout_currency",
+        "payout_rate",
+        "payout_amount",
         "carried_forward",
         "submitted_by",
         "submitted_at",
@@ -194,6 +201,64 @@ class StatementAdmin(SimpleHistoryAdmin, TenantAdmin):
     @admin.display(boolean=True, description="payment hold")
     def on_hold(self, obj: Statement) -> bool:
         return obj.affiliate.payment_hold
+
+    @admin.display(description="gross (before tax)")
+    def gross_figure(self, obj: Statement) -> str:
+        return format_money(obj.gross)
+
+    def get_urls(self) -> list[Any]:
+        from django.urls import path
+
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "withholding/",
+                wrap(self.withholding_view),
+                name="commissions_statement_withholding",
+            ),
+            *super().get_urls(),
+        ]
+
+    def withholding_view(self, request: HttpRequest) -> HttpResponse:
+        """The month's income tax withheld per webmaster (``?period=YYYY-MM``, default last
+        month; ``&format=csv|xlsx`` downloads it). Finance only: the file holds tax ids."""
+        if not self.has_finance_permission(request):
+            raise PermissionDenied
+        from apps.commissions.withholding_report import (
+            withholding_csv,
+            withholding_rows,
+            withholding_xlsx,
+        )
+        from apps.tenants.clock import PeriodError, period_bounds, previous_period
+
+        today = tenant_today(request.tenant)  # type: ignore[attr-defined]
+        period = request.GET.get("period") or previous_period(today)
+        try:
+            period_bounds(period)
+        except PeriodError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            period = previous_period(today)
+        rows = withholding_rows(period=period)
+        kind = request.GET.get("format")
+        if kind in ("csv", "xlsx"):
+            body = withholding_csv(rows) if kind == "csv" else withholding_xlsx(rows)
+            content_type = (
+                "text/csv"
+                if kind == "csv"
+                else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            )
+            response = HttpResponse(body, content_type=content_type)
+            response["Content-Disposition"] = f'attachment; filename="withholding-{period}.{kind}"'
+            return response
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Income tax withheld {period}",
+            "period": period,
+            "rows": rows,
+            "total_tax": sum((row.statement.tax_withheld for row in rows), Decimal("0.00")),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/commissions/statement/withholding.html", context)
 
     # Statements are made by generate_settlements and changed only by the actions' services.
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:

@@ -106,8 +106,9 @@ def export_plan(statements: Iterable[Statement], *, currency: str) -> ExportPlan
                 payout.bank,
                 payout.tax_id,
                 statement.period,
-                statement.total,
-                currency,
+                # paid in another currency (issue 17): the amount frozen on approval
+                statement.payout_amount if statement.payout_currency else statement.total,
+                statement.payout_currency or currency,
                 statement_reference(statement),
             ]
         )

@@ -30,6 +30,7 @@ from apps.affiliates.models import Affiliate, AffiliateKind
 from apps.campaigns.models import MerchantTier
 from apps.core import display
 from apps.core.models import TenantOwnedModel, TenantScopedModel
+from apps.tenants.models import currency_validator
 from apps.tracking.models import ConversionType, ReversalReason
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -259,12 +260,20 @@ class AccountKind(models.TextChoices):
     NETWORK_FEE_REVENUE = "network_fee_revenue", "Network fee revenue"
     NETWORK_COST = "network_cost", "Network costs"
     NETWORK_CASH = "network_cash", "Network cash (payouts and deposits)"
+    # Issue 17 (docs/currency.md): one per currency; an exchange posts a leg in each currency
+    # through it, so every currency's legs of a transaction sum to zero.
+    FX_CLEARING = "fx_clearing", "FX clearing (exchange between currencies)"
+    # Income tax withheld from webmasters' statements, owed to the tax office (issue 17).
+    TAX_PAYABLE = "tax_payable", "Income tax withheld (payable)"
 
 
 class LedgerAccount(TenantOwnedModel):
-    """An account of the tenant, or of one webmaster or merchant in it."""
+    """An account of the tenant, or of one webmaster or merchant in it, in one currency (the
+    tenant's unless it is a cash or FX clearing account of another; issue 17). The database
+    checks that a transaction's legs sum to zero in each currency (migration 0010)."""
 
     kind = models.CharField(max_length=24, choices=AccountKind.choices)
+    currency = models.CharField(max_length=3, validators=[currency_validator])
     affiliate = models.ForeignKey(
         "affiliates.Affiliate", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -276,15 +285,16 @@ class LedgerAccount(TenantOwnedModel):
         ordering = ["kind"]
         constraints = [
             models.UniqueConstraint(
-                fields=["tenant", "kind", "affiliate", "merchant"],
+                fields=["tenant", "kind", "affiliate", "merchant", "currency"],
                 nulls_distinct=False,
                 name="ledger_account_unique",
-            )
+            ),
+            models.CheckConstraint(condition=~Q(currency=""), name="ledger_account_currency"),
         ]
 
     def __str__(self) -> str:
         party = self.affiliate_id or self.merchant_id or "network"
-        return f"{self.get_kind_display()} ({party})"
+        return f"{self.get_kind_display()} ({party}, {self.currency})"
 
 
 class LedgerTransaction(TenantOwnedModel):
@@ -420,9 +430,13 @@ class StatementStatus(models.TextChoices):
 
 
 class Statement(TenantOwnedModel):
-    """A webmaster's settlement for one month. ``total = opening_balance + sum(lines)``.
-    Below the tenant's minimum payout, or negative, the total carries over to the next period
-    (``carried_forward``). ``status`` moves only through the statement transition service;
+    """A webmaster's settlement for one month. ``gross = opening_balance + sum(lines)``;
+    ``total = gross - tax_withheld`` is what is paid (issue 17: income tax withheld from an
+    individual, by the tenant's rule; ``statement_totals`` is the one rule). Below the tenant's
+    minimum payout, or negative, the gross carries over to the next period
+    (``carried_forward``), and nothing is withheld until it is paid. A webmaster paid in
+    another currency gets ``payout_amount`` in ``payout_currency`` at ``payout_rate``, frozen
+    on approval. ``status`` moves only through the statement transition service;
     approval needs four eyes (not the submitter, not the last adjuster)."""
 
     affiliate = models.ForeignKey(
@@ -436,8 +450,14 @@ class Statement(TenantOwnedModel):
     )
     opening_balance = models.DecimalField(**MONEY, default=Decimal("0.00"))
     lines_total = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    tax_withheld = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    #: the withholding rule the tax was worked out by ("" or "off": none)
+    withholding_rule = models.CharField(max_length=12, blank=True)
     total = models.DecimalField(**MONEY, default=Decimal("0.00"))
     carried_forward = models.BooleanField(default=False)
+    payout_currency = models.CharField(max_length=3, blank=True)
+    payout_rate = models.DecimalField(max_digits=20, decimal_places=8, null=True, blank=True)
+    payout_amount = models.DecimalField(**MONEY, null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -465,11 +485,18 @@ class Statement(TenantOwnedModel):
                 fields=["tenant", "affiliate", "period"], name="statement_unique_period"
             ),
             models.CheckConstraint(
-                condition=Q(total=F("opening_balance") + F("lines_total")),
-                name="statement_total_is_opening_plus_lines",
+                condition=Q(total=F("opening_balance") + F("lines_total") - F("tax_withheld")),
+                name="statement_total_is_opening_plus_lines_less_tax",
             ),
+            models.CheckConstraint(condition=Q(tax_withheld__gte=0), name="statement_tax_gte_0"),
         ]
         indexes = [models.Index(fields=["tenant", "status", "period"], name="statement_status")]
+
+    CURRENCY_FIELDS = {"payout_amount": "payout_currency"}
+
+    @property
+    def gross(self) -> Decimal:
+        return self.opening_balance + self.lines_total
 
     def __str__(self) -> str:
         """Named for people (issue 14): "November 2026 · Publisher 03 · 14,000.00 CNY"."""
@@ -487,6 +514,63 @@ class StatementLineKind(models.TextChoices):
     COMMISSION = "commission", "Commission"
     CLAWBACK = "clawback", "Clawback of a settled commission"
     ADJUSTMENT = "adjustment", "Manual adjustment"
+    BONUS = "bonus", "Performance bonus (tier reached)"
+
+
+class BonusTier(TenantOwnedModel):
+    """A monthly performance bonus for webmasters (issue 17, docs/currency.md): a webmaster
+    whose month's GMV reaches ``gmv_from`` earns ``percent`` of that month's commissions, or
+    ``fixed_amount``. Tiers without a merchant are the network's (all of a webmaster's GMV and
+    commissions); a merchant's tiers count that merchant's only. Of each scheme the highest
+    tier reached pays, as its own statement line (``statement_lines_wanted``)."""
+
+    merchant = models.ForeignKey(
+        "campaigns.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    gmv_from = models.DecimalField(
+        **MONEY,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        verbose_name="monthly GMV from",
+    )
+    percent = models.DecimalField(
+        max_digits=7,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="Percent of the month's commissions (1 = 1 %); or give a fixed amount.",
+    )
+    fixed_amount = models.DecimalField(
+        **MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    is_active = models.BooleanField(default=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = "bonus tier"
+        ordering = ["merchant", "gmv_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "merchant", "gmv_from"],
+                nulls_distinct=False,
+                name="bonus_tier_unique",
+            ),
+            models.CheckConstraint(
+                condition=(Q(percent__isnull=False) & Q(fixed_amount__isnull=True))
+                | (Q(percent__isnull=True) & Q(fixed_amount__isnull=False)),
+                name="bonus_tier_percent_or_fixed",
+            ),
+            models.CheckConstraint(condition=Q(gmv_from__gt=0), name="bonus_tier_gmv_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        prize = (
+            f"{self.percent}% of commissions"
+            if self.percent is not None
+            else (display.format_money(self.fixed_amount))
+        )
+        return f"GMV from {display.format_money(self.gmv_from)}: {prize}"
 
 
 class StatementLine(TenantOwnedModel):
@@ -500,6 +584,10 @@ class StatementLine(TenantOwnedModel):
     )
     commission = models.ForeignKey(
         Commission, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    #: the tier a bonus line pays (issue 17)
+    bonus_tier = models.ForeignKey(
+        BonusTier, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reason = models.CharField(max_length=500, blank=True)
     created_by = models.ForeignKey(
@@ -523,6 +611,11 @@ class StatementLine(TenantOwnedModel):
             models.CheckConstraint(
                 condition=~Q(kind="adjustment") | ~Q(reason=""),
                 name="statement_adjustment_has_reason",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "statement", "bonus_tier"],
+                condition=Q(bonus_tier__isnull=False),
+                name="statement_line_bonus_once",
             ),
         ]
 

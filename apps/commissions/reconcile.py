@@ -11,9 +11,14 @@ figure is compared with its source, per placement and tenant-local day, to the c
 - ``ledger.earnings``: the ledger's contract postings of a placement and day = click income +
   top-up; ``ledger.commissions``: each commission's postings = its net amount;
   ``ledger.spend``: each campaign-day's spend charge = the roll-up's spend;
-- ``ledger.balance``: every transaction of the period balances (its legs sum to 0);
+- ``ledger.balance``: every transaction of the period balances (its legs sum to 0 in each
+  currency);
 - ``statements.lines``: every statement line of the period = its earning / commission, and
   every statement's total = ``statement_totals`` of its opening balance and lines;
+- ``ledger.payouts`` (issue 17): each paid statement's payout legs = ``payout_legs`` (gross
+  off the payable, tax to tax payable, cash in the payout currency through FX clearing);
+- ``statements.bonus`` (issue 17): open statements' bonus lines = the tiers reached now;
+  approved ones' bonus postings = their bonus lines;
 - ``reports.daily``: every row of ``/reports/daily`` (the selector the API calls) = the daily
   earning and the commissions it is built from.
 """
@@ -28,6 +33,7 @@ from typing import Any
 
 from django.db.models import F, Sum
 
+from apps.affiliates.models import Affiliate
 from apps.commissions.models import (
     AccountKind,
     Commission,
@@ -41,7 +47,11 @@ from apps.commissions.models import (
 )
 from apps.commissions.selectors_reports import daily_report
 from apps.commissions.services.earnings import contract_part
-from apps.commissions.services.statements import commission_net, statement_totals
+from apps.commissions.services.statements import (
+    commission_net,
+    statement_totals,
+    statement_withhold,
+)
 from apps.core.money import ZERO
 from apps.core.reconcile import Difference
 from apps.sites.models import Placement
@@ -247,19 +257,22 @@ def ledger_vs_spend(*, period: str) -> Iterator[Difference]:
 
 
 def ledger_balance(*, period: str) -> Iterator[Difference]:
-    """Every transaction of the period has legs summing to zero."""
+    """Every transaction of the period has legs summing to zero in each currency (issue 17:
+    an exchange balances through its FX clearing legs, never across currencies)."""
     start, end = period_bounds(period)
-    for pk, key, total in (
+    for pk, key, currency, total in (
         LedgerEntry.objects.filter(
             transaction__occurred_on__gte=start, transaction__occurred_on__lte=end
         )
-        .values("transaction_id", "transaction__idempotency_key")
+        .values("transaction_id", "transaction__idempotency_key", "account__currency")
         .annotate(total=Sum("amount"))
         .exclude(total=0)
-        .values_list("transaction_id", "transaction__idempotency_key", "total")
-        .order_by("transaction_id")
+        .values_list("transaction_id", "transaction__idempotency_key", "account__currency", "total")
+        .order_by("transaction_id", "account__currency")
     ):
-        yield Difference("ledger.balance", f"transaction #{pk} ({key})", "sum of legs", ZERO, total)
+        yield Difference(
+            "ledger.balance", f"transaction #{pk} ({key})", f"sum of {currency} legs", ZERO, total
+        )
 
 
 def statement_lines(*, period: str) -> Iterator[Difference]:
@@ -308,18 +321,118 @@ def statement_lines(*, period: str) -> Iterator[Difference]:
                 "commission line", commission_net(commission.amount, commission.reversed_amount),
                 line.amount,
             )  # fmt: skip
-    for statement in statements:
-        total, carried = statement_totals(
-            opening=statement.opening_balance, lines_total=sums[statement.pk], minimum=minimum
+    companies = dict(
+        Affiliate.objects.filter(pk__in=[s.affiliate_id for s in statements]).values_list(
+            "pk", "is_company"
         )
+    )
+    for statement in statements:
         label = f"statement {period} of webmaster #{statement.affiliate_id} (#{statement.pk})"
+        # the tax of an open statement follows the tenant's rule now; an approved one keeps
+        # the tax it was approved with (the rule may have changed since)
+        is_open = statement.status in open_statuses
+        totals = statement_totals(
+            opening=statement.opening_balance,
+            lines_total=sums[statement.pk],
+            minimum=minimum,
+            withhold=statement_withhold(
+                statement, is_company=companies.get(statement.affiliate_id, False)
+            )
+            if is_open
+            else None,
+        )
+        tax = totals.tax_withheld if is_open else statement.tax_withheld
         yield from _differ(
             "statements.totals", label, "lines total", sums[statement.pk], statement.lines_total
         )
-        yield from _differ("statements.totals", label, "total", total, statement.total)
+        yield from _differ("statements.totals", label, "tax withheld", tax, statement.tax_withheld)
+        yield from _differ("statements.totals", label, "total", totals.gross - tax, statement.total)
         yield from _differ(
-            "statements.totals", label, "carried forward", carried, statement.carried_forward
-        )
+            "statements.totals", label, "carried forward", totals.carried_forward,
+            statement.carried_forward,
+        )  # fmt: skip
+
+
+def _legs_by_key(prefix: str, keys: Iterable[str]) -> dict[str, dict[tuple[str, str], Decimal]]:
+    """{idempotency key: {(account kind, currency): amount}} of the given transactions."""
+    out: dict[str, dict[tuple[str, str], Decimal]] = defaultdict(dict)
+    for key, kind, currency, amount in LedgerEntry.objects.filter(
+        transaction__idempotency_key__in=list(keys)
+    ).values_list("transaction__idempotency_key", "account__kind", "account__currency", "amount"):
+        legs = out[key]
+        legs[(kind, currency)] = legs.get((kind, currency), ZERO) + amount
+    return out
+
+
+def ledger_vs_payouts(*, period: str) -> Iterator[Difference]:
+    """Issue 17: each paid statement of the period posted its payout as ``payout_legs`` says:
+    the payable debited by the gross, the tax withheld to ``tax_payable``, what was paid to
+    cash (in the payout currency, through the FX clearing legs when it is another)."""
+    from apps.commissions.services.statements import payout_legs
+
+    paid = list(
+        Statement.objects.filter(period=period, status=StatementStatus.PAID)
+        .select_related("affiliate")
+        .order_by("pk")
+    )
+    keys = {f"statement:{s.pk}:paid": s for s in paid if s.total or s.tax_withheld}
+    posted = _legs_by_key("statement:", keys)
+    for key, statement in keys.items():
+        expected: dict[tuple[str, str], Decimal] = {}
+        for account, amount in payout_legs(statement):
+            slot = (account.kind, account.currency)
+            expected[slot] = expected.get(slot, ZERO) + amount
+        found = posted.get(key, {})
+        label = f"statement {period} of webmaster #{statement.affiliate_id} ({key})"
+        for slot in sorted(set(expected) | set(found)):
+            yield from _differ(
+                "ledger.payouts", label, f"{slot[0]} {slot[1]} leg",
+                expected.get(slot, ZERO), found.get(slot, ZERO),
+            )  # fmt: skip
+
+
+def statement_bonuses(*, period: str) -> Iterator[Difference]:
+    """Issue 17: the bonus lines of the period's open statements = the tiers their month
+    reaches now (``statement_lines_wanted``); an approved statement's bonus posting
+    (``statement:<id>:bonus``) = its bonus lines."""
+    from apps.commissions.services.statements import statement_inputs, statement_lines_wanted
+
+    statements = {s.pk: s for s in Statement.objects.filter(period=period).order_by("pk")}
+    if not statements:
+        return
+    lines: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for statement_id, tier_id, amount in StatementLine.objects.filter(
+        statement__period=period, kind=StatementLineKind.BONUS
+    ).values_list("statement_id", "bonus_tier_id", "amount"):
+        lines[statement_id][tier_id] = amount
+    wanted = statement_lines_wanted(statement_inputs(period=period))
+    open_statuses = {StatementStatus.DRAFT, StatementStatus.SUBMITTED}
+    keys = {f"statement:{pk}:bonus": pk for pk, s in statements.items()
+            if s.status not in open_statuses}  # fmt: skip
+    posted = _legs_by_key("statement:", keys)
+    for pk, statement in statements.items():
+        label = f"statement {period} of webmaster #{statement.affiliate_id} (#{pk})"
+        have = lines.get(pk, {})
+        if statement.status in open_statuses:
+            due = {
+                ref: line[0]
+                for (kind, ref), line in wanted.get(statement.affiliate_id, {}).items()
+                if kind == StatementLineKind.BONUS
+            }
+            for tier_id in sorted(set(due) | set(have)):
+                yield from _differ(
+                    "statements.bonus", f"{label}, bonus tier #{tier_id}", "bonus line",
+                    due.get(tier_id, ZERO), have.get(tier_id, ZERO),
+                )  # fmt: skip
+        else:
+            legs = posted.get(f"statement:{pk}:bonus", {})
+            found = sum(
+                (a for (kind, _), a in legs.items() if kind == AccountKind.WEBMASTER_PAYABLE),
+                ZERO,
+            )
+            yield from _differ(
+                "statements.bonus", label, "bonus posted", sum(have.values(), ZERO), found
+            )
 
 
 def reports_daily(*, period: str) -> Iterator[Difference]:
@@ -334,8 +447,6 @@ def reports_daily(*, period: str) -> Iterator[Difference]:
             day__gte=start, day__lte=end
         ).values_list("placement_id", "day", "valid_clicks")
     }
-    from apps.affiliates.models import Affiliate
-
     affiliates = Affiliate.objects.filter(
         pk__in=DailyEarning.objects.filter(day__gte=start, day__lte=end).values("affiliate_id")
     ).order_by("pk")
@@ -376,7 +487,9 @@ CHECKS = [
     (31, "ledger.commissions", ledger_vs_commissions),
     (32, "ledger.spend", ledger_vs_spend),
     (39, "ledger.balance", ledger_balance),
+    (40, "ledger.payouts", ledger_vs_payouts),
     (50, "statements.lines", statement_lines),
+    (51, "statements.bonus", statement_bonuses),
     (60, "reports.daily", reports_daily),
 ]
 

@@ -10,11 +10,10 @@ from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.decorators import action
 
-from apps.core.admin import ALL_STAFF, TenantAdmin
+from apps.core.admin import TenantAdmin
+from apps.core.roles import ALL_STAFF, FINANCE
 from apps.fx.models import FxRate
 from apps.fx.services import fx_rate_set
-
-FINANCE = frozenset({"finance", "tenant_admin"})
 
 
 @admin.register(FxRate)

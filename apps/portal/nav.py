@@ -19,6 +19,7 @@ WEBMASTER_NAV: list[tuple[str, str]] = [
     ("Earnings", "portal:webmaster-earnings"),
     ("Site weights", "portal:webmaster-weights"),
     ("Statements", "portal:webmaster-statements"),
+    ("Bonus tiers", "portal:webmaster-bonus"),
     ("Disputes", "portal:webmaster-disputes"),
     ("Integrations", "portal:webmaster-integrations"),
 ]

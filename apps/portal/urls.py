@@ -4,7 +4,7 @@
 from django.urls import path
 
 from apps.portal import home
-from apps.portal.routes import disputes, integrations, merchant, money, webmaster
+from apps.portal.routes import bonus, disputes, integrations, merchant, money, webmaster
 
 app_name = "portal"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     *webmaster.urlpatterns,
     *merchant.urlpatterns,
     *money.urlpatterns,
+    *bonus.urlpatterns,
     *disputes.urlpatterns,
     *integrations.urlpatterns,
 ]

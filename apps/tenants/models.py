@@ -43,6 +43,15 @@ class CouponAttribution(models.TextChoices):
     COUPON_FIRST = "coupon_first", "The coupon wins; the click only when the coupon is not usable"
 
 
+class WithholdingRule(models.TextChoices):
+    """Income tax withheld from individual webmasters' statements (issue 17,
+    ``apps.commissions.services.withholding``; docs/currency.md)."""
+
+    OFF = "off", "Off: nothing is withheld"
+    PRC_LABOUR = "prc_labour", "PRC labour remuneration (劳务报酬): 800 or 20 % deducted, 20-40 %"
+    FLAT = "flat", "A flat percentage of the statement's gross"
+
+
 class Tenant(TimeStampedModel):
     """One affiliate network. Platform data: not tenant-owned itself."""
 
@@ -106,6 +115,21 @@ class Tenant(TimeStampedModel):
         default=False,
         help_text="Merchants pay in advance: a merchant whose prepaid balance is used up is "
         "not served until finance records a deposit.",
+    )
+    # Income-tax withholding on statements (issue 17): off unless set; companies never.
+    withholding_rule = models.CharField(
+        max_length=12,
+        choices=WithholdingRule.choices,
+        default=WithholdingRule.OFF,
+        help_text="Income tax withheld from the statements of individual webmasters (not "
+        "those paid as a company).",
+    )
+    withholding_flat_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="For the flat rule: the percentage of the gross withheld (20 = 20 %).",
     )
     low_balance_warning = models.DecimalField(
         max_digits=14,

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from apps.commissions.models import (
     Commission,
     CommissionRule,
@@ -44,6 +46,34 @@ register_model(
     Statement, make=lambda t: StatementFactory(tenant=t), search=lambda o: o.affiliate.email
 )
 register_model(StatementLine, make=lambda t: StatementLineFactory(tenant=t))
+
+# Issue 17: bonus tiers and the monthly withholding report.
+from apps.commissions.models import BonusTier  # noqa: E402
+from tests.commissions.factories import BonusTierFactory  # noqa: E402
+from tests.tenancy.harness import register_admin_page  # noqa: E402
+
+register_model(BonusTier, make=lambda t: BonusTierFactory(tenant=t))
+
+
+def _withheld(tenant):
+    """A statement that withheld tax, for the report page (found by its webmaster's email)."""
+    return StatementFactory(
+        tenant=tenant,
+        lines_total=Decimal("3000.00"),
+        tax_withheld=Decimal("440.00"),
+        total=Decimal("2560.00"),
+        withholding_rule="prc_labour",
+    )
+
+
+# the statement of every tenant withholds tax, so the report page has a row to show or hide
+register_model(Statement, make=_withheld, search=lambda o: o.affiliate.email)
+register_admin_page(
+    "admin:commissions_statement_withholding",
+    model=Statement,
+    query=lambda s: {"period": s.period},
+    marker=lambda s: s.affiliate.email,
+)
 
 
 # Payment holds (risk): the webmaster seen through the proxy; no table of its own.

@@ -4,6 +4,7 @@ from decimal import Decimal
 import factory
 
 from apps.commissions.models import (
+    BonusTier,
     Commission,
     CommissionRule,
     DailyEarning,
@@ -72,6 +73,7 @@ class LedgerAccountFactory(TenantOwnedFactory):
 
     kind = "webmaster_payable"
     affiliate = factory.SubFactory(AffiliateFactory, tenant=factory.SelfAttribute("..tenant"))
+    currency = factory.LazyAttribute(lambda account: account.tenant.currency)
 
 
 class LedgerTransactionFactory(TenantOwnedFactory):
@@ -143,3 +145,12 @@ class ReconcileRunFactory(TenantOwnedFactory):
     ran_at = factory.LazyFunction(lambda: datetime.datetime(2026, 4, 2, 7, 15, tzinfo=datetime.UTC))
     differences = 1
     report = "[ledger.balance] transaction #1 (x): sum of legs expected 0.00, found 1.00"
+
+
+class BonusTierFactory(TenantOwnedFactory):
+    class Meta:
+        model = BonusTier
+
+    merchant = None
+    gmv_from = factory.Sequence(lambda n: Decimal(100000 + n * 1000))
+    percent = Decimal("1.0000")

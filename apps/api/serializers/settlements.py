@@ -79,6 +79,12 @@ class StatementLineOutput(serializers.ModelSerializer):
 
 class StatementOutput(serializers.ModelSerializer):
     lines = StatementLineOutput(many=True, read_only=True)
+    # issue 17 (additions): what the statement pays before and after income tax withheld,
+    # the currency of every amount, and a payout in another currency when there is one
+    gross = serializers.DecimalField(
+        max_digits=14, decimal_places=2, read_only=True, coerce_to_string=True
+    )
+    currency = serializers.CharField(source="tenant.currency", read_only=True)
 
     class Meta:
         model = Statement
@@ -90,7 +96,12 @@ class StatementOutput(serializers.ModelSerializer):
             "status",
             "opening_balance",
             "lines_total",
+            "gross",
+            "tax_withheld",
             "total",
+            "currency",
+            "payout_currency",
+            "payout_amount",
             "carried_forward",
             "submitted_at",
             "approved_at",

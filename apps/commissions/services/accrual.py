@@ -87,22 +87,19 @@ def commission_amount(*, rate_type: str, value: Decimal, base: Decimal | None) -
 def affiliate_accounts(kind: str, affiliate_ids: set[int]) -> dict[int, LedgerAccount]:
     """The ``kind`` accounts of many webmasters (created where missing) in two queries."""
     tenant = current_tenant()
-    found = {
-        a.affiliate_id: a
-        for a in LedgerAccount.objects.filter(kind=kind, affiliate_id__in=affiliate_ids)
-    }
+    # webmasters' accounts are in the book currency (issue 17)
+    accounts = LedgerAccount.objects.filter(kind=kind, currency=tenant.currency)
+    found = {a.affiliate_id: a for a in accounts.filter(affiliate_id__in=affiliate_ids)}
     missing = affiliate_ids - set(found)
     if missing:
         LedgerAccount.objects.bulk_create(
-            [LedgerAccount(tenant=tenant, kind=kind, affiliate_id=pk) for pk in missing],
+            [
+                LedgerAccount(tenant=tenant, kind=kind, affiliate_id=pk, currency=tenant.currency)
+                for pk in missing
+            ],
             ignore_conflicts=True,
         )
-        found.update(
-            {
-                a.affiliate_id: a
-                for a in LedgerAccount.objects.filter(kind=kind, affiliate_id__in=missing)
-            }
-        )
+        found.update({a.affiliate_id: a for a in accounts.filter(affiliate_id__in=missing)})
     return found
 
 

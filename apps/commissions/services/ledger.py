@@ -23,6 +23,12 @@ The accounting of a commission (``services.accrual``/``services.orders``):
 The database refuses what the code might get wrong (migration 0002): a deferred constraint
 trigger checks at commit that each transaction's legs sum to zero, and UPDATE/DELETE of
 ledger rows raise (corrections are reversing transactions). Balances are sums of legs.
+
+Currencies (issue 17, docs/currency.md; migration 0010): each account is in one currency,
+the tenant's (the book currency) unless it is a cash or FX clearing account of another, and
+the legs of a transaction sum to zero *per currency* (here and in the trigger). Money changes
+currency only through an explicit FX leg pair (``fx_exchange_legs``): the clearing account
+of one currency takes the amount in, that of the other gives the converted amount out.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from django.db import IntegrityError, connection, transaction
 
 from apps.commissions.errors import LedgerError
 from apps.commissions.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
-from apps.core.money import quantize_money
+from apps.core.money import Money, quantize_money
 from apps.tenants.scope import current_tenant_or_none
 
 Legs = list[tuple[LedgerAccount, Decimal]]
@@ -46,7 +52,11 @@ NETWORK_KINDS = {
     AccountKind.NETWORK_FEE_REVENUE,
     AccountKind.NETWORK_COST,
     AccountKind.NETWORK_CASH,
+    AccountKind.FX_CLEARING,
+    AccountKind.TAX_PAYABLE,
 }
+#: accounts that may hold another currency than the tenant's (money in and out, exchanges)
+FOREIGN_KINDS = {AccountKind.NETWORK_CASH, AccountKind.FX_CLEARING}
 MERCHANT_KINDS = {AccountKind.MERCHANT_BALANCE, AccountKind.MERCHANT_RECEIVABLE}
 
 
@@ -57,9 +67,12 @@ def _tenant() -> Any:
     return tenant
 
 
-def ledger_account_for(*, kind: str, affiliate: Any = None, merchant: Any = None) -> LedgerAccount:
+def ledger_account_for(
+    *, kind: str, affiliate: Any = None, merchant: Any = None, currency: str | None = None
+) -> LedgerAccount:
     """The active tenant's account of ``kind`` for the party (get or create). Webmaster
-    accounts need ``affiliate``, merchant accounts ``merchant``, network accounts neither."""
+    accounts need ``affiliate``, merchant accounts ``merchant``, network accounts neither.
+    ``currency`` is the tenant's by default; only cash and FX clearing accounts hold another."""
     if kind in (AccountKind.WEBMASTER_PAYABLE, AccountKind.WEBMASTER_PENDING):
         if affiliate is None or merchant is not None:
             raise LedgerError(f"A {kind} account belongs to one webmaster (affiliate=...).")
@@ -75,10 +88,17 @@ def ledger_account_for(*, kind: str, affiliate: Any = None, merchant: Any = None
     for party in (affiliate, merchant):
         if party is not None and party.tenant_id != tenant.pk:
             raise LedgerError(f"{party} belongs to another network.")
+    currency = (currency or tenant.currency).upper()
+    if currency != tenant.currency and kind not in FOREIGN_KINDS:
+        raise LedgerError(
+            f"A {kind} account is in the network's currency {tenant.currency}, not {currency}; "
+            "other currencies pass through cash and FX clearing accounts only."
+        )
     lookup = {
         "kind": kind,
         "affiliate_id": getattr(affiliate, "pk", None),
         "merchant_id": getattr(merchant, "pk", None),
+        "currency": currency,
     }
     account = LedgerAccount.objects.filter(**lookup).first()
     if account is not None:
@@ -90,8 +110,25 @@ def ledger_account_for(*, kind: str, affiliate: Any = None, merchant: Any = None
         return LedgerAccount.objects.get(**lookup)
 
 
-def network_account(kind: str) -> LedgerAccount:
-    return ledger_account_for(kind=kind)
+def network_account(kind: str, currency: str | None = None) -> LedgerAccount:
+    return ledger_account_for(kind=kind, currency=currency)
+
+
+def fx_exchange_legs(*, into_clearing: Money, out_of_clearing: Money) -> Legs:
+    """The explicit FX leg pair of an exchange: ``into_clearing`` is credited to the FX
+    clearing account of its currency, ``out_of_clearing`` debited from that of its own. With
+    the transaction's other legs, each currency then sums to zero (e.g. a payout of 720.00
+    CNY as 100.00 USD: payable CNY -720, clearing CNY +720, clearing USD -100, cash USD +100).
+    """
+    if into_clearing.currency == out_of_clearing.currency:
+        raise LedgerError("An exchange is between two currencies.")
+    return [
+        (network_account(AccountKind.FX_CLEARING, into_clearing.currency), into_clearing.amount),
+        (
+            network_account(AccountKind.FX_CLEARING, out_of_clearing.currency),
+            -out_of_clearing.amount,
+        ),
+    ]
 
 
 def _check_legs(idempotency_key: str, legs: Legs) -> list[tuple[LedgerAccount, Decimal]]:
@@ -101,17 +138,24 @@ def _check_legs(idempotency_key: str, legs: Legs) -> list[tuple[LedgerAccount, D
             code=LedgerError.UNBALANCED,
         )
     clean = []
+    per_currency: dict[str, Money] = {}
     for account, amount in legs:
         if not isinstance(amount, Decimal):
             raise LedgerError(f"Ledger leg amounts are Decimals ({idempotency_key!r}).")
-        clean.append((account, quantize_money(amount)))
-    total = sum((amount for _, amount in clean), Decimal("0.00"))
-    if total != 0:
-        raise LedgerError(
-            f"Ledger transaction {idempotency_key!r} is unbalanced: its legs sum to {total}.",
-            code=LedgerError.UNBALANCED,
-            total=str(total),
-        )
+        amount = quantize_money(amount)
+        clean.append((account, amount))
+        leg = Money(amount, account.currency)
+        per_currency[leg.currency] = per_currency.get(leg.currency, Money.zero(leg.currency)) + leg
+    for currency, total in sorted(per_currency.items()):
+        if total.amount != 0:
+            where = f"its {currency} legs" if len(per_currency) > 1 else "its legs"
+            raise LedgerError(
+                f"Ledger transaction {idempotency_key!r} is unbalanced: {where} sum to "
+                f"{total.amount}.",
+                code=LedgerError.UNBALANCED,
+                total=str(total.amount),
+                currency=currency,
+            )
     return clean
 
 

@@ -24,6 +24,7 @@ approved; approved and paid statements never change.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from apps.affiliates.models import Affiliate
 from apps.affiliates.payouts import payout_details_of, payout_missing
 from apps.commissions.models import (
     Commission,
@@ -44,6 +46,19 @@ from apps.commissions.models import (
     StatementLine,
     StatementLineKind,
     StatementStatus,
+)
+from apps.commissions.services.bonus import (
+    Basis,
+    TierRow,
+    active_tiers,
+    bonus_basis,
+    bonus_evaluate,
+)
+from apps.commissions.services.withholding import NONE as NO_WITHHOLDING
+from apps.commissions.services.withholding import (
+    Withholding,
+    WithholdingFunction,
+    withholding_function,
 )
 from apps.core.db import advisory_xact_lock, lock_object
 from apps.core.errors import DomainError, NotPermittedError, StateConflictError
@@ -72,6 +87,7 @@ class StatementStateError(StateConflictError):
     CARRIED = "statement_carried_forward"
     PAYOUT_DETAILS = "statement_payout_details_missing"
     STALE = "statement_stale"
+    FX_RATE = "statement_fx_rate_missing"
 
 
 class StatementFourEyesError(NotPermittedError):
@@ -112,7 +128,8 @@ previous_period = clock.previous_period
 # statements match (totals and carry-over through ``statement_totals``, the one rule shared
 # with ``statement_adjust``'s recompute).
 
-_LineKey = tuple[str, int]  # ("earning", DailyEarning id) or ("commission"/"clawback", id)
+# ("earning", DailyEarning id), ("commission"/"clawback", id) or ("bonus", BonusTier id)
+_LineKey = tuple[str, int]
 _Wanted = tuple[Decimal, str, datetime.date]  # amount, description, day
 WantedLines = dict[int, dict[_LineKey, _Wanted]]  # affiliate id -> line key -> wanted line
 
@@ -155,6 +172,9 @@ class StatementInputs:
     clawbacks: list[CommissionRow]
     #: affiliate id -> the balance the previous statement carried forward (non-zero only)
     openings: dict[int, Decimal]
+    #: the active bonus tiers and the month's GMV and commissions per (webmaster, merchant)
+    bonus_tiers: list[TierRow] = dataclasses.field(default_factory=list)
+    bonus_basis: dict[tuple[int, int], Basis] = dataclasses.field(default_factory=dict)
 
 
 def commission_net(amount: Decimal, reversed_amount: Decimal) -> Decimal:
@@ -270,6 +290,7 @@ def statement_inputs(*, period: str) -> StatementInputs:
         .values_list("affiliate_id", "total", "carried_forward")
         if carried and total != 0
     }
+    tiers = active_tiers()
     return StatementInputs(
         period=period,
         start=start,
@@ -280,6 +301,8 @@ def statement_inputs(*, period: str) -> StatementInputs:
         commissions=commissions,
         clawbacks=clawbacks,
         openings=openings,
+        bonus_tiers=tiers,
+        bonus_basis=bonus_basis(start=start, end=end) if tiers else {},
     )
 
 
@@ -288,7 +311,9 @@ def statement_lines_wanted(inputs: StatementInputs) -> WantedLines:
 
     One earning line per daily earning (``click_income + guarantee_topup``), one commission
     line per approved commission with a positive net, one clawback line per refunded settled
-    commission that was paid more than its new net (``net - paid``, negative)."""
+    commission that was paid more than its new net (``net - paid``, negative), and one bonus
+    line per bonus scheme whose tier the month reached (``services.bonus``, dated the month's
+    last day)."""
     desired: WantedLines = defaultdict(dict)
     for row in inputs.earnings:
         desired[row.affiliate_id][(StatementLineKind.EARNING, row.pk)] = (
@@ -320,16 +345,48 @@ def statement_lines_wanted(inputs: StatementInputs) -> WantedLines:
             )[:300],
             row.day,
         )
+    for reached in bonus_evaluate(inputs.bonus_tiers, inputs.bonus_basis):
+        desired[reached.affiliate_id][(StatementLineKind.BONUS, reached.tier.pk)] = (
+            reached.amount,
+            reached.description(),
+            inputs.end,
+        )
     return dict(desired)
 
 
+class StatementTotals(NamedTuple):
+    total: Decimal
+    carried_forward: bool
+    gross: Decimal = ZERO
+    tax_withheld: Decimal = ZERO
+    withholding: Withholding = NO_WITHHOLDING
+
+
 def statement_totals(
-    *, opening: Decimal, lines_total: Decimal, minimum: Decimal
-) -> tuple[Decimal, bool]:
-    """The one rule of a statement's total and carry-over: ``total = opening + lines``; a
-    total below the tenant's minimum payout, or negative, carries forward."""
-    total = opening + lines_total
-    return total, (total < minimum or total < 0)
+    *,
+    opening: Decimal,
+    lines_total: Decimal,
+    minimum: Decimal,
+    withhold: WithholdingFunction | None = None,
+) -> StatementTotals:
+    """The one rule of a statement's total and carry-over: ``gross = opening + lines``; a
+    gross below the tenant's minimum payout, or negative, carries forward and withholds
+    nothing; else ``withhold`` (the tenant's rule for an individual webmaster, issue 17)
+    takes the income tax, and ``total = gross - tax`` is what is paid."""
+    gross = opening + lines_total
+    carried = gross < minimum or gross < 0
+    withholding = NO_WITHHOLDING
+    if withhold is not None and not carried:
+        withholding = withhold(gross)
+    tax = withholding.tax
+    return StatementTotals(gross - tax, carried, gross, tax, withholding)
+
+
+def statement_withhold(statement: Statement, *, is_company: bool | None = None) -> Any:
+    """The withholding function for ``statement``'s webmaster under the tenant's rule."""
+    if is_company is None:
+        is_company = statement.affiliate.is_company
+    return withholding_function(current_tenant(), is_company=is_company)
 
 
 def _lines_sync(
@@ -339,14 +396,23 @@ def _lines_sync(
     Returns (created, updated, deleted)."""
     tenant = current_tenant()
     current: dict[int, dict[_LineKey, tuple[int, Decimal, str]]] = defaultdict(dict)
-    for pk, statement_id, kind, earning_id, commission_id, amount, description in (
+    for pk, statement_id, kind, earning_id, commission_id, tier_id, amount, description in (
         StatementLine.objects.filter(statement__in=list(statements.values()))
         .exclude(kind=StatementLineKind.ADJUSTMENT)
         .values_list(
-            "pk", "statement_id", "kind", "earning_id", "commission_id", "amount", "description"
+            "pk",
+            "statement_id",
+            "kind",
+            "earning_id",
+            "commission_id",
+            "bonus_tier_id",
+            "amount",
+            "description",
         )
     ):
-        ref = earning_id if kind == StatementLineKind.EARNING else commission_id
+        ref = {StatementLineKind.EARNING: earning_id, StatementLineKind.BONUS: tier_id}.get(
+            kind, commission_id
+        )
         current[statement_id][(kind, ref)] = (pk, amount, description)
 
     now = timezone.now()
@@ -368,7 +434,10 @@ def _lines_sync(
                         day=day,
                         amount=amount,
                         earning_id=ref if kind == StatementLineKind.EARNING else None,
-                        commission_id=None if kind == StatementLineKind.EARNING else ref,
+                        bonus_tier_id=ref if kind == StatementLineKind.BONUS else None,
+                        commission_id=ref
+                        if kind not in (StatementLineKind.EARNING, StatementLineKind.BONUS)
+                        else None,
                         created_by=actor,
                     )
                 )
@@ -389,7 +458,11 @@ def _lines_sync(
 def _totals_sync(*, statements: dict[int, Statement], openings: dict[int, Decimal]) -> int:
     """Set opening balance, lines total, total and carry-over of ``statements`` from their
     lines (one aggregate query, one bulk update). Returns how many changed."""
-    minimum = current_tenant().minimum_payout
+    tenant = current_tenant()
+    minimum = tenant.minimum_payout
+    companies = dict(
+        Affiliate.objects.filter(pk__in=list(statements)).values_list("pk", "is_company")
+    )
     sums = dict(
         StatementLine.objects.filter(statement__in=list(statements.values()))
         .values("statement_id")
@@ -403,32 +476,48 @@ def _totals_sync(*, statements: dict[int, Statement], openings: dict[int, Decima
             opening=openings.get(affiliate_id, ZERO),
             lines_total=sums.get(statement.pk, ZERO),
             minimum=minimum,
+            withhold=withholding_function(tenant, is_company=companies.get(affiliate_id, False)),
         ):
             changed.append(statement)
     if changed:
-        Statement.objects.bulk_update(
-            changed,
-            ["opening_balance", "lines_total", "total", "carried_forward", "updated_at"],
-        )
+        Statement.objects.bulk_update(changed, TOTAL_FIELDS)
     return len(changed)
 
 
+TOTAL_FIELDS = [
+    "opening_balance", "lines_total", "tax_withheld", "withholding_rule", "total",
+    "carried_forward", "updated_at",
+]  # fmt: skip
+
+
 def _apply_totals(
-    statement: Statement, *, opening: Decimal, lines_total: Decimal, minimum: Decimal
+    statement: Statement,
+    *,
+    opening: Decimal,
+    lines_total: Decimal,
+    minimum: Decimal,
+    withhold: WithholdingFunction | None = None,
 ) -> bool:
     """Set the statement's totals by ``statement_totals``; True when something changed."""
-    total, carried = statement_totals(opening=opening, lines_total=lines_total, minimum=minimum)
+    totals = statement_totals(
+        opening=opening, lines_total=lines_total, minimum=minimum, withhold=withhold
+    )
+    rule = totals.withholding.rule if totals.tax_withheld else ""
     if (
         statement.opening_balance == opening
         and statement.lines_total == lines_total
-        and statement.total == total
-        and statement.carried_forward == carried
+        and statement.total == totals.total
+        and statement.tax_withheld == totals.tax_withheld
+        and statement.withholding_rule == rule
+        and statement.carried_forward == totals.carried_forward
     ):
         return False
     statement.opening_balance = opening
     statement.lines_total = lines_total
-    statement.total = total
-    statement.carried_forward = carried
+    statement.tax_withheld = totals.tax_withheld
+    statement.withholding_rule = rule
+    statement.total = totals.total
+    statement.carried_forward = totals.carried_forward
     return True
 
 
@@ -651,7 +740,9 @@ def statement_approve(*, statement: Statement, actor: Any) -> Statement:
                 code=StatementStateError.CARRIED,
                 statement=locked.pk,
             )
+        _payout_currency_freeze(locked)
         statement_commissions_settle(statement=locked)
+        _post_bonus(statement=locked, actor=actor)
         statement_transition(statement=locked, to=StatementStatus.APPROVED, actor=actor)
     return _refresh(statement, locked)
 
@@ -715,22 +806,104 @@ def statement_mark_paid(*, statement: Statement, actor: Any, payout_reference: s
     return _refresh(statement, locked)
 
 
-def _post_payout(*, statement: Statement, actor: Any) -> None:
+def payout_legs(statement: Statement) -> list[tuple[Any, Decimal]]:
+    """The legs of a statement's payout (issue 17): the webmaster's payable is debited by the
+    gross (``total + tax_withheld``); network cash is credited by what is paid, and the tax
+    withheld goes to ``tax_payable``. Paid in another currency, the net passes through the FX
+    clearing accounts (``fx_exchange_legs``) and leaves the cash account of that currency as
+    ``payout_amount``, so each currency's legs sum to zero."""
     from apps.commissions.models import AccountKind
-    from apps.commissions.services.ledger import ledger_account_for, ledger_post
+    from apps.commissions.services.ledger import (
+        fx_exchange_legs,
+        ledger_account_for,
+        network_account,
+    )
+    from apps.core.money import Money
 
-    if statement.total == 0:
-        return
+    book = current_tenant().currency
     payable = ledger_account_for(kind=AccountKind.WEBMASTER_PAYABLE, affiliate=statement.affiliate)
-    cash = ledger_account_for(kind=AccountKind.NETWORK_CASH)
+    legs: list[tuple[Any, Decimal]] = [(payable, -(statement.total + statement.tax_withheld))]
+    if statement.tax_withheld:
+        legs.append((network_account(AccountKind.TAX_PAYABLE), statement.tax_withheld))
+    foreign = statement.payout_currency and statement.payout_currency != book
+    if foreign and statement.payout_amount is not None:
+        paid = Money(statement.payout_amount, statement.payout_currency)
+        legs += fx_exchange_legs(into_clearing=Money(statement.total, book), out_of_clearing=paid)
+        legs.append((network_account(AccountKind.NETWORK_CASH, paid.currency), paid.amount))
+    else:
+        legs.append((network_account(AccountKind.NETWORK_CASH), statement.total))
+    return legs
+
+
+def _post_payout(*, statement: Statement, actor: Any) -> None:
+    from apps.commissions.services.ledger import ledger_post
+
+    if statement.total == 0 and statement.tax_withheld == 0:
+        return
     ledger_post(
         kind="statement_payout",
         idempotency_key=f"statement:{statement.pk}:paid",
         occurred_on=clock.local_day(statement.paid_at),
-        legs=[(payable, -statement.total), (cash, statement.total)],
+        legs=payout_legs(statement),
         memo=f"Payout of statement {statement.period}, reference {statement.payout_reference}",
         created_by=actor,
     )
+
+
+def _post_bonus(*, statement: Statement, actor: Any) -> None:
+    """A bonus is the network's cost owed to the webmaster once its statement is approved:
+    ``network_cost`` -b, ``webmaster_payable`` +b, once per statement
+    (``statement:<id>:bonus``), b the sum of its bonus lines (issue 17)."""
+    from apps.commissions.models import AccountKind
+    from apps.commissions.services.ledger import ledger_account_for, ledger_post, network_account
+
+    bonus = StatementLine.objects.filter(
+        statement=statement, kind=StatementLineKind.BONUS
+    ).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+    if bonus == 0:
+        return
+    payable = ledger_account_for(kind=AccountKind.WEBMASTER_PAYABLE, affiliate=statement.affiliate)
+    ledger_post(
+        kind="statement_bonus",
+        idempotency_key=f"statement:{statement.pk}:bonus",
+        occurred_on=statement.period_end,
+        legs=[(payable, bonus), (network_account(AccountKind.NETWORK_COST), -bonus)],
+        memo=f"Bonus tiers of statement {statement.period}",
+        created_by=actor,
+    )
+
+
+def _payout_currency_freeze(statement: Statement) -> None:
+    """A webmaster paid in another currency (``Affiliate.payout_currency``, issue 17): the
+    total at the rate of the approval's tenant-local day, frozen on the statement (the bank
+    file and the payout posting use it). No rate that day refuses the approval naming
+    ``currency``, never 1.0."""
+    from apps.core.money import Money
+    from apps.fx.errors import FxRateMissingError
+    from apps.fx.services import fx_convert
+
+    book = current_tenant().currency
+    wanted = (statement.affiliate.payout_currency or "").upper()
+    if not wanted or wanted == book:
+        fields = (statement.payout_currency, statement.payout_rate, statement.payout_amount)
+        if fields == ("", None, None):
+            return
+        statement.payout_currency, statement.payout_rate, statement.payout_amount = "", None, None
+    else:
+        try:
+            paid, rate = fx_convert(
+                Money(statement.total, book), day=clock.tenant_today(), to=wanted
+            )
+        except FxRateMissingError as exc:
+            raise StatementStateError(
+                f"{statement.affiliate.name} is paid in {wanted}: {exc.message}",
+                code=StatementStateError.FX_RATE,
+                field="currency",
+                statement=statement.pk,
+            ) from exc
+        statement.payout_currency, statement.payout_rate = wanted, rate
+        statement.payout_amount = paid.amount
+    statement.save(update_fields=["payout_currency", "payout_rate", "payout_amount", "updated_at"])
 
 
 def statement_adjust(
@@ -780,15 +953,7 @@ def statement_adjust(
         _recompute(locked)
         locked.last_adjusted_by = actor
         _set_history(locked, actor=actor, reason=f"adjusted {amount}: {reason}")
-        locked.save(
-            update_fields=[
-                "lines_total",
-                "total",
-                "carried_forward",
-                "last_adjusted_by",
-                "updated_at",
-            ]
-        )
+        locked.save(update_fields=[*TOTAL_FIELDS, "last_adjusted_by"])
     _refresh(statement, locked)
     return line
 
@@ -803,4 +968,5 @@ def _recompute(statement: Statement) -> None:
         opening=statement.opening_balance,
         lines_total=lines_total,
         minimum=current_tenant().minimum_payout,
+        withhold=statement_withhold(statement),
     )
