@@ -15,4 +15,5 @@ class BillingConfig(AppConfig):
             36, "billing.prepaid", "apps.billing.services.prepaid.merchants_prepaid_refresh_day"
         )
         register_reconcile_check(80, "billing.invoices", "apps.billing.reconcile.invoices")
+        register_reconcile_check(85, "billing.payments", "apps.billing.reconcile.payments")
         register_reconcile_check(90, "billing.pnl", "apps.billing.reconcile.pnl")

@@ -17,6 +17,7 @@ class InvoiceStateError(StateConflictError):
 
     code = "invoice_state"
     STALE = "invoice_stale"
+    FX_RATE = "invoice_fx_rate_missing"
 
 
 class InvoiceFourEyesError(NotPermittedError):

@@ -86,6 +86,12 @@ class MerchantInvoice(TenantOwnedModel):
     rebate_total = models.DecimalField(**MONEY, default=Decimal("0.00"))
     credit_total = models.DecimalField(**MONEY, default=Decimal("0.00"))
     total = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    # Issue 17 (docs/currency.md): a merchant billed in another currency than the network's
+    # owes ``total_in_currency`` in ``currency``: the total at the rate of the month's last
+    # day, frozen on approval. Blank currency: the network's.
+    currency = models.CharField(max_length=3, blank=True)
+    fx_rate = models.DecimalField(max_digits=20, decimal_places=8, null=True, blank=True)
+    total_in_currency = models.DecimalField(**MONEY, null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -123,6 +129,8 @@ class MerchantInvoice(TenantOwnedModel):
         indexes = [
             models.Index(fields=["tenant", "status", "period"], name="merchant_invoice_status")
         ]
+
+    CURRENCY_FIELDS = {"total_in_currency": "currency"}
 
     def __str__(self) -> str:
         return f"Invoice {self.number}"

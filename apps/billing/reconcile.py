@@ -149,6 +149,47 @@ def _ledger(inv: MerchantInvoice, ledger: dict, diff) -> Iterator[Difference]:  
         yield diff("ledger merchant_receivable settled by payment", cps, receivable)
 
 
+def payments(*, period: str) -> Iterator[Difference]:
+    """Issue 17: each paid invoice's cash and FX clearing legs (``invoice:<id>:paid``) = what
+    ``payment_cash_legs`` says: the total in cash, or for an invoice in the merchant's currency
+    that currency's cash and the exchange, per account kind and currency."""
+    from apps.billing.services.invoices import payment_cash_legs
+
+    kinds = {AccountKind.NETWORK_CASH, AccountKind.FX_CLEARING}
+    paid = list(
+        MerchantInvoice.objects.filter(period=period, status=InvoiceStatus.PAID)
+        .exclude(payment_reference="prepaid balance")
+        .select_related("merchant")
+        .order_by("pk")
+    )
+    found: dict[str, dict[tuple[str, str], Decimal]] = defaultdict(dict)
+    for key, kind, currency, total in (
+        LedgerEntry.objects.filter(
+            transaction__idempotency_key__in=[f"invoice:{inv.pk}:paid" for inv in paid],
+            account__kind__in=kinds,
+        )
+        .values("transaction__idempotency_key", "account__kind", "account__currency")
+        .annotate(total=Sum("amount"))
+        .values_list("transaction__idempotency_key", "account__kind", "account__currency", "total")
+    ):
+        found[key][(kind, currency)] = total
+    for inv in paid:
+        if inv.total == 0:
+            continue
+        expected: dict[tuple[str, str], Decimal] = {}
+        for account, amount in payment_cash_legs(inv):
+            slot = (account.kind, account.currency)
+            expected[slot] = expected.get(slot, ZERO) + amount
+        have = found.get(f"invoice:{inv.pk}:paid", {})
+        where = f"invoice {inv.number} of merchant {inv.merchant.code} (#{inv.pk})"
+        for slot in sorted(set(expected) | set(have)):
+            if expected.get(slot, ZERO) != have.get(slot, ZERO):
+                yield Difference(
+                    "billing.payments", where, f"ledger {slot[0]} {slot[1]} on payment",
+                    expected.get(slot, ZERO), have.get(slot, ZERO),
+                )  # fmt: skip
+
+
 def pnl(*, period: str) -> Iterator[Difference]:
     report = network_pnl(period=period)
     for figure, records, books in report.comparisons():

@@ -498,6 +498,7 @@ def invoice_approve(*, invoice: MerchantInvoice, actor: Any) -> MerchantInvoice:
                 invoice=locked.pk,
             )
         _refuse_if_stale(locked)
+        _billing_currency_freeze(locked)
         invoice_transition(invoice=locked, to=InvoiceStatus.APPROVED, actor=actor)
         _post_approval(locked, actor=actor)
         tenant = current_tenant()
@@ -512,6 +513,49 @@ def invoice_approve(*, invoice: MerchantInvoice, actor: Any) -> MerchantInvoice:
             )
         merchants_prepaid_refresh(merchant_ids=[locked.merchant_id])
     return _refresh(invoice, locked)
+
+
+def _billing_currency_freeze(invoice: MerchantInvoice) -> None:
+    """A merchant billed in its own currency (``Merchant.currency``, issue 17): the total at
+    the rate of the invoice's day (the month's last, tenant-local), frozen on approval. No
+    rate that day refuses the approval naming ``currency``, never 1.0."""
+    from apps.core.money import Money
+    from apps.fx.errors import FxRateMissingError
+    from apps.fx.services import fx_convert
+
+    book = current_tenant().currency
+    wanted = (invoice.merchant.currency or "").upper()
+    if not wanted or wanted == book:
+        invoice.currency, invoice.fx_rate, invoice.total_in_currency = "", None, None
+    else:
+        try:
+            due, rate = fx_convert(Money(invoice.total, book), day=invoice.period_end, to=wanted)
+        except FxRateMissingError as exc:
+            raise InvoiceStateError(
+                f"{invoice.merchant.name} is billed in {wanted}: {exc.message}",
+                code=InvoiceStateError.FX_RATE,
+                field="currency",
+                invoice=invoice.pk,
+            ) from exc
+        invoice.currency, invoice.fx_rate, invoice.total_in_currency = wanted, rate, due.amount
+    invoice.save(update_fields=["currency", "fx_rate", "total_in_currency", "updated_at"])
+
+
+def payment_cash_legs(invoice: MerchantInvoice) -> list[tuple[Any, Decimal]]:
+    """The cash side of an invoice's payment: ``network_cash -total``, or for an invoice in
+    the merchant's currency the cash of that currency received and the exchange through the
+    FX clearing accounts (``fx_exchange_legs``), so each currency's legs sum to zero."""
+    from apps.commissions.services.ledger import fx_exchange_legs
+    from apps.core.money import Money
+
+    book = current_tenant().currency
+    if invoice.currency and invoice.currency != book and invoice.total_in_currency is not None:
+        received = Money(invoice.total_in_currency, invoice.currency)
+        return [
+            (network_account(AccountKind.NETWORK_CASH, received.currency), -received.amount),
+            *fx_exchange_legs(into_clearing=received, out_of_clearing=Money(invoice.total, book)),
+        ]
+    return [(network_account(AccountKind.NETWORK_CASH), -invoice.total)]
 
 
 def _refuse_if_stale(invoice: MerchantInvoice) -> None:
@@ -601,7 +645,7 @@ def invoice_mark_paid(
         merchant = locked.merchant
         rest = locked.spend_total - locked.rebate_total - locked.credit_total
         legs = [
-            (network_account(AccountKind.NETWORK_CASH), -locked.total),
+            *payment_cash_legs(locked),
             (
                 ledger_account_for(kind=AccountKind.MERCHANT_RECEIVABLE, merchant=merchant),
                 cps_part(locked),
