@@ -133,7 +133,8 @@ def spend_refresh(*, tenant: object, day: datetime.date) -> None:
 
 def exhaustion_check(*, tenant: object, snapshot: object, day: datetime.date) -> int:
     """Record ``campaign.budget_exhausted`` once per campaign and day for each campaign of the
-    snapshot whose provisional spend reached its budget; returns how many were new here.
+    snapshot whose provisional spend reached its budget that day (the budget of the phase in
+    force on ``day``, else the plan's); returns how many were new here.
 
     The ``BudgetExhaustion`` row's unique key makes it once whichever process sees it first."""
     from apps.tracking.models import BudgetExhaustion
@@ -145,8 +146,9 @@ def exhaustion_check(*, tenant: object, snapshot: object, day: datetime.date) ->
         if key in _told:
             continue
         spent = spend.total(campaign.id, day)
-        if spent < campaign.daily_budget:
-            continue
+        daily_budget = campaign.terms(day).daily_budget  # the phase in force that day
+        if daily_budget <= 0 or spent < daily_budget:
+            continue  # a zero-budget day (a pre-heat phase) was never going to spend
         with tenant_scope(tenant), transaction.atomic():  # type: ignore[arg-type]
             _, created = BudgetExhaustion.objects.get_or_create(
                 campaign_id=campaign.id,
@@ -154,7 +156,7 @@ def exhaustion_check(*, tenant: object, snapshot: object, day: datetime.date) ->
                 defaults={
                     "tenant_id": tenant.pk,  # type: ignore[attr-defined]
                     "spend": spent,
-                    "daily_budget": campaign.daily_budget,
+                    "daily_budget": daily_budget,
                 },
             )
             if created:
@@ -163,7 +165,7 @@ def exhaustion_check(*, tenant: object, snapshot: object, day: datetime.date) ->
                     data={
                         "campaign": campaign.id,
                         "day": day.isoformat(),
-                        "daily_budget": str(campaign.daily_budget),
+                        "daily_budget": str(daily_budget),
                         "spend": str(spent.quantize(Decimal("0.01"))),
                     },
                     merchant_id=campaign.merchant_id,

@@ -2,8 +2,10 @@
 
 Everything comes from the tenant's live snapshot (``apps.tracking.snapshot``: active plans
 of active merchants with their active products and bid history) and this process's
-provisional spend today (``apps.tracking.budget``): no query. Each request keeps the plans
-within their schedule, below their budget and pacing, and meeting their minimum site weight
+provisional spend today (``apps.tracking.budget``): no query. Each request takes each plan's
+terms on its tenant-local day (the daily budget and target ROI of the phase in force, else
+the plan's own: ``CampaignCandidate.terms``), keeps the plans within their schedule, below
+that budget and pacing, and meeting their minimum site weight
 (``apps.campaigns.auction.is_eligible``), builds one ``Bid`` per plan with
 ``bid_for_campaign`` and runs ``run_auction`` (camp's pure function). Nothing here writes;
 the view records the impression.
@@ -41,16 +43,17 @@ def ad_select(
     chosen: dict[int, ProductRef] = {}
     for campaign in snapshot.campaigns:
         spent = spend.total(campaign.id, day)
+        terms = campaign.terms(day)  # the phase in force on the request's tenant-local day
         if not is_eligible(
             status="active",
             starts_at=campaign.starts_at,
             ends_at=campaign.ends_at,
             now=now,
-            daily_budget=campaign.daily_budget,
+            daily_budget=terms.daily_budget,
             spend_today=spent,
             min_site_weight=campaign.min_site_weight,
             site_weight=placement.site_weight,
-        ) or not budget.may_spend(daily_budget=campaign.daily_budget, spent=spent, share=share):
+        ) or not budget.may_spend(daily_budget=terms.daily_budget, spent=spent, share=share):
             continue
         # A plan with several products shows one of them, in turn at random (not security).
         product = snapshot.products.get(random.choice(campaign.product_ids))  # noqa: S311
@@ -62,7 +65,7 @@ def ad_select(
             created_at=campaign.created_at,
             type=campaign.type,
             bid=campaign.bid,
-            target_roi=campaign.target_roi,
+            target_roi=terms.target_roi,
             product_price=product.price,
             inputs=campaign.inputs,
             product_id=product.id,

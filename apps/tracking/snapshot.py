@@ -3,7 +3,7 @@
 A snapshot holds everything the hot paths read, loaded in one query each: placements (with
 their site's weight and status and their webmaster's status), active products of active
 merchants by sku and id, the verified domains of active merchants, the eligible campaigns
-with their products and bid history, and every campaign's merchant (for ``cid`` on
+with their products, bid history and phases, and every campaign's merchant (for ``cid`` on
 ``/c/``). A warm ``/c/`` reads nothing from the database; ``/serve/`` neither.
 
 Freshness is not a guess: every write that changes served state calls
@@ -35,12 +35,14 @@ from apps.campaigns.auction import BidInputs
 from apps.campaigns.domains import host_within, url_host
 from apps.campaigns.models import (
     Campaign,
+    CampaignPhase,
     CampaignProduct,
     CampaignStatus,
     Merchant,
     MerchantDomain,
     Product,
 )
+from apps.campaigns.phases import PhaseTerms, Terms, terms_on
 from apps.sites.models import Placement, SiteStatus
 from apps.tenants.clock import local_day
 from apps.tenants.models import LiveVersion
@@ -97,8 +99,10 @@ class CampaignRef:
 
 @dataclass(frozen=True, slots=True)
 class CampaignCandidate:
-    """An active campaign of an active merchant, with its active products' ids and the
-    roll-up history its bid needs (``spend_today`` there is unused: see ``budget``)."""
+    """An active campaign of an active merchant, with its active products' ids, the
+    roll-up history its bid needs (``spend_today`` there is unused: see ``budget``) and all
+    its phases: ``terms(day)`` is what it runs at on a tenant-local day, so a phase starting
+    at midnight takes effect with no write or reload then."""
 
     id: int
     merchant_id: int
@@ -112,6 +116,15 @@ class CampaignCandidate:
     min_site_weight: int
     product_ids: tuple[int, ...]
     inputs: BidInputs
+    phases: tuple[PhaseTerms, ...] = ()
+
+    def terms(self, day: datetime.date) -> Terms:
+        """The daily budget and target ROI of the phase in force on ``day`` (tenant-local),
+        else the plan's own (``apps.campaigns.phases.terms_on``, the one rule)."""
+        return terms_on(
+            daily_budget=self.daily_budget, target_roi=self.target_roi, phases=self.phases,
+            day=day,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -251,14 +264,33 @@ def _campaigns(now: datetime.datetime) -> tuple[CampaignCandidate, ...]:
         )
     )  # fmt: skip
     rows = [row for row in rows if row["product_ids"]]
-    inputs = campaign_bid_inputs(campaign_ids=[row["id"] for row in rows], now=now)
+    ids = [row["id"] for row in rows]
+    inputs = campaign_bid_inputs(campaign_ids=ids, now=now)
+    phases = _phases(ids)
     return tuple(
         CampaignCandidate(
             **{**row, "product_ids": tuple(row["product_ids"])},
             inputs=inputs.get(row["id"], BidInputs()),
+            phases=phases.get(row["id"], ()),
         )
         for row in rows
     )
+
+
+def _phases(campaign_ids: list[int]) -> dict[int, tuple[PhaseTerms, ...]]:
+    """Every phase of these campaigns, past and future, in day order (one query; at most 20
+    a plan: ``campaign_phases_set``). All of them, so the day boundary needs no reload."""
+    by_campaign: dict[int, list[PhaseTerms]] = {}
+    if not campaign_ids:
+        return {}
+    rows = (
+        CampaignPhase.objects.filter(campaign_id__in=campaign_ids)
+        .order_by("campaign_id", "first_day")
+        .values_list("campaign_id", "kind", "first_day", "last_day", "daily_budget", "target_roi")
+    )
+    for campaign_id, *terms in rows:
+        by_campaign.setdefault(campaign_id, []).append(PhaseTerms(*terms))
+    return {pk: tuple(items) for pk, items in by_campaign.items()}
 
 
 def _campaign_refs() -> dict[int, CampaignRef]:
