@@ -145,6 +145,9 @@ TENANT_SETTINGS = (
     "network_fee_percent",
     "prepayment_required",
     "low_balance_warning",
+    # income-tax withholding on statements (issue 17)
+    "withholding_rule",
+    "withholding_flat_percent",
 )
 
 

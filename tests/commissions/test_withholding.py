@@ -22,6 +22,7 @@ from apps.commissions.services.statements import (
 )
 from apps.commissions.services.withholding import prc_labour
 from apps.commissions.withholding_report import withholding_csv, withholding_rows, withholding_xlsx
+from apps.tenants.services import tenant_settings_update
 from tests.affiliates.factories import AffiliateFactory
 from tests.commissions.statement_helpers import earning
 from tests.conftest import client_for, make_staff
@@ -54,9 +55,20 @@ def test_the_prc_labour_preset(income, tax):
 
 @pytest.fixture
 def prc(tenant):
-    tenant.withholding_rule = "prc_labour"
-    tenant.save(update_fields=["withholding_rule"])
-    return tenant
+    # a money setting like the others: through the settings service, with history
+    return tenant_settings_update(tenant=tenant, withholding_rule="prc_labour", reason="PRC")
+
+
+def test_the_flat_rule_withholds_its_share(tenant):
+    tenant_settings_update(
+        tenant=tenant, withholding_rule="flat", withholding_flat_percent=Decimal("10")
+    )
+    person = AffiliateFactory(tenant=tenant)
+    _month(person, "1234.56")
+    statements_generate(period="2026-03")
+    statement = _statement(person)
+    assert (statement.tax_withheld, statement.total) == (Decimal("123.46"), Decimal("1111.10"))
+    assert tenant.history.first().withholding_rule == "flat"
 
 
 def _month(affiliate, amount):
