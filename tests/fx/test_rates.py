@@ -126,3 +126,18 @@ def test_the_scheduled_fetch_is_off_by_default_and_crosses_ecb_rates(tenant):
     # 1 USD = 7.8120 / 1.0850 CNY
     assert fx_rate_on(day=DAY, base="USD", quote="CNY") == Decimal("7.20000000")
     assert FxRate.objects.get().source == "provider"
+
+
+def test_an_xlsx_file_imports_the_same_and_a_formula_is_text(tenant):
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["date", "base", "quote", "rate"])
+    sheet.append(["2026-03-02", "USD", "CNY", "7.2000"])
+    sheet.append(["2026-03-03", "USD", "CNY", "=7.2*1"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    report = run_import("fx_rates", filename="rates.xlsx", content=buffer.getvalue(), tenant=tenant)
+    assert [(e.line, e.column) for e in report.errors] == [(3, "rate")]
+    assert FxRate.objects.count() == 0
