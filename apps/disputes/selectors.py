@@ -1,11 +1,14 @@
 """Reads on claims and disputes (all scoped to the active tenant by the managers)."""
 
+import datetime
 from typing import Any
 
 from django.db.models import QuerySet
 
 from apps.campaigns.models import Campaign, CampaignType, Merchant, MerchantUser
 from apps.disputes.models import Claim, ClaimEvidence, Dispute
+from apps.tenants.clock import day_window
+from apps.tracking.models import Click
 
 
 def claim_list(*, merchant: Merchant | None = None) -> QuerySet[Claim]:
@@ -52,3 +55,21 @@ def dispute_list(*, merchant: Merchant | None = None, affiliate: Any = None) -> 
     if affiliate is not None:
         queryset = queryset.filter(affiliate=affiliate)
     return queryset
+
+
+def dispute_merchant_choices(*, affiliate: Any, today: datetime.date) -> QuerySet[Merchant]:
+    """The merchants a webmaster may file a missing-commission dispute against, by name
+    (issue 15): the active merchants whose campaigns ran on the webmaster's placements, i.e.
+    that got clicks from them, within the filing window (``DISPUTE_FILING_DAYS`` before
+    ``today``, tenant-local). Read through the clicks' ``(tenant, affiliate, clicked_at)``
+    index."""
+    from apps.disputes.services.disputes import DISPUTE_FILING_DAYS
+
+    since, _ = day_window(today - datetime.timedelta(days=DISPUTE_FILING_DAYS))
+    sent_to = (
+        Click.objects.filter(affiliate=affiliate, clicked_at__gte=since)
+        .order_by()
+        .values("merchant_id")
+        .distinct()
+    )
+    return Merchant.objects.filter(is_active=True, pk__in=sent_to).order_by("name", "code")

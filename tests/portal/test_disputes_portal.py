@@ -12,11 +12,13 @@ from apps.commissions.models import Commission
 from apps.disputes.models import Claim, Dispute
 from apps.tenants.scope import tenant_scope
 from tests.affiliates.factories import AffiliateFactory
-from tests.campaigns.factories import MerchantFactory, MerchantUserFactory
+from tests.campaigns.factories import MerchantFactory, MerchantUserFactory, ProductFactory
 from tests.commissions.factories import CommissionRuleFactory
 from tests.conftest import client_for
 from tests.disputes.factories import ClaimFactory, DisputeFactory, FullSitePlanFactory, spread
+from tests.sites.factories import PlacementFactory
 from tests.tenants.factories import UserFactory
+from tests.tracking.factories import ClickFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -162,15 +164,54 @@ def webmaster_client(tenant):
     return affiliate, client_for(tenant, user)
 
 
+def sent_clicks_to(tenant, affiliate, merchant, at=FILING_TIME):
+    """The webmaster's placement sent a click to ``merchant``'s product at ``at``."""
+    placement = PlacementFactory(tenant=tenant, site__affiliate=affiliate)
+    product = ProductFactory(tenant=tenant, merchant=merchant)
+    return ClickFactory(tenant=tenant, placement=placement, product=product, clicked_at=at)
+
+
+def test_the_merchant_is_picked_by_name_among_those_my_traffic_went_to(
+    tenant, other_tenant, webmaster_client
+):
+    affiliate, client = webmaster_client
+    citrus = MerchantFactory(tenant=tenant, code="CITRUS", name="Citrus Beauty")
+    sent_clicks_to(tenant, affiliate, citrus)
+    sent_clicks_to(tenant, affiliate, MerchantFactory(tenant=tenant, name="Long ago"),
+                   at=FILING_TIME - datetime.timedelta(days=120))  # fmt: skip
+    sent_clicks_to(tenant, affiliate, MerchantFactory(tenant=tenant, name="Closed shop",
+                                                      is_active=False))  # fmt: skip
+    MerchantFactory(tenant=tenant, name="Never sent to")
+    stranger = AffiliateFactory(tenant=tenant)
+    sent_clicks_to(tenant, stranger, MerchantFactory(tenant=tenant, name="Someone else's"))
+    with tenant_scope(other_tenant):
+        theirs = AffiliateFactory(tenant=other_tenant)
+        sent_clicks_to(other_tenant, theirs, MerchantFactory(tenant=other_tenant, name="Beta's"))
+    with time_machine.travel(FILING_TIME, tick=False):
+        page = client.get(reverse("portal:webmaster-disputes")).content.decode()
+    assert '<option value="CITRUS">Citrus Beauty (CITRUS)</option>' in page
+    for absent in ("Long ago", "Closed shop", "Never sent to", "Someone else", "Beta"):
+        assert absent not in page
+    # a code that is not offered (any other merchant, here one the page never listed) is refused
+    with time_machine.travel(FILING_TIME, tick=False):
+        response = client.post(
+            reverse("portal:webmaster-disputes"),
+            {"merchant": "NEVER", "order_reference": "Z-2", "order_date": "2026-03-01",
+             "amount": "5"},
+        )  # fmt: skip
+    assert response.status_code == 400
+    assert not Dispute.objects.filter(affiliate=affiliate).exists()
+
+
 def test_webmaster_files_a_dispute_and_sees_its_status(tenant, webmaster_client):
     affiliate, client = webmaster_client
-    MerchantFactory(tenant=tenant, code="SHOP5")
+    sent_clicks_to(tenant, affiliate, MerchantFactory(tenant=tenant, code="SHOP5"))
     DisputeFactory(tenant=tenant, order_reference="NOT-MINE")
     with time_machine.travel(FILING_TIME, tick=False):
         response = client.post(
             reverse("portal:webmaster-disputes"),
             {
-                "merchant": "shop5",
+                "merchant": "SHOP5",
                 "order_reference": "Z-9",
                 "order_date": "2026-03-01",
                 "amount": "120.00",
@@ -189,8 +230,8 @@ def test_webmaster_files_a_dispute_and_sees_its_status(tenant, webmaster_client)
 
 
 def test_webmaster_dispute_over_90_days_is_refused_with_the_reason(tenant, webmaster_client):
-    _, client = webmaster_client
-    MerchantFactory(tenant=tenant, code="SHOP5")
+    affiliate, client = webmaster_client
+    sent_clicks_to(tenant, affiliate, MerchantFactory(tenant=tenant, code="SHOP5"))
     with time_machine.travel(FILING_TIME, tick=False):
         response = client.post(
             reverse("portal:webmaster-disputes"),

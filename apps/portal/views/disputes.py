@@ -12,6 +12,7 @@ signed-in merchant's or webmaster's own rows in the request's tenant, so another
 webmaster's or tenant's id is a 404.
 """
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +23,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.campaigns.models import Merchant
-from apps.campaigns.selectors.merchants import merchant_get_by_code
 from apps.core.admin_site import staff_roles_for
 from apps.core.errors import DomainError
 from apps.disputes.models import WINDOW_DAYS_DEFAULT, WINDOW_DAYS_MAX, WINDOW_DAYS_MIN
@@ -30,6 +30,7 @@ from apps.disputes.selectors import (
     claim_list,
     claimable_campaigns,
     dispute_list,
+    dispute_merchant_choices,
     evidence_for_download,
     user_may_read_claim,
 )
@@ -41,6 +42,7 @@ from apps.disputes.services import (
     dispute_file,
     evidence_max_bytes,
 )
+from apps.portal.forms import DayInput
 from apps.portal.views.merchant import merchant_portal_required
 from apps.portal.views.webmaster import webmaster_required
 from apps.tenants.clock import tenant_today
@@ -198,28 +200,44 @@ def merchant_dispute_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class DisputeForm(forms.Form):
-    merchant = forms.CharField(max_length=40, help_text="The merchant's code.")
+    """The merchant is picked by name from those the webmaster's traffic went to (issue 15);
+    the value sent is the merchant's code, as the API's ``merchant`` field takes it."""
+
+    merchant = forms.ChoiceField(
+        label="Merchant", help_text="The merchants your placements sent clicks to in 90 days."
+    )
     order_reference = forms.CharField(max_length=100)
-    order_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    order_date = forms.DateField(
+        input_formats=["%Y-%m-%d"],
+        widget=DayInput(),
+        help_text="YYYY-MM-DD, the day of the order in the network's time zone.",
+    )
     amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
     note = forms.CharField(
         required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
+    def __init__(self, *args: Any, merchants: Sequence[Merchant], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.merchants = {m.code: m for m in merchants}
+        field = self.fields["merchant"]
+        field.choices = [("", "Choose a merchant…")] + [  # type: ignore[attr-defined]
+            (m.code, f"{m.name} ({m.code})") for m in merchants
+        ]
+
     def clean_merchant(self) -> Merchant:
-        code = self.cleaned_data["merchant"].strip()
-        merchant = merchant_get_by_code(code=code, is_active=True)
-        if merchant is None:
-            raise forms.ValidationError(f"No active merchant has the code {code!r}.")
-        return merchant
+        return self.merchants[self.cleaned_data["merchant"]]
 
 
 @webmaster_required
 def webmaster_disputes(request: HttpRequest) -> HttpResponse:
     affiliate = request.affiliate  # type: ignore[attr-defined]
+    today = tenant_today(request.tenant)  # type: ignore[attr-defined]
+    merchants = list(dispute_merchant_choices(affiliate=affiliate, today=today))
     form = DisputeForm(
         request.POST or None,
-        initial={"order_date": tenant_today(request.tenant)},  # type: ignore[attr-defined]
+        initial={"order_date": today, "merchant": request.GET.get("merchant", "")},
+        merchants=merchants,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -244,6 +262,6 @@ def webmaster_disputes(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/disputes/webmaster_disputes.html",
-        {"form": form, "disputes": disputes},
+        {"form": form, "disputes": disputes, "has_merchants": bool(merchants)},
         status=400 if request.method == "POST" else 200,
     )
