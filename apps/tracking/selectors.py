@@ -10,7 +10,14 @@ from django.db import models
 from django.db.models import QuerySet
 
 from apps.campaigns.models import Merchant
-from apps.tracking.models import Click, Conversion, Coupon, DailyRun, MerchantTrackingKey
+from apps.tracking.models import (
+    Click,
+    Conversion,
+    Coupon,
+    DailyRun,
+    MerchantTrackingKey,
+    ProvisionalRun,
+)
 
 
 def click_by_click_id(*, click_id: uuid.UUID) -> Click | None:
@@ -69,3 +76,9 @@ def tracking_key_list(*, merchant: Merchant) -> QuerySet[MerchantTrackingKey]:
     return MerchantTrackingKey.objects.filter(merchant=merchant).order_by(
         "kind", "revoked_at", "-created_at"
     )
+
+
+def provisional_run_for(*, day: datetime.date) -> ProvisionalRun | None:
+    """The provisional count of ``day`` (``ProvisionalRun``: when it was counted), or None
+    when the day has none (closed by the nightly run, or not counted yet) (issue 15)."""
+    return ProvisionalRun.objects.filter(day=day).first()

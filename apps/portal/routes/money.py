@@ -6,6 +6,7 @@ from apps.portal.views import money as views
 
 urlpatterns: list[URLPattern] = [
     path("webmaster/earnings/", views.earnings, name="webmaster-earnings"),
+    path("webmaster/earnings.csv", views.earnings_csv, name="webmaster-earnings-csv"),
     path("webmaster/weights/", views.weights, name="webmaster-weights"),
     path("webmaster/statements/", views.statements, name="webmaster-statements"),
     path("webmaster/statements/<int:pk>/", views.statement_detail, name="webmaster-statement"),

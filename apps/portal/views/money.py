@@ -6,9 +6,10 @@ webmaster's or tenant's id is a 404. Aggregates only (DESIGN.md rule 3): the pag
 daily report selector and the statements, never a merchant's order records.
 """
 
-import datetime
 from typing import Any
+from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -16,7 +17,6 @@ from apps.commissions.selectors_reports import (
     INVALID_REASONS,
     commission_status_split,
     daily_report,
-    earnings_by_day,
     funnel_by_placement,
 )
 from apps.commissions.selectors_statements import (
@@ -26,84 +26,119 @@ from apps.commissions.selectors_statements import (
     statement_subtotals,
 )
 from apps.core.money import ZERO
+from apps.core.params import ParameterError, param_int, param_text
+from apps.portal.figures import (
+    chart_data,
+    day_series,
+    funnel_total,
+    report_csv,
+    report_range,
+    today_status,
+)
 from apps.portal.views.webmaster import webmaster_required
 from apps.sites.models import Placement, Site
 from apps.sites.selectors import site_list_for_affiliate
 from apps.tenants.clock import tenant_today
 
-DEFAULT_DAYS = 30
-MAX_DAYS = 366
 
-
-def _date(value: str | None, default: datetime.date) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
-
-
-def _range(request: HttpRequest) -> tuple[datetime.date, datetime.date]:
-    """``from``/``to`` of the query (tenant-local days), by default the last 30 days; a range
-    longer than a year is cut to a year before ``to``."""
-    today = tenant_today(request.tenant)  # type: ignore[attr-defined]
-    date_to = _date(request.GET.get("to"), today)
-    date_from = _date(request.GET.get("from"), date_to - datetime.timedelta(days=DEFAULT_DAYS - 1))
-    if date_from > date_to:
-        date_from, date_to = date_to, date_from
-    if (date_to - date_from).days >= MAX_DAYS:
-        date_from = date_to - datetime.timedelta(days=MAX_DAYS - 1)
-    return date_from, date_to
-
-
-@webmaster_required
-def earnings(request: HttpRequest) -> HttpResponse:
-    """The funnel per site and placement and the earnings by day for a date range."""
-    affiliate = request.affiliate  # type: ignore[attr-defined]
-    date_from, date_to = _range(request)
-    sites = list(site_list_for_affiliate(affiliate=affiliate))
+def _filters(request: HttpRequest, affiliate: Any, sites: list[Site]) -> tuple[Any, Any]:
+    """``?site`` (an id of one of the webmaster's sites) and ``?placement`` (a code of one of
+    theirs); anything else is a 404, like another webmaster's object."""
     site = placement = None
-    if request.GET.get("site"):
-        site = next((s for s in sites if str(s.pk) == request.GET["site"]), None)
+    try:
+        site_id = param_int(request.GET, "site", minimum=1)
+        code = param_text(request.GET, "placement", max_length=40)
+    except ParameterError as exc:
+        raise Http404(exc.message) from None
+    if site_id is not None:
+        site = next((s for s in sites if s.pk == site_id), None)
         if site is None:
             raise Http404
-    if request.GET.get("placement"):
-        placement = Placement.objects.filter(
-            site__affiliate=affiliate, code=request.GET["placement"]
-        ).first()
+    if code is not None:
+        placement = Placement.objects.filter(site__affiliate=affiliate, code=code).first()
         if placement is None:
             raise Http404
+    return site, placement
+
+
+def _report(request: HttpRequest) -> tuple[dict[str, Any], int]:
+    """The earnings page's and its CSV's rows for the query, and the status to answer: 400
+    with the message when ``from``/``to`` are bad (the default range is shown instead)."""
+    affiliate = request.affiliate  # type: ignore[attr-defined]
+    today = tenant_today(request.tenant)  # type: ignore[attr-defined]
+    status, error = 200, ""
+    try:
+        date_from, date_to = report_range(request.GET, today=today)
+    except ParameterError as exc:
+        status, error = 400, exc.message
+        date_from, date_to = report_range({}, today=today)
+    sites = list(site_list_for_affiliate(affiliate=affiliate))
+    site, placement = _filters(request, affiliate, sites)
     rows = daily_report(
         affiliate=affiliate, date_from=date_from, date_to=date_to, site=site, placement=placement
     )
-    funnel = funnel_by_placement(rows)
-    days = earnings_by_day(rows)
-    chart = [
-        {
-            "date": day["date"].isoformat(),
-            "clicks": day["clicks"],
-            "guarantee_topup": day["guarantee_topup"],
-            "registrations": day["registrations"],
-            "orders": day["orders"],
-            "total": day["total"],
-        }
-        for day in days
-    ]
-    context: dict[str, Any] = {
+    return {
+        "affiliate": affiliate,
+        "today": today,
         "date_from": date_from,
         "date_to": date_to,
         "sites": sites,
         "site": site,
         "placement": placement,
-        "funnel": funnel,
-        "days": days,
-        "chart": chart,
-        "invalid_reasons": INVALID_REASONS,
-        "total": sum((day["total"] for day in days), start=ZERO),
-        "commission_split": commission_status_split(
-            affiliate=affiliate, date_from=date_from, date_to=date_to
+        "rows": rows,
+        "error": error,
+    }, status
+
+
+@webmaster_required
+def earnings(request: HttpRequest) -> HttpResponse:
+    """The funnel per site and placement and the earnings by day for a date range; today's
+    figures are provisional (issue 15), the CSV link downloads the same rows."""
+    context, status = _report(request)
+    rows = context.pop("rows")
+    series = day_series(
+        rows, date_from=context["date_from"], date_to=context["date_to"], today=context["today"]
+    )
+    funnel = funnel_by_placement(rows)
+    context.update(
+        funnel=funnel,
+        funnel_totals=funnel_total(funnel),
+        days=[day for day in series if day["earnings"]["total"] or day["clicks"]],
+        chart=chart_data(series),
+        invalid_reasons=INVALID_REASONS,
+        total=sum((day["earnings"]["total"] for day in series), start=ZERO),
+        has_partial=any(day["partial"] for day in series),
+        today_status=today_status(today=context["today"]),
+        csv_query=urlencode(
+            {key: value for key, value in request.GET.items() if key in CSV_KEYS and value}
         ),
-    }
-    return render(request, "portal/money/earnings.html", context)
+        commission_split=commission_status_split(
+            affiliate=context["affiliate"],
+            date_from=context["date_from"],
+            date_to=context["date_to"],
+        ),
+    )
+    if context["error"]:
+        messages.error(request, f"{context['error']} Showing the last 30 days.")
+    return render(request, "portal/money/earnings.html", context, status=status)
+
+
+CSV_KEYS = ("from", "to", "site", "placement")
+
+
+@webmaster_required
+def earnings_csv(request: HttpRequest) -> HttpResponse:
+    """The funnel and earnings per day and placement for any range (the page's query), as
+    CSV: the rows ``/reports/daily`` answers, today's marked provisional."""
+    context, status = _report(request)
+    if status != 200:
+        return HttpResponse(context["error"], status=status, content_type="text/plain")
+    name = f"earnings-{context['date_from']:%Y%m%d}-{context['date_to']:%Y%m%d}.csv"
+    return report_csv(
+        context["rows"],
+        currency=request.tenant.currency,  # type: ignore[attr-defined]
+        filename=name,
+    )
 
 
 @webmaster_required
