@@ -5,6 +5,7 @@ profile in the request's tenant (another network's profile does not count) and l
 only among that profile's own rows, so another webmaster's or tenant's id is a 404.
 """
 
+import datetime
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -28,8 +29,14 @@ from apps.affiliates.services import (
 )
 from apps.api.models import AFFILIATE_SCOPES, ApiKey
 from apps.api.services import api_key_create, api_key_revoke
+from apps.commissions.selectors_reports import daily_report, funnel_by_placement
+from apps.commissions.selectors_statements import statement_list_for_affiliate
 from apps.core.clientip import client_ip
+from apps.core.display import format_money, format_period
 from apps.core.errors import DomainError
+from apps.core.money import ZERO
+from apps.disputes.selectors import dispute_list
+from apps.portal.figures import chart_data, day_series, funnel_total, today_status
 from apps.sites import verification
 from apps.sites.models import PlacementPosition
 from apps.sites.selectors import (
@@ -42,6 +49,7 @@ from apps.sites.selectors import (
     site_list_for_affiliate,
 )
 from apps.sites.services import placement_create, site_register, site_verification_request
+from apps.tenants.clock import tenant_now, tenant_today
 
 View = Callable[..., HttpResponse]
 
@@ -108,9 +116,27 @@ class ApiKeyForm(forms.Form):
 
 @webmaster_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """Today's and this month's earnings, today's funnel so far (provisional, issue 15), the
+    30-day chart, the top placements and what needs the webmaster's action."""
     affiliate = _affiliate(request)
+    today = tenant_today(request.tenant)  # type: ignore[attr-defined]
+    month_start = today.replace(day=1)
+    chart_from = today - datetime.timedelta(days=CHART_DAYS - 1)
     sites = list(site_list_for_affiliate(affiliate=affiliate))
     placements = list(placement_list_for_affiliate(affiliate=affiliate))
+    rows = daily_report(affiliate=affiliate, date_from=min(month_start, chart_from), date_to=today)
+    series = day_series(
+        [r for r in rows if r["date"] >= chart_from],
+        date_from=chart_from,
+        date_to=today,
+        today=today,
+    )
+    today_rows = [r for r in rows if r["date"] == today]
+    month_rows = [r for r in rows if r["date"] >= month_start]
+    top = sorted(
+        funnel_by_placement([r for r in rows if r["date"] >= chart_from]),
+        key=lambda r: (-r["earnings"]["total"], -r["valid_clicks"], r["placement"]),
+    )[:TOP_PLACEMENTS]
     context = {
         "affiliate": affiliate,
         "sites": sites,
@@ -119,10 +145,65 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "approved_site_count": sum(1 for s in sites if s.status == "approved"),
         "placement_count": len(placements),
         "live_count": sum(1 for p in placements if placement_is_live(placement=p)),
+        "today": today,
+        "today_funnel": funnel_total(funnel_by_placement(today_rows)),
+        "today_status": today_status(today=today),
+        "month_earnings": sum((r["earnings"]["total"] for r in month_rows), start=ZERO),
+        "month_start": month_start,
+        "chart": chart_data(series),
+        "chart_from": chart_from,
+        "top_placements": top,
+        "actions": _actions(affiliate=affiliate, sites=sites),
         # Other areas (earnings, reports) add their cards here.
         "extra_cards": [],
     }
     return render(request, "portal/webmaster/dashboard.html", context)
+
+
+CHART_DAYS = 30
+TOP_PLACEMENTS = 5
+#: how long a decided dispute or a new statement stays on the dashboard's "needs action"
+RECENT_DAYS = 30
+
+
+def _actions(*, affiliate: Affiliate, sites: list[Any]) -> list[dict[str, str]]:
+    """What needs the webmaster: sites to verify, statements to download (approved or paid in
+    the last 30 days), disputes the merchant answered in the last 30 days."""
+    actions = [
+        {
+            "kind": "verify",
+            "text": f"Verify {site.name}: prove you own it before it can be approved.",
+            "url": reverse("portal:webmaster-site", args=[site.pk]),
+            "link": "Verify",
+        }
+        for site in sites
+        if not site.is_verified
+    ]
+    since = tenant_now() - datetime.timedelta(days=RECENT_DAYS)
+    for statement in statement_list_for_affiliate(affiliate=affiliate).filter(
+        status__in=["approved", "paid"], approved_at__gte=since
+    )[:3]:
+        actions.append(
+            {
+                "kind": "statement",
+                "text": f"Statement for {format_period(statement.period)} is "
+                f"{statement.get_status_display().lower()}: {format_money(statement.total)}.",
+                "url": reverse("portal:webmaster-statement-print", args=[statement.pk]),
+                "link": "Download",
+            }
+        )
+    for dispute in dispute_list(affiliate=affiliate).filter(decided_at__gte=since)[:5]:
+        actions.append(
+            {
+                "kind": "dispute",
+                "text": f"Dispute on order {dispute.order_reference} ({dispute.merchant.name}) "
+                f"was {dispute.get_status_display().lower()}"
+                + (f": {dispute.decision_reason}" if dispute.decision_reason else "."),
+                "url": reverse("portal:webmaster-disputes"),
+                "link": "See",
+            }
+        )
+    return actions
 
 
 @webmaster_required
