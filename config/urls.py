@@ -6,6 +6,7 @@ from django.urls import include, path
 from apps.portal import home as portal_views
 
 urlpatterns = [
+    path("favicon.ico", portal_views.favicon, name="favicon"),
     path("healthz", portal_views.healthz, name="healthz"),
     path("readyz", portal_views.readyz, name="readyz"),
     path("admin/", admin.site.urls),

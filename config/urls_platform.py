@@ -8,6 +8,7 @@ from apps.core.observability import metrics_view
 from apps.portal import home as portal_views
 
 urlpatterns = [
+    path("favicon.ico", portal_views.favicon, name="favicon"),
     path("healthz", portal_views.healthz, name="healthz"),
     path("readyz", portal_views.readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),

@@ -1,5 +1,9 @@
 """The portal's front door: who you are decides where you land."""
 
+import functools
+from pathlib import Path
+
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -28,6 +32,19 @@ def home(request: HttpRequest) -> HttpResponse:
             return render(request, "portal/no_role.html", status=200)
     # A person with an account (perhaps made on another network's host) may join this one.
     return render(request, "portal/webmaster/join.html", status=200)
+
+
+@functools.cache
+def _favicon() -> bytes:
+    return (Path(settings.BASE_DIR) / "static" / "favicon.ico").read_bytes()
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico`` on every host (issue 15): browsers ask for it on every page, whatever
+    the page links; the pages link ``static/favicon.svg`` and this file too."""
+    response = HttpResponse(_favicon(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=604800"
+    return response
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

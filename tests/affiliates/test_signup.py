@@ -1,10 +1,12 @@
-"""The full self-service path (issue 3): signup → verification link → pending profile →
+"""The full self-service path (issue 3): signup → verification code (issue 15: typed into the
+page the signup leads to, which can send a new one or change the address) → pending profile →
 staff approval → live ad code on the placements page."""
 
 import re
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 
 from apps.affiliates.models import Affiliate, AffiliateSignup
 from apps.affiliates.services import affiliate_approve
@@ -31,12 +33,23 @@ def _signup(client, email="new.webmaster@example.net", **extra):
     return client.post("/accounts/signup/", data)
 
 
-def _verification_link(tenant) -> str:
-    bodies = [m.body for m in mail.outbox]
-    links = re.findall(r"https?://[^\s]+/accounts/confirm-email/[^\s]+/", "\n".join(bodies))
-    assert links, f"no verification link in {bodies!r}"
-    assert host_of(tenant) in links[-1]
-    return links[-1].split(host_of(tenant), 1)[1]
+VERIFY = "/accounts/confirm-email/"
+CODE = re.compile(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", re.MULTILINE)
+
+
+def _verification_code(tenant, to: str | None = None) -> str:
+    """The code in the last verification mail (sent from this tenant's host)."""
+    message = mail.outbox[-1]
+    if to is not None:
+        assert message.to == [to]
+    codes = CODE.findall(message.body)
+    assert codes, f"no verification code in {message.body!r}"
+    assert host_of(tenant) in message.body
+    return codes[-1]
+
+
+def _confirm(client, tenant, **kwargs):
+    return client.post(VERIFY, {"code": _verification_code(tenant)}, **kwargs)
 
 
 def test_full_signup_path_to_live_ad_code(
@@ -53,10 +66,10 @@ def test_full_signup_path_to_live_ad_code(
         assert Affiliate.objects.count() == 0
         assert AffiliateSignup.objects.get(user=user).kind == "content"
 
-    # the email carries a link to this tenant's host; confirming it makes the pending profile
-    path = _verification_link(tenant)
-    assert client.get(path).status_code == 200
-    response = client.post(path)
+    # the email carries a code, typed into the page the signup led to; it makes the profile
+    assert response["Location"] == VERIFY
+    assert client.get(VERIFY).status_code == 200
+    response = _confirm(client, tenant)
     assert response.status_code == 302
     with tenant_scope(tenant):
         affiliate = Affiliate.objects.get(user=user)
@@ -157,7 +170,7 @@ def test_signup_links_a_profile_bd_created_for_the_same_email(tenant, staff_user
         )
     client = client_for(tenant)
     _signup(client, email="known@example.net")
-    client.post(_verification_link(tenant))
+    _confirm(client, tenant)
 
     with tenant_scope(tenant):
         assert Affiliate.objects.count() == 1
@@ -211,7 +224,7 @@ def test_confirmation_still_works_when_the_profile_is_refused(tenant):
     client = client_for(tenant)
     _signup(client, email="shared@example.net")
 
-    response = client.post(_verification_link(tenant), follow=True)
+    response = _confirm(client, tenant, follow=True)
 
     assert response.status_code == 200
     assert "could not be created" in response.content.decode()
@@ -220,3 +233,31 @@ def test_confirmation_still_works_when_the_profile_is_refused(tenant):
     with tenant_scope(tenant):
         assert Affiliate.objects.filter(email__iexact="shared@example.net").count() == 1
         assert not Affiliate.objects.filter(user=user).exists()
+
+
+def test_the_verify_page_sends_a_new_code_or_changes_the_address(tenant):
+    # given a signup whose mail did not arrive (a typo in the address)
+    client = client_for(tenant)
+    _signup(client, email="typo@exmaple.net")
+    page = client.get(VERIFY).content.decode()
+    assert "Request new code" in page
+    assert "Use a different email address" in page
+    first = _verification_code(tenant, to="typo@exmaple.net")
+    # when they ask for a new code (once allauth's one-mail-per-3-minutes limit has passed)
+    cache.clear()
+    response = client.post(VERIFY, {"action": "resend"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 2
+    assert _verification_code(tenant, to="typo@exmaple.net") != first
+    # and when they change the address, the code goes to the new one and verifies it
+    cache.clear()
+    response = client.post(VERIFY, {"action": "change", "email": "right@example.net"})
+    assert response.status_code == 302
+    code = _verification_code(tenant, to="right@example.net")
+    response = client.post(VERIFY, {"code": code})
+    assert response.status_code == 302
+    user = User.objects.get(email="right@example.net")
+    assert user.emailaddress_set.get(email="right@example.net").verified is True
+    assert not user.emailaddress_set.filter(email="typo@exmaple.net").exists()
+    with tenant_scope(tenant):
+        assert Affiliate.objects.get(user=user).email == "right@example.net"
