@@ -6,8 +6,10 @@ so a column means the same everywhere:
 
 - ``clicks``: every click recorded on the placement that day;
 - ``valid_clicks``: clicks classified valid by ``run_daily`` (the ones that are paid);
-- ``invalid_clicks = clicks - valid_clicks`` (bots, repeats, over the address cap, own clicks;
-  ``invalid_by_reason`` splits them where the roll-up keeps reasons);
+- ``invalid_clicks = clicks - valid_clicks`` (bots, repeats, over the address cap, own clicks,
+  on the tenant's block list); ``invalid_by_reason`` splits them by ``run_daily``'s verdict
+  where the roll-up keeps reasons, one key per invalid verdict, so
+  ``invalid_clicks == sum(invalid_by_reason.values())`` on a closed day;
 - ``landings``: *valid* clicks whose visitor reached the merchant's page (``/px/land``); an
   invalid click's landing is not a landing of the funnel (it could never be paid);
 - ``lost_after_jump = valid_clicks - landings``: valid visitors sent to the merchant whose
@@ -35,7 +37,9 @@ FUNNEL_COLUMNS: dict[str, str] = {
     "orders": "Orders attributed that day",
     "orders_on_invalid_clicks": "Orders on clicks found invalid: attributed, not paid",
 }
-INVALID_REASONS = ("bot", "duplicate", "ip_cap", "self")
+#: the invalid verdicts of ``ClickVerdict`` (all but valid and unclassified), in display order;
+#: every list of reasons (portal, CSV, API) iterates this, so a new verdict is added here once
+INVALID_REASONS = ("bot", "duplicate", "ip_cap", "self", "blocked")
 
 
 def funnel_row(
@@ -57,6 +61,7 @@ def funnel_row(
                 "duplicate": stat.duplicate_clicks,
                 "ip_cap": stat.ip_cap_clicks,
                 "self": stat.self_clicks,
+                "blocked": stat.blocked_clicks,  # the risk desk's block list (issue 14)
             }
             if with_reasons
             else None
@@ -96,9 +101,12 @@ def funnel_zero() -> dict[str, int]:
 
 
 def funnel_adds_up(row: dict[str, Any]) -> bool:
-    """The funnel's own arithmetic holds for ``row`` (a day or a sum of days)."""
+    """The funnel's own arithmetic holds for ``row`` (a day or a sum of days): where the row
+    has reasons, ``clicks == valid_clicks + sum(invalid_by_reason)``."""
+    reasons = row.get("invalid_by_reason")
     return (
         row["invalid_clicks"] == row["clicks"] - row["valid_clicks"]
         and row["lost_after_jump"] == row["valid_clicks"] - row["landings"]
         and 0 <= row["landings"] <= row["valid_clicks"] <= row["clicks"]
+        and (reasons is None or sum(reasons.values()) == row["invalid_clicks"])
     )

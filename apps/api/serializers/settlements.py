@@ -41,6 +41,7 @@ class InvalidByReasonOutput(serializers.Serializer):
     duplicate = serializers.IntegerField()
     ip_cap = serializers.IntegerField()
     self = serializers.IntegerField()
+    blocked = serializers.IntegerField(help_text="On the network's block list (addition).")
 
     class Meta:
         fields = INVALID_REASONS
