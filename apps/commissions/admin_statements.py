@@ -15,10 +15,12 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.decorators import action
 from unfold.widgets import UnfoldAdminTextInputWidget
@@ -27,6 +29,10 @@ from apps.affiliates.models import Affiliate
 from apps.affiliates.services import affiliate_payment_hold_set
 from apps.commissions.exports import export_file, export_plan
 from apps.commissions.models import Statement, StatementLine, WebmasterPaymentHold
+from apps.commissions.selectors_statements import (
+    commissions_not_on_statement,
+    statement_subtotals,
+)
 from apps.commissions.services.statements import (
     statement_adjust,
     statement_approve,
@@ -173,6 +179,8 @@ class StatementAdmin(SimpleHistoryAdmin, TenantAdmin):
         "paid_at",
         "payout_reference",
         "returned_reason",
+        "subtotals",
+        "not_on_statement",
     )
     # The statement's own page carries the actions its status allows (issue 14).
     actions_detail = (
@@ -205,6 +213,27 @@ class StatementAdmin(SimpleHistoryAdmin, TenantAdmin):
     @admin.display(description="gross (before tax)")
     def gross_figure(self, obj: Statement) -> str:
         return format_money(obj.gross)
+
+    # Subtotals and the pending note are the portal's and the printable statement's own
+    # selectors (issue 13: one figure, one computation), so finance sees what the webmaster sees.
+    @admin.display(description="subtotals")
+    def subtotals(self, obj: Statement) -> SafeString:
+        lines = StatementLine.objects.select_related("commission").order_by("kind", "day", "pk")
+        prefetch_related_objects([obj], Prefetch("lines", queryset=lines))
+        return self._explain(obj, subtotals=statement_subtotals(obj))
+
+    @admin.display(description="not on this statement")
+    def not_on_statement(self, obj: Statement) -> SafeString:
+        rows = commissions_not_on_statement(affiliate=obj.affiliate, until=obj.period_end)
+        return self._explain(obj, not_on_statement=rows)
+
+    @staticmethod
+    def _explain(obj: Statement, **context: Any) -> SafeString:
+        return SafeString(
+            render_to_string(
+                "admin/commissions/statement/explain.html", {"statement": obj, **context}
+            )
+        )
 
     def get_urls(self) -> list[Any]:
         from django.urls import path

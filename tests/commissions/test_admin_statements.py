@@ -227,3 +227,42 @@ def test_other_tenant_statement_actions_do_nothing(tenant, other_tenant):
     _act(client, "submit_statements", [statement], apply="1")
     assert _status(tenant, statement) == "draft"
     assert client.get(f"{URL}{statement.pk}/change/").status_code == 404
+
+
+def test_statement_page_shows_the_portals_subtotals_and_pending_note(tenant):
+    from apps.commissions.selectors_statements import (
+        commissions_not_on_statement,
+        statement_list_for_affiliate,
+        statement_subtotals,
+    )
+    from tests.commissions.statement_helpers import commission
+
+    # given: March with clicks, an approved order commission and a pending registration one
+    webmaster = AffiliateFactory(tenant=tenant, payout_details=True)
+    earning(webmaster, datetime.date(2026, 3, 1), "300.00")
+    commission(webmaster, "12.50", status="approved")
+    pending = commission(webmaster, "4.00", status="pending")
+    with tenant_scope(tenant):
+        type(pending).objects.filter(pk=pending.pk).update(event="registration")
+        statements_generate(period="2026-03")
+        statement = statement_list_for_affiliate(affiliate=webmaster).get(period="2026-03")
+        subtotals = statement_subtotals(statement)
+        notes = commissions_not_on_statement(affiliate=webmaster, until=statement.period_end)
+    assert [(row["kind"], row["amount"]) for row in subtotals] == [
+        ("earning", Decimal("300.00")),
+        ("order", Decimal("12.50")),
+    ]
+    assert [(row["status"], row["event"], row["amount"]) for row in notes] == [
+        ("pending", "registration", Decimal("4.00"))
+    ]
+    # when: finance opens the statement
+    client = client_for(tenant, make_staff(tenant, "finance"))
+    page = client.get(f"{URL}{statement.pk}/change/").content.decode()
+    # then: the same subtotals and note as the portal's statement page
+    assert '<tr data-kind="earning"><td class="pr-4">Clicks and guarantee</td>' in page
+    assert "300.00 CNY" in page
+    assert '<tr data-kind="order"><td class="pr-4">Order commissions</td>' in page
+    assert "12.50 CNY" in page
+    assert '<tr data-status="pending" data-event="registration">' in page
+    assert "4.00 CNY" in page
+    assert "locked until approved" in page
