@@ -29,9 +29,8 @@ reliability: install  ## load and fault tests: gunicorn + wrk, Celery on Redis, 
 	ALLIANCE_RELIABILITY=1 EMBEDDED_PGDATA=$(CURDIR)/var/postgres-reliability \
 	$(BIN)/pytest -p no:xdist -s -q tests/reliability $(PYTEST_ARGS)
 
-lint: install
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+lint: install  ## ruff, ruff-format, django-upgrade, djLint (.pre-commit-config.yaml; offline)
+	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 format: install
 	$(BIN)/ruff format .

@@ -144,7 +144,7 @@ def host_of(tenant: Tenant) -> str:
 
 
 def client_for(tenant: Tenant, user: User | None = None) -> Client:
-    client = Client(HTTP_HOST=host_of(tenant))
+    client = Client(headers={"host": host_of(tenant)})
     if user is not None:
         client.force_login(user)
     return client

@@ -46,11 +46,9 @@ class Affiliate(TenantOwnedModel):
     )
     email = models.EmailField()
     name = models.CharField(max_length=150)
-    kind = models.CharField(
-        max_length=20, choices=AffiliateKind.choices, default=AffiliateKind.WEBMASTER
-    )
+    kind = models.CharField(max_length=20, choices=AffiliateKind, default=AffiliateKind.WEBMASTER)
     status = models.CharField(
-        max_length=20, choices=PipelineStatus.choices, default=PipelineStatus.LEAD, db_index=True
+        max_length=20, choices=PipelineStatus, default=PipelineStatus.LEAD, db_index=True
     )
     bd_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -157,9 +155,7 @@ class AffiliateSignup(TenantOwnedModel):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="affiliate_signups"
     )
     name = models.CharField(max_length=150)
-    kind = models.CharField(
-        max_length=20, choices=AffiliateKind.choices, default=AffiliateKind.WEBMASTER
-    )
+    kind = models.CharField(max_length=20, choices=AffiliateKind, default=AffiliateKind.WEBMASTER)
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -185,7 +181,7 @@ class PayoutDetails(TenantOwnedModel):
     # the tenant)
     affiliate = models.ForeignKey(Affiliate, on_delete=models.CASCADE, related_name="+")
     method = models.CharField(
-        max_length=20, choices=PayoutMethod.choices, default=PayoutMethod.BANK_TRANSFER
+        max_length=20, choices=PayoutMethod, default=PayoutMethod.BANK_TRANSFER
     )
     account_holder_encrypted = models.TextField(blank=True)
     bank_encrypted = models.TextField(blank=True)

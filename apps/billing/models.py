@@ -75,9 +75,7 @@ class MerchantInvoice(TenantOwnedModel):
     period = models.CharField(max_length=7, help_text="YYYY-MM")
     period_start = models.DateField()
     period_end = models.DateField()
-    status = models.CharField(
-        max_length=12, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
-    )
+    status = models.CharField(max_length=12, choices=InvoiceStatus, default=InvoiceStatus.DRAFT)
     #: the fee rate the invoice was computed with (percent), frozen on the invoice
     fee_percent = models.DecimalField(**PERCENT, default=Decimal("0"))
     commissions_total = models.DecimalField(**MONEY, default=Decimal("0.00"))
@@ -151,7 +149,7 @@ class InvoiceLineKind(models.TextChoices):
 
 class MerchantInvoiceLine(TenantOwnedModel):
     invoice = models.ForeignKey(MerchantInvoice, on_delete=models.CASCADE, related_name="lines")
-    kind = models.CharField(max_length=16, choices=InvoiceLineKind.choices)
+    kind = models.CharField(max_length=16, choices=InvoiceLineKind)
     description = models.CharField(max_length=300)
     quantity = models.PositiveIntegerField(default=0)
     #: signed: rebates and credits are negative

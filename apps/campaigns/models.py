@@ -31,7 +31,7 @@ class MerchantTier(models.TextChoices):
 class Merchant(TenantOwnedModel):
     code = models.CharField(max_length=40, validators=[code_validator])
     name = models.CharField(max_length=150)
-    tier = models.CharField(max_length=20, choices=MerchantTier.choices, default=MerchantTier.SMB)
+    tier = models.CharField(max_length=20, choices=MerchantTier, default=MerchantTier.SMB)
     contact_name = models.CharField(max_length=150, blank=True)
     contact_email = models.EmailField()
     phone = models.CharField(max_length=40, blank=True)
@@ -93,7 +93,7 @@ class MerchantDomain(TenantOwnedModel):
     )
     verified_at = models.DateTimeField(null=True, blank=True, editable=False)
     verification_method = models.CharField(
-        max_length=10, choices=DomainVerificationMethod.choices, blank=True, editable=False
+        max_length=10, choices=DomainVerificationMethod, blank=True, editable=False
     )
     last_verification_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_verification_error = models.CharField(max_length=500, blank=True, editable=False)
@@ -169,7 +169,7 @@ class Product(TenantOwnedModel):
     # Nightly lifecycle stage (issue 18), written only by
     # ``apps.campaigns.services.lifecycle.product_lifecycle_apply``.
     lifecycle_stage = models.CharField(
-        max_length=12, choices=LifecycleStage.choices, default=LifecycleStage.COLD_START
+        max_length=12, choices=LifecycleStage, default=LifecycleStage.COLD_START
     )
     lifecycle_refreshed_on = models.DateField(null=True, blank=True)
 
@@ -228,7 +228,7 @@ class Campaign(TenantOwnedModel):
 
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="campaigns")
     name = models.CharField(max_length=150)
-    type = models.CharField(max_length=20, choices=CampaignType.choices)
+    type = models.CharField(max_length=20, choices=CampaignType)
     products = models.ManyToManyField(
         Product, through="CampaignProduct", related_name="campaigns", blank=True
     )
@@ -257,7 +257,7 @@ class Campaign(TenantOwnedModel):
         default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
     status = models.CharField(
-        max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT, db_index=True
+        max_length=20, choices=CampaignStatus, default=CampaignStatus.DRAFT, db_index=True
     )
     # Frozen when the plan first becomes active (claims, DESIGN.md rule 8).
     started_at = models.DateTimeField(null=True, blank=True)
@@ -328,7 +328,7 @@ class CampaignPhase(TenantOwnedModel):
     run_daily's spend (its budget cap), per-phase performance and claims."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="phases")
-    kind = models.CharField(max_length=12, choices=PhaseKind.choices)
+    kind = models.CharField(max_length=12, choices=PhaseKind)
     first_day = models.DateField()
     last_day = models.DateField()
     daily_budget = models.DecimalField(

@@ -61,10 +61,10 @@ class CommissionRule(TenantOwnedModel):
     )
     affiliate_kind = models.CharField(max_length=20, choices=AffiliateKind.choices, blank=True)
     customer_type = models.CharField(
-        max_length=12, choices=RuleCustomerType.choices, default=RuleCustomerType.ANY
+        max_length=12, choices=RuleCustomerType, default=RuleCustomerType.ANY
     )
     product_type = models.CharField(max_length=60, blank=True)
-    rate_type = models.CharField(max_length=10, choices=RateType.choices)
+    rate_type = models.CharField(max_length=10, choices=RateType)
     value = models.DecimalField(**RATE, validators=[MinValueValidator(Decimal("0"))])
     priority = models.IntegerField(default=0)
     valid_from = models.DateField()
@@ -140,7 +140,7 @@ class Commission(TenantOwnedModel):
         related_name="+",
     )
     source = models.CharField(
-        max_length=12, choices=CommissionSource.choices, default=CommissionSource.CONVERSION
+        max_length=12, choices=CommissionSource, default=CommissionSource.CONVERSION
     )
     # The dispute's id or the order reference, for commissions that did not come from tracking.
     source_reference = models.CharField(max_length=100, blank=True)
@@ -153,12 +153,12 @@ class Commission(TenantOwnedModel):
     rule = models.ForeignKey(
         CommissionRule, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    rate_type = models.CharField(max_length=10, choices=RateType.choices)
+    rate_type = models.CharField(max_length=10, choices=RateType)
     rate_value = models.DecimalField(**RATE)
     base_amount = models.DecimalField(**MONEY, null=True, blank=True)
     amount = models.DecimalField(**MONEY)
     status = models.CharField(
-        max_length=12, choices=CommissionStatus.choices, default=CommissionStatus.PENDING
+        max_length=12, choices=CommissionStatus, default=CommissionStatus.PENDING
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)
@@ -272,7 +272,7 @@ class LedgerAccount(TenantOwnedModel):
     tenant's unless it is a cash or FX clearing account of another; issue 17). The database
     checks that a transaction's legs sum to zero in each currency (migration 0010)."""
 
-    kind = models.CharField(max_length=24, choices=AccountKind.choices)
+    kind = models.CharField(max_length=24, choices=AccountKind)
     currency = models.CharField(max_length=3, validators=[currency_validator])
     affiliate = models.ForeignKey(
         "affiliates.Affiliate", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -445,9 +445,7 @@ class Statement(TenantOwnedModel):
     period = models.CharField(max_length=7, help_text="YYYY-MM")
     period_start = models.DateField()
     period_end = models.DateField()
-    status = models.CharField(
-        max_length=12, choices=StatementStatus.choices, default=StatementStatus.DRAFT
-    )
+    status = models.CharField(max_length=12, choices=StatementStatus, default=StatementStatus.DRAFT)
     opening_balance = models.DecimalField(**MONEY, default=Decimal("0.00"))
     lines_total = models.DecimalField(**MONEY, default=Decimal("0.00"))
     tax_withheld = models.DecimalField(**MONEY, default=Decimal("0.00"))
@@ -575,7 +573,7 @@ class BonusTier(TenantOwnedModel):
 
 class StatementLine(TenantOwnedModel):
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="lines")
-    kind = models.CharField(max_length=12, choices=StatementLineKind.choices)
+    kind = models.CharField(max_length=12, choices=StatementLineKind)
     description = models.CharField(max_length=300)
     day = models.DateField(null=True, blank=True)
     amount = models.DecimalField(**MONEY)

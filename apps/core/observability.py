@@ -119,7 +119,7 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
 
     expected = settings.METRICS_TOKEN
     if expected != "-":
-        given = request.META.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ").strip()
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), expected.encode()):
             return HttpResponse(b"metrics need a token", status=401, content_type="text/plain")
     registry = DEFAULT_REGISTRY

@@ -77,7 +77,7 @@ class Claim(TenantOwnedModel):
     computed_amount = models.DecimalField(**MONEY)
     approved_amount = models.DecimalField(**MONEY, null=True, blank=True)
     status = models.CharField(
-        max_length=12, choices=ClaimStatus.choices, default=ClaimStatus.SUBMITTED, db_index=True
+        max_length=12, choices=ClaimStatus, default=ClaimStatus.SUBMITTED, db_index=True
     )
     note = models.TextField(blank=True)
     submitted_by = models.ForeignKey(
@@ -183,7 +183,7 @@ class Dispute(TenantOwnedModel):
     note = models.TextField(blank=True)
     status = models.CharField(
         max_length=12,
-        choices=DisputeStatus.choices,
+        choices=DisputeStatus,
         default=DisputeStatus.SUBMITTED,
         db_index=True,
     )

@@ -27,9 +27,7 @@ class FxRate(TenantOwnedModel):
     base = models.CharField(max_length=3, validators=[currency_validator])
     quote = models.CharField(max_length=3, validators=[currency_validator])
     rate = models.DecimalField(**RATE, help_text="Units of quote for one unit of base.")
-    source = models.CharField(
-        max_length=10, choices=FxRateSource.choices, default=FxRateSource.IMPORT
-    )
+    source = models.CharField(max_length=10, choices=FxRateSource, default=FxRateSource.IMPORT)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 

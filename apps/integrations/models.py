@@ -163,9 +163,7 @@ class Delivery(TenantOwnedModel):
     method = models.CharField(max_length=4, default="POST")
     url = models.CharField(max_length=2000, blank=True)
     body = models.TextField(blank=True)
-    status = models.CharField(
-        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
-    )
+    status = models.CharField(max_length=10, choices=DeliveryStatus, default=DeliveryStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)

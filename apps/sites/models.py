@@ -39,13 +39,11 @@ class Site(TenantOwnedModel):
     name = models.CharField(max_length=150)
     category = models.CharField(max_length=60, blank=True, db_index=True)
     status = models.CharField(
-        max_length=20, choices=SiteStatus.choices, default=SiteStatus.PENDING, db_index=True
+        max_length=20, choices=SiteStatus, default=SiteStatus.PENDING, db_index=True
     )
     verification_token = models.CharField(max_length=64, default=new_verification_token)
     verified_at = models.DateTimeField(null=True, blank=True)
-    verification_method = models.CharField(
-        max_length=20, choices=VerificationMethod.choices, blank=True
-    )
+    verification_method = models.CharField(max_length=20, choices=VerificationMethod, blank=True)
     last_verification_at = models.DateTimeField(null=True, blank=True)
     last_verification_error = models.CharField(max_length=500, blank=True)
     weight = models.PositiveSmallIntegerField(
@@ -86,7 +84,7 @@ class Placement(TenantOwnedModel):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="placements")
     code = models.CharField(max_length=32)
     name = models.CharField(max_length=150, blank=True)
-    position = models.CharField(max_length=20, choices=PlacementPosition.choices)
+    position = models.CharField(max_length=20, choices=PlacementPosition)
     floor_cpm = models.DecimalField(
         max_digits=14,
         decimal_places=2,
@@ -129,9 +127,7 @@ class Contract(TenantOwnedModel):
     )
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
-    status = models.CharField(
-        max_length=20, choices=ContractStatus.choices, default=ContractStatus.ACTIVE
-    )
+    status = models.CharField(max_length=20, choices=ContractStatus, default=ContractStatus.ACTIVE)
     terminated_reason = models.CharField(max_length=500, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

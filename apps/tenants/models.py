@@ -77,7 +77,7 @@ class Tenant(TimeStampedModel):
     )
     coupon_attribution = models.CharField(
         max_length=12,
-        choices=CouponAttribution.choices,
+        choices=CouponAttribution,
         default=CouponAttribution.CLICK_FIRST,
         help_text="An order with both a click_id and another webmaster's registered coupon: "
         "which one it is attributed to.",
@@ -119,7 +119,7 @@ class Tenant(TimeStampedModel):
     # Income-tax withholding on statements (issue 17): off unless set; companies never.
     withholding_rule = models.CharField(
         max_length=12,
-        choices=WithholdingRule.choices,
+        choices=WithholdingRule,
         default=WithholdingRule.OFF,
         help_text="Income tax withheld from the statements of individual webmasters (not "
         "those paid as a company).",
@@ -315,7 +315,7 @@ class ImportJob(TenantOwnedModel):
     )
     status = models.CharField(
         max_length=20,
-        choices=ImportJobStatus.choices,
+        choices=ImportJobStatus,
         default=ImportJobStatus.QUEUED,
         db_index=True,
     )

@@ -72,7 +72,7 @@ class Click(TenantScopedModel):
     sub = models.CharField(max_length=64, blank=True)
     landed_at = models.DateTimeField(null=True, blank=True)
     verdict = models.CharField(
-        max_length=12, choices=ClickVerdict.choices, default=ClickVerdict.UNCLASSIFIED, blank=True
+        max_length=12, choices=ClickVerdict, default=ClickVerdict.UNCLASSIFIED, blank=True
     )
 
     class Meta:
@@ -168,7 +168,7 @@ class Conversion(TenantOwnedModel):
     merchant = models.ForeignKey(
         "campaigns.Merchant", on_delete=models.PROTECT, related_name="conversions"
     )
-    type = models.CharField(max_length=20, choices=ConversionType.choices)
+    type = models.CharField(max_length=20, choices=ConversionType)
     external_id = models.CharField(max_length=100)
     click = models.ForeignKey(
         Click, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -180,9 +180,7 @@ class Conversion(TenantOwnedModel):
     coupon = models.ForeignKey(
         "tracking.Coupon", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    source = models.CharField(
-        max_length=10, choices=ConversionSource.choices, default=ConversionSource.API
-    )
+    source = models.CharField(max_length=10, choices=ConversionSource, default=ConversionSource.API)
     affiliate = models.ForeignKey(
         "affiliates.Affiliate", on_delete=models.PROTECT, related_name="conversions"
     )
@@ -212,13 +210,13 @@ class Conversion(TenantOwnedModel):
         blank=True,
         help_text="Units of the tenant's currency for one unit of currency, on the order's day.",
     )
-    customer_type = models.CharField(max_length=12, choices=CustomerType.choices, blank=True)
+    customer_type = models.CharField(max_length=12, choices=CustomerType, blank=True)
     customer_ref = models.CharField(max_length=100, blank=True)
     status = models.CharField(
-        max_length=12, choices=ConversionStatus.choices, default=ConversionStatus.PENDING
+        max_length=12, choices=ConversionStatus, default=ConversionStatus.PENDING
     )
     refund_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-    status_reason = models.CharField(max_length=12, choices=ReversalReason.choices, blank=True)
+    status_reason = models.CharField(max_length=12, choices=ReversalReason, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
 
     #: amounts in the row's own currency (the admin shows them with it; issue 17)
@@ -489,7 +487,7 @@ class DailyRun(TenantOwnedModel):
     """One tenant-local day's pipeline run (progress and the last result), one row per day."""
 
     day = models.DateField()
-    status = models.CharField(max_length=12, choices=DailyRunStatus.choices)
+    status = models.CharField(max_length=12, choices=DailyRunStatus)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     step = models.CharField(max_length=60, blank=True)
@@ -568,7 +566,7 @@ class MerchantTrackingKey(TenantOwnedModel):
     merchant = models.ForeignKey(
         "campaigns.Merchant", on_delete=models.CASCADE, related_name="tracking_keys"
     )
-    kind = models.CharField(max_length=10, choices=TrackingKeyKind.choices)
+    kind = models.CharField(max_length=10, choices=TrackingKeyKind)
     token_hash = models.CharField(max_length=64)
     hint = models.CharField(max_length=12, help_text="The first characters, to tell keys apart.")
     public_token = models.CharField(max_length=64, blank=True)
@@ -608,7 +606,7 @@ class BlockRule(TenantOwnedModel):
     (first match after ``bot``) and is not paid. Rules are switched off, never deleted, so a
     past verdict can always be explained."""
 
-    kind = models.CharField(max_length=12, choices=BlockKind.choices)
+    kind = models.CharField(max_length=12, choices=BlockKind)
     value = models.CharField(max_length=200)
     reason = models.CharField(max_length=300)
     is_active = models.BooleanField(default=True)

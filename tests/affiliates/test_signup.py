@@ -127,7 +127,7 @@ def test_full_signup_path_to_live_ad_code(
 def test_signup_is_closed_off_tenant_hosts(db):
     from django.test import Client
 
-    client = Client(HTTP_HOST="localhost")
+    client = Client(headers={"host": "localhost"})
     response = client.get("/accounts/signup/")
     client.post(
         "/accounts/signup/",

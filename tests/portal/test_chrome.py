@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize("host", ["alpha.localhost", "localhost"])
 def test_favicon_ico_answers_on_tenant_and_platform_hosts(tenant, host):
-    response = Client(HTTP_HOST=host).get("/favicon.ico")
+    response = Client(headers={"host": host}).get("/favicon.ico")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/x-icon"
     assert response.content[:4] == b"\x00\x00\x01\x00"  # an ICO file

@@ -24,7 +24,7 @@ LINK = re.compile(r"(https?)://([^/\s]+)(/accounts/[^\s]+)")
 
 
 def on(host: str) -> Client:
-    return Client(HTTP_HOST=host)
+    return Client(headers={"host": host})
 
 
 def request_reset(host: str, email: str):

@@ -40,7 +40,8 @@ def behind_a_proxy(settings) -> Iterator[None]:
 
 def via_proxy(tenant, client_address_: str) -> Client:
     return Client(
-        HTTP_HOST=host_of(tenant), REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=client_address_
+        headers={"host": host_of(tenant), "x-forwarded-for": client_address_},
+        REMOTE_ADDR=PROXY,
     )
 
 

@@ -58,7 +58,7 @@ def test_a_request_starts_outside_the_test_scope(tenant, monkeypatch):
 
     monkeypatch.setattr(TenantMiddleware, "__call__", spy)
     # when the (scoped) test body requests a platform page
-    response = Client(HTTP_HOST="localhost").get("/healthz")
+    response = Client(headers={"host": "localhost"}).get("/healthz")
     # then the request arrived with no tenant, and the body's scope is intact afterwards
     assert response.status_code == 200
     assert seen == [None]
