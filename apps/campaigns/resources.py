@@ -62,6 +62,40 @@ def _text(errors: RowErrors, row: ImportRow, column: str, max_length: int) -> st
     return value
 
 
+def _clean_contact_email(errors: RowErrors, row: ImportRow) -> str:
+    email = row.get("contact_email").lower()
+    if not email:
+        errors.add("contact_email", "a value is required")
+        return email
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors.add("contact_email", f"{row.get('contact_email')!r} is not an email address")
+    return email
+
+
+def _clean_plan_quota(errors: RowErrors, row: ImportRow) -> int | None:
+    if not row.get("plan_quota"):
+        return None
+    try:
+        plan_quota = int(row.get("plan_quota"))
+        if plan_quota < 1:
+            raise ValueError
+    except ValueError:
+        errors.add("plan_quota", f"{row.get('plan_quota')!r} is not a whole number of 1 or more")
+        return None
+    return plan_quota
+
+
+def _clean_currency(errors: RowErrors, row: ImportRow) -> str | None:
+    if not row.get("currency"):
+        return None
+    currency = row.get("currency").upper()
+    if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
+        errors.add("currency", f"{row.get('currency')!r} is not an ISO 4217 code such as USD")
+    return currency
+
+
 class MerchantImport(ImportResource):
     name = "merchants"
     required_columns = ("code", "name", "tier", "contact_email")
@@ -83,6 +117,21 @@ class MerchantImport(ImportResource):
 
     def clean_row(self, row: ImportRow) -> MerchantRow:
         errors = RowErrors()
+        code = self._clean_code(errors, row)
+        name = _text(errors, row, "name", 150)
+        tier = row.get("tier").lower()
+        if tier not in MerchantTier.values:
+            errors.add(
+                "tier", f"unknown tier {row.get('tier')!r}; use one of {', '.join(MerchantTier)}"
+            )
+        email = _clean_contact_email(errors, row)
+        domains = self._clean_domains(errors, row, code) if row.get("domains") else None
+        plan_quota = _clean_plan_quota(errors, row)
+        currency = _clean_currency(errors, row)
+        errors.raise_if_any()
+        return MerchantRow(code, name, tier, email, domains, plan_quota, currency)
+
+    def _clean_code(self, errors: RowErrors, row: ImportRow) -> str:
         code = _text(errors, row, "code", 40)
         if code:
             errors.check("code", code_validator, code)
@@ -91,60 +140,30 @@ class MerchantImport(ImportResource):
             first = self.code_lines.setdefault(code.lower(), row.line)
             if first != row.line:
                 errors.add("code", f"the code {code} is already on line {first}")
-        name = _text(errors, row, "name", 150)
-        tier = row.get("tier").lower()
-        if tier not in MerchantTier.values:
-            errors.add(
-                "tier", f"unknown tier {row.get('tier')!r}; use one of {', '.join(MerchantTier)}"
-            )
-        email = row.get("contact_email").lower()
-        if not email:
-            errors.add("contact_email", "a value is required")
-        else:
+        return code
+
+    def _clean_domains(self, errors: RowErrors, row: ImportRow, code: str) -> tuple[str, ...]:
+        """The row's domains, normalized and without repeats; each belongs to no other merchant
+        (in the tenant or earlier in the file)."""
+        found: list[str] = []
+        for raw in re.split(r"[\s,]+", row.get("domains")):
+            domain = normalize_domain(raw)
+            if not domain:
+                continue
             try:
-                validate_email(email)
+                domain_validator(domain)
             except ValidationError:
-                errors.add("contact_email", f"{row.get('contact_email')!r} is not an email address")
-        domains: tuple[str, ...] | None = None
-        if row.get("domains"):
-            found = []
-            for raw in re.split(r"[\s,]+", row.get("domains")):
-                domain = normalize_domain(raw)
-                if not domain:
-                    continue
-                try:
-                    domain_validator(domain)
-                except ValidationError:
-                    errors.add("domains", f"{raw!r} is not a domain such as shop.example.com")
-                    continue
-                owner = self.domain_owner.get(domain)
-                if owner is not None and owner.lower() != code.lower():
-                    errors.add("domains", f"{domain} already belongs to merchant {owner}")
-                line, given_to = self.domain_lines.setdefault(domain, (row.line, code))
-                if given_to.lower() != code.lower():
-                    errors.add("domains", f"{domain} is also given to {given_to} on line {line}")
-                if domain not in found:
-                    found.append(domain)
-            domains = tuple(found)
-        plan_quota: int | None = None
-        if row.get("plan_quota"):
-            try:
-                plan_quota = int(row.get("plan_quota"))
-                if plan_quota < 1:
-                    raise ValueError
-            except ValueError:
-                errors.add(
-                    "plan_quota", f"{row.get('plan_quota')!r} is not a whole number of 1 or more"
-                )
-        currency: str | None = None
-        if row.get("currency"):
-            currency = row.get("currency").upper()
-            if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
-                errors.add(
-                    "currency", f"{row.get('currency')!r} is not an ISO 4217 code such as USD"
-                )
-        errors.raise_if_any()
-        return MerchantRow(code, name, tier, email, domains, plan_quota, currency)
+                errors.add("domains", f"{raw!r} is not a domain such as shop.example.com")
+                continue
+            owner = self.domain_owner.get(domain)
+            if owner is not None and owner.lower() != code.lower():
+                errors.add("domains", f"{domain} already belongs to merchant {owner}")
+            line, given_to = self.domain_lines.setdefault(domain, (row.line, code))
+            if given_to.lower() != code.lower():
+                errors.add("domains", f"{domain} is also given to {given_to} on line {line}")
+            if domain not in found:
+                found.append(domain)
+        return tuple(found)
 
     def save_row(self, row: CleanRow) -> None:
         data: MerchantRow = row.data

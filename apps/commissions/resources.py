@@ -71,6 +71,32 @@ def _choice(errors: RowErrors, row: ImportRow, column: str, values: list[str]) -
     return raw
 
 
+def _clean_value(errors: RowErrors, row: ImportRow, rate_type: str) -> Decimal:
+    """The rule's value: 0 or more, at most 4 places, a percent at most 100."""
+    value = Decimal("0")
+    try:
+        value = Decimal(row.get("value"))
+        if not value.is_finite() or value < 0:
+            raise InvalidOperation
+        if value != value.quantize(Decimal("0.0001")):
+            errors.add("value", "at most 4 decimal places")
+        if rate_type == RateType.PERCENT and value > 100:
+            errors.add("value", "a percent value is at most 100")
+    except InvalidOperation:
+        errors.add("value", f"{row.get('value')!r} is not an amount of 0 or more")
+    return value
+
+
+def _clean_priority(errors: RowErrors, row: ImportRow) -> int:
+    if not row.get("priority"):
+        return 0
+    try:
+        return int(row.get("priority"))
+    except ValueError:
+        errors.add("priority", f"{row.get('priority')!r} is not a whole number")
+        return 0
+
+
 class CommissionRuleImport(ImportResource):
     name = "commission_rules"
     required_columns = ("event", "customer_type", "rate_type", "value", "valid_from")
@@ -117,18 +143,8 @@ class CommissionRuleImport(ImportResource):
 
     def clean_row(self, row: ImportRow) -> RuleRow:
         errors = RowErrors()
-        merchant = None
-        if row.get("merchant"):
-            merchant = self.merchants.get(row.get("merchant").lower())
-            if merchant is None:
-                errors.add("merchant", f"no merchant with the code {row.get('merchant')!r}")
-        affiliate = None
-        if row.get("affiliate_email"):
-            affiliate = self.affiliates.get(row.get("affiliate_email").lower())
-            if affiliate is None:
-                errors.add(
-                    "affiliate_email", f"no webmaster with the email {row.get('affiliate_email')!r}"
-                )
+        merchant = self._clean_merchant(errors, row)
+        affiliate = self._clean_affiliate(errors, row)
         kind = ""
         if row.get("affiliate_kind"):
             kind = _choice(errors, row, "affiliate_kind", AffiliateKind.values)
@@ -138,23 +154,8 @@ class CommissionRuleImport(ImportResource):
         product_type = row.get("product_type")
         if len(product_type) > 60:
             errors.add("product_type", "at most 60 characters")
-        value = Decimal("0")
-        try:
-            value = Decimal(row.get("value"))
-            if not value.is_finite() or value < 0:
-                raise InvalidOperation
-            if value != value.quantize(Decimal("0.0001")):
-                errors.add("value", "at most 4 decimal places")
-            if rate_type == RateType.PERCENT and value > 100:
-                errors.add("value", "a percent value is at most 100")
-        except InvalidOperation:
-            errors.add("value", f"{row.get('value')!r} is not an amount of 0 or more")
-        priority = 0
-        if row.get("priority"):
-            try:
-                priority = int(row.get("priority"))
-            except ValueError:
-                errors.add("priority", f"{row.get('priority')!r} is not a whole number")
+        value = _clean_value(errors, row, rate_type)
+        priority = _clean_priority(errors, row)
         valid_from = _date(errors, "valid_from", row.get("valid_from"))
         valid_to = _date(errors, "valid_to", row.get("valid_to")) if row.get("valid_to") else None
         if valid_from and valid_to and valid_to < valid_from:
@@ -164,6 +165,24 @@ class CommissionRuleImport(ImportResource):
             merchant, kind, affiliate, event, customer_type, product_type, rate_type, value,
             priority, valid_from, valid_to,
         )  # fmt: skip
+
+    def _clean_merchant(self, errors: RowErrors, row: ImportRow) -> Merchant | None:
+        if not row.get("merchant"):
+            return None
+        merchant = self.merchants.get(row.get("merchant").lower())
+        if merchant is None:
+            errors.add("merchant", f"no merchant with the code {row.get('merchant')!r}")
+        return merchant
+
+    def _clean_affiliate(self, errors: RowErrors, row: ImportRow) -> Affiliate | None:
+        if not row.get("affiliate_email"):
+            return None
+        affiliate = self.affiliates.get(row.get("affiliate_email").lower())
+        if affiliate is None:
+            errors.add(
+                "affiliate_email", f"no webmaster with the email {row.get('affiliate_email')!r}"
+            )
+        return affiliate
 
     def check_rows(self, rows: Sequence[CleanRow]) -> Iterable[RowError]:
         seen: dict[tuple, int] = {}

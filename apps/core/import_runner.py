@@ -251,6 +251,38 @@ def run_import(
 
     resource = resource_class(tenant=tenant, actor=actor, request=request)
     resource.prepare(rows)
+    cleaned, errors = _clean_rows(resource, header, rows, progress)
+    order = {column: i for i, column in enumerate(header)}
+    report.errors = sorted(errors, key=lambda e: (e.line, order.get(e.column, -1)))
+    if report.errors or dry_run:
+        return report
+
+    try:
+        with transaction.atomic():
+            if on_write_start is not None:
+                on_write_start()
+            _save_rows(resource, cleaned, len(rows), progress)
+            report.written = True
+            report.counts = dict(resource.counts)
+            if on_write_end is not None:
+                on_write_end(report)
+    except _Abort as abort:
+        report.errors = abort.errors
+        report.counts = {}
+        report.written = False
+    if progress is not None:
+        progress(len(rows) * 2, len(rows) * 2)
+    return report
+
+
+def _clean_rows(
+    resource: ImportResource,
+    header: Sequence[str],
+    rows: Sequence[ImportRow],
+    progress: Progress | None,
+) -> tuple[list[CleanRow], list[RowError]]:
+    """Every row through ``clean_row``, then the rules across rows (``check_rows``): the clean
+    rows and all the errors, unsorted. Progress counts the first half of the work."""
     cleaned: list[CleanRow] = []
     errors: list[RowError] = []
     for index, row in enumerate(rows, start=1):
@@ -266,30 +298,18 @@ def run_import(
         if progress is not None and index % PROGRESS_EVERY == 0:
             progress(index, len(rows) * 2)
     errors.extend(resource.check_rows(cleaned))
-    order = {column: i for i, column in enumerate(header)}
-    report.errors = sorted(errors, key=lambda e: (e.line, order.get(e.column, -1)))
-    if report.errors or dry_run:
-        return report
+    return cleaned, errors
 
-    try:
-        with transaction.atomic():
-            if on_write_start is not None:
-                on_write_start()
-            for index, row in enumerate(cleaned, start=1):
-                _save(resource, row)
-                if progress is not None and index % PROGRESS_EVERY == 0:
-                    progress(len(rows) + index, len(rows) * 2)
-            report.written = True
-            report.counts = dict(resource.counts)
-            if on_write_end is not None:
-                on_write_end(report)
-    except _Abort as abort:
-        report.errors = abort.errors
-        report.counts = {}
-        report.written = False
-    if progress is not None:
-        progress(len(rows) * 2, len(rows) * 2)
-    return report
+
+def _save_rows(
+    resource: ImportResource, cleaned: Sequence[CleanRow], total: int, progress: Progress | None
+) -> None:
+    """Write the clean rows in file order (the second half of the progress); the first
+    refusal aborts the whole import (``_Abort``)."""
+    for index, row in enumerate(cleaned, start=1):
+        _save(resource, row)
+        if progress is not None and index % PROGRESS_EVERY == 0:
+            progress(total + index, total * 2)
 
 
 def _save(resource: ImportResource, row: CleanRow) -> None:

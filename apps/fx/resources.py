@@ -36,6 +36,37 @@ def _code(errors: RowErrors, row: ImportRow, column: str) -> str:
     return code
 
 
+def _clean_day(errors: RowErrors, row: ImportRow) -> datetime.date | None:
+    raw_day = row.get("date")
+    if not raw_day:
+        errors.add("date", "a value is required")
+        return None
+    try:
+        return datetime.date.fromisoformat(raw_day)
+    except ValueError:
+        errors.add("date", f"{raw_day!r} is not a date such as 2026-03-01")
+        return None
+
+
+def _clean_rate(errors: RowErrors, row: ImportRow) -> Decimal | None:
+    """The rate: a number above 0 and below ``MAX_RATE``, at most 8 decimals; ``None`` when
+    it is no number at all."""
+    raw_rate = row.get("rate")
+    try:
+        rate = Decimal(raw_rate)
+        if not rate.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        errors.add("rate", f"{raw_rate!r} is not a number such as 7.2000" if raw_rate
+                   else "a value is required")  # fmt: skip
+        return None
+    if rate <= 0 or rate > MAX_RATE:
+        errors.add("rate", f"{raw_rate} is not above 0 (and below a trillion)")
+    elif rate != rate.quantize(FX_RATE_PLACES):
+        errors.add("rate", f"{raw_rate} has more than 8 decimals")
+    return rate
+
+
 class FxRateImport(ImportResource):
     name = "fx_rates"
     required_columns = ("date", "base", "quote", "rate")
@@ -46,34 +77,12 @@ class FxRateImport(ImportResource):
 
     def clean_row(self, row: ImportRow) -> RateRow:
         errors = RowErrors()
-        day = None
-        raw_day = row.get("date")
-        if not raw_day:
-            errors.add("date", "a value is required")
-        else:
-            try:
-                day = datetime.date.fromisoformat(raw_day)
-            except ValueError:
-                errors.add("date", f"{raw_day!r} is not a date such as 2026-03-01")
+        day = _clean_day(errors, row)
         base = _code(errors, row, "base")
         quote = _code(errors, row, "quote")
         if base and base == quote and len(base) == 3:
             errors.add("quote", f"the quote must differ from the base ({base})")
-        rate = None
-        raw_rate = row.get("rate")
-        try:
-            rate = Decimal(raw_rate)
-            if not rate.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            errors.add("rate", f"{raw_rate!r} is not a number such as 7.2000" if raw_rate
-                       else "a value is required")  # fmt: skip
-            rate = None
-        if rate is not None:
-            if rate <= 0 or rate > MAX_RATE:
-                errors.add("rate", f"{raw_rate} is not above 0 (and below a trillion)")
-            elif rate != rate.quantize(FX_RATE_PLACES):
-                errors.add("rate", f"{raw_rate} has more than 8 decimals")
+        rate = _clean_rate(errors, row)
         if day is not None and base and quote:
             first = self.seen.setdefault((day, base, quote), row.line)
             if first != row.line:

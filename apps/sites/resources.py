@@ -122,6 +122,33 @@ def _date(errors: RowErrors, row: ImportRow, column: str) -> datetime.date | Non
         return None
 
 
+def _clean_position(errors: RowErrors, row: ImportRow) -> str:
+    position = row.get("position").lower()
+    if position not in PlacementPosition.values:
+        errors.add(
+            "position",
+            f"unknown position {row.get('position')!r}; use one of {', '.join(PlacementPosition)}",
+        )
+    return position
+
+
+def _clean_contract_dates(
+    errors: RowErrors, row: ImportRow
+) -> tuple[datetime.date | None, datetime.date | None]:
+    """The contract's start (required) and end (optional, not before the start)."""
+    starts_on = _date(errors, row, "contract_start")
+    if starts_on is None and not row.get("contract_start"):
+        errors.add("contract_start", "a value is required")
+    ends_on = _date(errors, row, "contract_end")
+    if starts_on and ends_on and ends_on < starts_on:
+        errors.add(
+            "contract_end",
+            f"the contract ends on {ends_on.isoformat()}, before it starts "
+            f"on {starts_on.isoformat()}",
+        )
+    return starts_on, ends_on
+
+
 class AffiliateImport(ImportResource):
     name = "affiliates"
     required_columns = (
@@ -173,92 +200,20 @@ class AffiliateImport(ImportResource):
 
     def clean_row(self, row: ImportRow) -> AffiliateRow:
         errors = RowErrors()
-        email = _required(errors, row, "email", 254).lower()
-        if email:
-            try:
-                validate_email(email)
-            except ValidationError:
-                errors.add("email", f"{row.get('email')!r} is not an email address")
-            existing = self.affiliates.get(email)
-            if existing is not None and existing.status in CLOSED:
-                errors.add(
-                    "email",
-                    f"the webmaster {existing.email} is {existing.status}; reinstate them "
-                    "before importing more placements",
-                )
+        email = self._clean_email(errors, row)
         name = _required(errors, row, "name", 150)
-        kind = row.get("kind").lower()
-        if kind not in AffiliateKind.values:
-            errors.add(
-                "kind", f"unknown kind {row.get('kind')!r}; use one of {', '.join(AffiliateKind)}"
-            )
-        elif email:
-            line, first_kind = self.kinds.setdefault(email, (row.line, kind))
-            if first_kind != kind:
-                errors.add("kind", f"{email} is a {first_kind} on line {line}; one kind each")
-
-        raw_url = _required(errors, row, "site_url", 500)
-        site_url = normalize_site_url(raw_url) if raw_url else ""
-        if site_url:
-            try:
-                _url_validator(site_url)
-            except ValidationError:
-                errors.add("site_url", f"{raw_url!r} is not an http:// or https:// address")
-            site = self.sites.get(site_url)
-            if site is not None and site.affiliate.email.lower() != email:
-                errors.add(
-                    "site_url",
-                    f"{site_url} is already registered by webmaster {site.affiliate.email}",
-                )
-            if site is not None and site.status == SiteStatus.REJECTED:
-                errors.add("site_url", f"the site {site_url} was rejected")
-            line, owner_email = self.site_owners.setdefault(site_url, (row.line, email))
-            if owner_email != email:
-                errors.add("site_url", f"{site_url} belongs to {owner_email} on line {line}")
+        kind = self._clean_kind(errors, row, email)
+        site_url = self._clean_site_url(errors, row, email)
         site_name = _required(errors, row, "site_name", 150)
         site_category = row.get("site_category")
         if len(site_category) > 60:
             errors.add("site_category", "at most 60 characters")
-
-        code = row.get("placement_code")
-        if code:
-            if not 3 <= len(code) <= 32 or set(code) - CODE_CHARACTERS:
-                errors.add("placement_code", f"{code!r}: use 3-32 letters, digits, '-' or '_'")
-            elif code in self.taken_codes:
-                errors.add("placement_code", f"{code} is already taken in this network")
-            else:
-                # rules across rows are checked here, in file order, so a row with other
-                # errors still reports its duplicate
-                first = self.code_lines.setdefault(code, row.line)
-                if first != row.line:
-                    errors.add("placement_code", f"{code} is already used on line {first}")
-        position = row.get("position").lower()
-        if position not in PlacementPosition.values:
-            errors.add(
-                "position",
-                f"unknown position {row.get('position')!r}; use one of "
-                f"{', '.join(PlacementPosition)}",
-            )
-
+        code = self._clean_placement_code(errors, row)
+        position = _clean_position(errors, row)
         guarantee = _money(errors, row, "daily_guarantee")
         click_rate = _money(errors, row, "click_rate")
-        starts_on = _date(errors, row, "contract_start")
-        if starts_on is None and not row.get("contract_start"):
-            errors.add("contract_start", "a value is required")
-        ends_on = _date(errors, row, "contract_end")
-        if starts_on and ends_on and ends_on < starts_on:
-            errors.add(
-                "contract_end",
-                f"the contract ends on {ends_on.isoformat()}, before it starts "
-                f"on {starts_on.isoformat()}",
-            )
-
-        owner_email = row.get("bd_owner_email").lower()
-        owner = self.staff.get(owner_email) if owner_email else None
-        if owner_email and owner is None:
-            errors.add(
-                "bd_owner_email", f"{row.get('bd_owner_email')} is not staff of this network"
-            )
+        starts_on, ends_on = _clean_contract_dates(errors, row)
+        owner = self._clean_bd_owner(errors, row)
         errors.raise_if_any()
         return AffiliateRow(
             email=email,
@@ -275,6 +230,89 @@ class AffiliateImport(ImportResource):
             contract_end=ends_on,
             bd_owner=owner,
         )
+
+    def _clean_email(self, errors: RowErrors, row: ImportRow) -> str:
+        """The webmaster's email, lower-cased; an existing suspended or rejected webmaster
+        must be reinstated before an import adds to them."""
+        email = _required(errors, row, "email", 254).lower()
+        if not email:
+            return email
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors.add("email", f"{row.get('email')!r} is not an email address")
+        existing = self.affiliates.get(email)
+        if existing is not None and existing.status in CLOSED:
+            errors.add(
+                "email",
+                f"the webmaster {existing.email} is {existing.status}; reinstate them "
+                "before importing more placements",
+            )
+        return email
+
+    def _clean_kind(self, errors: RowErrors, row: ImportRow, email: str) -> str:
+        """A known kind, and the same one on every row of one webmaster."""
+        kind = row.get("kind").lower()
+        if kind not in AffiliateKind.values:
+            errors.add(
+                "kind", f"unknown kind {row.get('kind')!r}; use one of {', '.join(AffiliateKind)}"
+            )
+        elif email:
+            line, first_kind = self.kinds.setdefault(email, (row.line, kind))
+            if first_kind != kind:
+                errors.add("kind", f"{email} is a {first_kind} on line {line}; one kind each")
+        return kind
+
+    def _clean_site_url(self, errors: RowErrors, row: ImportRow, email: str) -> str:
+        """The normalized site URL: an http(s) address that no other webmaster (in the tenant
+        or earlier in the file) has, of a site that was not rejected."""
+        raw_url = _required(errors, row, "site_url", 500)
+        site_url = normalize_site_url(raw_url) if raw_url else ""
+        if not site_url:
+            return site_url
+        try:
+            _url_validator(site_url)
+        except ValidationError:
+            errors.add("site_url", f"{raw_url!r} is not an http:// or https:// address")
+        site = self.sites.get(site_url)
+        if site is not None and site.affiliate.email.lower() != email:
+            errors.add(
+                "site_url",
+                f"{site_url} is already registered by webmaster {site.affiliate.email}",
+            )
+        if site is not None and site.status == SiteStatus.REJECTED:
+            errors.add("site_url", f"the site {site_url} was rejected")
+        line, owner_email = self.site_owners.setdefault(site_url, (row.line, email))
+        if owner_email != email:
+            errors.add("site_url", f"{site_url} belongs to {owner_email} on line {line}")
+        return site_url
+
+    def _clean_placement_code(self, errors: RowErrors, row: ImportRow) -> str:
+        """A given code is well-formed and unique in the tenant and in the file."""
+        code = row.get("placement_code")
+        if not code:
+            return code
+        if not 3 <= len(code) <= 32 or set(code) - CODE_CHARACTERS:
+            errors.add("placement_code", f"{code!r}: use 3-32 letters, digits, '-' or '_'")
+        elif code in self.taken_codes:
+            errors.add("placement_code", f"{code} is already taken in this network")
+        else:
+            # rules across rows are checked here, in file order, so a row with other
+            # errors still reports its duplicate
+            first = self.code_lines.setdefault(code, row.line)
+            if first != row.line:
+                errors.add("placement_code", f"{code} is already used on line {first}")
+        return code
+
+    def _clean_bd_owner(self, errors: RowErrors, row: ImportRow) -> User | None:
+        """The BD owner, if named: active staff of this tenant."""
+        owner_email = row.get("bd_owner_email").lower()
+        owner = self.staff.get(owner_email) if owner_email else None
+        if owner_email and owner is None:
+            errors.add(
+                "bd_owner_email", f"{row.get('bd_owner_email')} is not staff of this network"
+            )
+        return owner
 
     def save_row(self, row: CleanRow) -> None:
         data: AffiliateRow = row.data
