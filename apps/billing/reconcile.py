@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Sum
@@ -40,80 +41,100 @@ LINE_TOTALS = {
 
 
 def invoices(*, period: str) -> Iterator[Difference]:
-    start, end = period_bounds(period)
     rows = list(MerchantInvoice.objects.filter(period=period).select_related("merchant"))
     if not rows:
         return
-    ids = [inv.pk for inv in rows]
-    lines: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    for invoice_id, kind, total in (
-        MerchantInvoiceLine.objects.filter(invoice_id__in=ids)
-        .values("invoice_id", "kind")
-        .annotate(total=Sum("amount"))
-        .values_list("invoice_id", "kind", "total")
-    ):
-        lines[invoice_id][kind] = total
-    links = dict(
-        InvoicedCommission.objects.filter(invoice_id__in=ids)
-        .values("invoice_id")
-        .annotate(total=Sum("amount"))
-        .values_list("invoice_id", "total")
-    )
-    spend = dict(
-        CampaignDayStats.objects.filter(day__gte=start, day__lte=end)
-        .values("merchant_id")
-        .annotate(total=Sum("spend"))
-        .values_list("merchant_id", "total")
-    )
-    rebates = dict(
-        MerchantRebate.objects.filter(period=period).values_list("merchant_id", "amount")
-    )
-    credits: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for merchant_id, amount in claims_credited_in(start=start, end=end).values_list(
-        "merchant_id", "approved_amount"
-    ):
-        credits[merchant_id] += amount
-    ledger: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    keys = [f"invoice:{pk}:{step}" for pk in ids for step in ("approved", "paid", "prepaid")]
-    for key, kind, total in (
-        LedgerEntry.objects.filter(transaction__idempotency_key__in=keys)
-        .values("transaction__idempotency_key", "account__kind")
-        .annotate(total=Sum("amount"))
-        .values_list("transaction__idempotency_key", "account__kind", "total")
-    ):
-        ledger[key][kind] = total
-
+    records = _InvoiceRecords.read(period=period, ids=[inv.pk for inv in rows])
     for inv in rows:
         where = f"invoice {inv.number} of merchant {inv.merchant.code} (#{inv.pk})"
 
         def diff(figure: str, expected: object, found: object, where: str = where) -> Difference:
             return Difference("billing.invoices", where, figure, expected, found)
 
-        kinds = lines[inv.pk]
-        for name, line_kinds in LINE_TOTALS.items():
-            expected = sum((kinds[k] for k in line_kinds), ZERO)
-            if getattr(inv, name) != expected:
-                yield diff(f"{name} (sum of its lines)", expected, getattr(inv, name))
-        for name, kind in (
-            ("rebate_total", InvoiceLineKind.REBATE),
-            ("credit_total", InvoiceLineKind.CLAIM_CREDIT),
+        yield from _totals(inv, records, diff)
+        yield from _ledger(inv, records.ledger, diff)
+
+
+@dataclass
+class _InvoiceRecords:
+    """What a period's invoices are checked against, each read once for all of them."""
+
+    lines: dict[int, dict[str, Decimal]]  # invoice -> line kind -> sum
+    links: dict[int, Decimal]  # invoice -> linked commissions
+    spend: dict[int, Decimal]  # merchant -> the month's spend
+    rebates: dict[int, Decimal]  # merchant -> the month's rebate
+    credits: dict[int, Decimal]  # merchant -> claims credited in the month
+    ledger: dict[str, dict[str, Decimal]]  # idempotency key -> account kind -> sum
+
+    @classmethod
+    def read(cls, *, period: str, ids: list[int]) -> _InvoiceRecords:
+        start, end = period_bounds(period)
+        lines: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+        for invoice_id, kind, total in (
+            MerchantInvoiceLine.objects.filter(invoice_id__in=ids)
+            .values("invoice_id", "kind")
+            .annotate(total=Sum("amount"))
+            .values_list("invoice_id", "kind", "total")
         ):
-            if getattr(inv, name) != -kinds[kind]:
-                yield diff(f"{name} (sum of its lines)", -kinds[kind], getattr(inv, name))
-        linked = links.get(inv.pk, ZERO)
-        if linked != inv.commissions_total:
-            yield diff("commissions billed (linked commissions)", linked, inv.commissions_total)
-        month_spend = spend.get(inv.merchant_id) or ZERO
-        if month_spend != inv.spend_total:
-            yield diff("spend (run_daily's charges of the month)", month_spend, inv.spend_total)
-        rebate = rebates.get(inv.merchant_id, ZERO)
-        if rebate != inv.rebate_total:
-            yield diff("rebate (the month's rebate)", rebate, inv.rebate_total)
-        if credits[inv.merchant_id] != inv.credit_total:
-            yield diff(
-                "claim credits (credited in the month)", credits[inv.merchant_id], inv.credit_total
-            )
-        yield from _ledger(inv, ledger, diff)
+            lines[invoice_id][kind] = total
+        links = dict(
+            InvoicedCommission.objects.filter(invoice_id__in=ids)
+            .values("invoice_id")
+            .annotate(total=Sum("amount"))
+            .values_list("invoice_id", "total")
+        )
+        spend = dict(
+            CampaignDayStats.objects.filter(day__gte=start, day__lte=end)
+            .values("merchant_id")
+            .annotate(total=Sum("spend"))
+            .values_list("merchant_id", "total")
+        )
+        rebates = dict(
+            MerchantRebate.objects.filter(period=period).values_list("merchant_id", "amount")
+        )
+        credits: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        for merchant_id, amount in claims_credited_in(start=start, end=end).values_list(
+            "merchant_id", "approved_amount"
+        ):
+            credits[merchant_id] += amount
+        ledger: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+        keys = [f"invoice:{pk}:{step}" for pk in ids for step in ("approved", "paid", "prepaid")]
+        for key, kind, total in (
+            LedgerEntry.objects.filter(transaction__idempotency_key__in=keys)
+            .values("transaction__idempotency_key", "account__kind")
+            .annotate(total=Sum("amount"))
+            .values_list("transaction__idempotency_key", "account__kind", "total")
+        ):
+            ledger[key][kind] = total
+        return cls(lines, links, spend, rebates, credits, ledger)
+
+
+def _totals(inv: MerchantInvoice, records: _InvoiceRecords, diff) -> Iterator[Difference]:  # type: ignore[no-untyped-def]
+    """The invoice's totals against its lines, its linked commissions and the month's spend,
+    rebate and claim credits of its merchant."""
+    kinds = records.lines[inv.pk]
+    for name, line_kinds in LINE_TOTALS.items():
+        expected = sum((kinds[k] for k in line_kinds), ZERO)
+        if getattr(inv, name) != expected:
+            yield diff(f"{name} (sum of its lines)", expected, getattr(inv, name))
+    for name, kind in (
+        ("rebate_total", InvoiceLineKind.REBATE),
+        ("credit_total", InvoiceLineKind.CLAIM_CREDIT),
+    ):
+        if getattr(inv, name) != -kinds[kind]:
+            yield diff(f"{name} (sum of its lines)", -kinds[kind], getattr(inv, name))
+    linked = records.links.get(inv.pk, ZERO)
+    if linked != inv.commissions_total:
+        yield diff("commissions billed (linked commissions)", linked, inv.commissions_total)
+    month_spend = records.spend.get(inv.merchant_id) or ZERO
+    if month_spend != inv.spend_total:
+        yield diff("spend (run_daily's charges of the month)", month_spend, inv.spend_total)
+    rebate = records.rebates.get(inv.merchant_id, ZERO)
+    if rebate != inv.rebate_total:
+        yield diff("rebate (the month's rebate)", rebate, inv.rebate_total)
+    credit = records.credits[inv.merchant_id]
+    if credit != inv.credit_total:
+        yield diff("claim credits (credited in the month)", credit, inv.credit_total)
 
 
 def _ledger(inv: MerchantInvoice, ledger: dict, diff) -> Iterator[Difference]:  # type: ignore[no-untyped-def]

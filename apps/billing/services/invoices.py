@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -149,9 +150,29 @@ def invoices_wanted(
             wanted[merchant_id] = WantedInvoice(merchant_id=merchant_id, fee_percent=rate)
         return wanted[merchant_id]
 
-    # CPS commissions: new ones and corrections of ones billed before.
+    new, corrections = _commissions_to_bill(billed=billed, end=end)
+    _add_commission_lines(invoice_for, new, corrections)
+    _add_spend_lines(invoice_for, start=start, end=end)
+    _add_rebate_and_credit_lines(invoice_for, period=period, start=start, end=end)
+    for invoice in wanted.values():
+        _add_fee_line(invoice)
+    return wanted
+
+
+InvoiceFor = Callable[[int], WantedInvoice]
+#: merchant -> event -> (commission id, net amount)
+NewCommissions = dict[int, dict[str, list[tuple[int, Decimal]]]]
+#: merchant -> (commission id, difference to what was billed)
+Corrections = dict[int, list[tuple[int, Decimal]]]
+
+
+def _commissions_to_bill(
+    *, billed: dict[int, Decimal], end: datetime.date
+) -> tuple[NewCommissions, Corrections]:
+    """CPS commissions: billable ones up to ``end`` never billed, and corrections of ones
+    billed before whose net amount has changed since (refunds, cancellations)."""
     net = F("amount") - F("reversed_amount")
-    new: dict[int, dict[str, list[tuple[int, Decimal]]]] = defaultdict(lambda: defaultdict(list))
+    new: NewCommissions = defaultdict(lambda: defaultdict(list))
     for pk, merchant_id, event, amount in (
         Commission.objects.filter(status__in=BILLABLE, day__lte=end)
         .annotate(net=net)
@@ -161,7 +182,7 @@ def invoices_wanted(
     ):
         if pk not in billed:
             new[merchant_id][event].append((pk, amount))
-    corrections: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
+    corrections: Corrections = defaultdict(list)
     if billed:
         for pk, merchant_id, amount in (
             Commission.objects.filter(pk__in=list(billed))
@@ -173,7 +194,13 @@ def invoices_wanted(
             diff = quantize_money(amount) - billed[pk]
             if diff != 0:
                 corrections[merchant_id].append((pk, diff))
+    return new, corrections
 
+
+def _add_commission_lines(
+    invoice_for: InvoiceFor, new: NewCommissions, corrections: Corrections
+) -> None:
+    """One line per event of new commissions, one of corrections; each links its rows."""
     for merchant_id in sorted(set(new) | set(corrections)):
         invoice = invoice_for(merchant_id)
         for event in (ConversionType.REGISTRATION, ConversionType.ORDER):
@@ -201,7 +228,9 @@ def invoices_wanted(
             )
             invoice.links.update(rows)
 
-    # Spend per campaign: what run_daily charged on the period's days.
+
+def _add_spend_lines(invoice_for: InvoiceFor, *, start: datetime.date, end: datetime.date) -> None:
+    """Spend per campaign: what run_daily charged on the period's days."""
     spend = (
         CampaignDayStats.objects.filter(day__gte=start, day__lte=end)
         .values("merchant_id", "campaign_id")
@@ -229,6 +258,11 @@ def invoices_wanted(
             )
         )
 
+
+def _add_rebate_and_credit_lines(
+    invoice_for: InvoiceFor, *, period: str, start: datetime.date, end: datetime.date
+) -> None:
+    """The period's rebate and the compensation claims credited in it, as negative lines."""
     for rebate in MerchantRebate.objects.filter(period=period, amount__gt=0).order_by(
         "merchant_id"
     ):
@@ -250,19 +284,20 @@ def invoices_wanted(
             )
         )
 
-    for invoice in wanted.values():
-        commissions = invoice.total_of(InvoiceLineKind.COMMISSION, InvoiceLineKind.CORRECTION)
-        fee = network_fee(commissions=commissions, fee_percent=invoice.fee_percent)
-        if fee:
-            invoice.lines.append(
-                WantedLine(
-                    kind=InvoiceLineKind.FEE,
-                    description=f"Network fee: {invoice.fee_percent.normalize():f} % of "
-                    f"{commissions} commissions",
-                    amount=fee,
-                )
+
+def _add_fee_line(invoice: WantedInvoice) -> None:
+    """The network fee on the invoice's commissions (none when it is zero)."""
+    commissions = invoice.total_of(InvoiceLineKind.COMMISSION, InvoiceLineKind.CORRECTION)
+    fee = network_fee(commissions=commissions, fee_percent=invoice.fee_percent)
+    if fee:
+        invoice.lines.append(
+            WantedLine(
+                kind=InvoiceLineKind.FEE,
+                description=f"Network fee: {invoice.fee_percent.normalize():f} % of "
+                f"{commissions} commissions",
+                amount=fee,
             )
-    return wanted
+        )
 
 
 def claims_credited_in(*, start: datetime.date, end: datetime.date) -> Any:
