@@ -198,6 +198,27 @@ def merchant_domains_set(
     (``merchant_domain_verify``) unless ``verified`` is given (staff, imports and demo data,
     recorded with ``method``); a domain already verified stays so. Pending domains are sent
     to the verification task after the commit."""
+    wanted = _wanted_domains(domains)
+    with transaction.atomic():
+        lock_object(Merchant.objects.all(), merchant.pk)
+        _check_domains_free(merchant=merchant, wanted=wanted)
+        removed = list(MerchantDomain.objects.filter(merchant=merchant).exclude(domain__in=wanted))
+        for row in removed:
+            history_note(row, actor, "removed")
+            row.delete()
+        new = _domains_add(
+            merchant=merchant, wanted=wanted, verified=verified, method=method, actor=actor
+        )
+        if removed or new:
+            live_state_changed()
+        for row in new:
+            if not row.is_verified:
+                merchant_domain_verification_request(domain=row)
+    return list(MerchantDomain.objects.filter(merchant=merchant))
+
+
+def _wanted_domains(domains: Iterable[str]) -> list[str]:
+    """The given domains cleaned (``_clean_domain``), blanks dropped, each once, in order."""
     wanted: list[str] = []
     for raw in domains:
         if not normalize_domain(raw):
@@ -205,55 +226,54 @@ def merchant_domains_set(
         domain = _clean_domain(raw)
         if domain not in wanted:
             wanted.append(domain)
+    return wanted
+
+
+def _check_domains_free(*, merchant: Merchant, wanted: list[str]) -> None:
+    """No other merchant of the tenant holds a domain with the registrable domain of one of
+    ``wanted`` (``merchant_domain_taken`` names the first such owner)."""
+    wanted_roots = {registrable_domain(domain): domain for domain in wanted}
+    others = (
+        MerchantDomain.objects.exclude(merchant=merchant)
+        .select_related("merchant")
+        .order_by("domain")
+    )
+    for other in others:
+        mine = wanted_roots.get(registrable_domain(other.domain))
+        if mine is None:
+            continue
+        code = other.merchant.code
+        if other.domain == mine:
+            message = f"The domain {mine} already belongs to merchant {code}."
+        else:
+            message = (
+                f"The domain {mine} is under {registrable_domain(mine)}, which already "
+                f"belongs to merchant {code} (through {other.domain})."
+            )
+        raise MerchantError(message, code=MerchantError.DOMAIN_TAKEN, field="domains")
+
+
+def _domains_add(
+    *, merchant: Merchant, wanted: list[str], verified: bool, method: str, actor: User | None
+) -> list[MerchantDomain]:
+    """Add the wanted domains the merchant lacks (verified if ``verified``), and with
+    ``verified`` mark its pending ones verified: the rows added or changed."""
     new: list[MerchantDomain] = []
-    with transaction.atomic():
-        lock_object(Merchant.objects.all(), merchant.pk)
-        wanted_roots = {registrable_domain(domain): domain for domain in wanted}
-        others = (
-            MerchantDomain.objects.exclude(merchant=merchant)
-            .select_related("merchant")
-            .order_by("domain")
-        )
-        for other in others:
-            mine = wanted_roots.get(registrable_domain(other.domain))
-            if mine is not None:
-                code = other.merchant.code
-                if other.domain == mine:
-                    message = f"The domain {mine} already belongs to merchant {code}."
-                else:
-                    message = (
-                        f"The domain {mine} is under {registrable_domain(mine)}, which already "
-                        f"belongs to merchant {code} (through {other.domain})."
-                    )
-                raise MerchantError(
-                    message,
-                    code=MerchantError.DOMAIN_TAKEN,
-                    field="domains",
-                )
-        removed = list(MerchantDomain.objects.filter(merchant=merchant).exclude(domain__in=wanted))
-        for row in removed:
-            history_note(row, actor, "removed")
-            row.delete()
-        current = {row.domain: row for row in MerchantDomain.objects.filter(merchant=merchant)}
-        now = timezone.now()
-        for domain in wanted:
-            row = current.get(domain)
-            if row is None:
-                row = MerchantDomain(tenant=merchant.tenant, merchant=merchant, domain=domain)
-                if verified:
-                    row.verified_at, row.verification_method = now, method
-                history_note(row, actor, "added" + (f", {method}" if verified else ""))
-                row.save()
-                new.append(row)
-            elif verified and not row.is_verified:
-                _mark_verified(row, method=method, actor=actor, reason=f"verified ({method})")
-                new.append(row)
-        if removed or new:
-            live_state_changed()
-        for row in new:
-            if not row.is_verified:
-                merchant_domain_verification_request(domain=row)
-    return list(MerchantDomain.objects.filter(merchant=merchant))
+    current = {row.domain: row for row in MerchantDomain.objects.filter(merchant=merchant)}
+    now = timezone.now()
+    for domain in wanted:
+        row = current.get(domain)
+        if row is None:
+            row = MerchantDomain(tenant=merchant.tenant, merchant=merchant, domain=domain)
+            if verified:
+                row.verified_at, row.verification_method = now, method
+            history_note(row, actor, "added" + (f", {method}" if verified else ""))
+            row.save()
+            new.append(row)
+        elif verified and not row.is_verified:
+            _mark_verified(row, method=method, actor=actor, reason=f"verified ({method})")
+            new.append(row)
+    return new
 
 
 def _mark_verified(row: MerchantDomain, *, method: str, actor: User | None, reason: str) -> None:

@@ -96,12 +96,35 @@ def campaign_phases_set(
     wanted = sorted(
         (_parse(i, raw, campaign) for i, raw in enumerate(phases)), key=lambda p: p["first_day"]
     )
+    _check_apart(wanted)
+    _check_inside_schedule(wanted, campaign)
+    with transaction.atomic():
+        Campaign.objects.select_for_update(of=("self",)).filter(pk=campaign.pk).first()
+        existing = {p.first_day: p for p in CampaignPhase.objects.filter(campaign=campaign)}
+        _check_history_kept(existing, wanted, today)
+        by_start = {p["first_day"] for p in wanted}
+        for start, phase in existing.items():
+            if start not in by_start:
+                phase.delete()
+        saved = [
+            _phase_save(campaign, existing.get(values["first_day"]), values) for values in wanted
+        ]
+        live_state_changed()
+    return saved
+
+
+def _check_apart(wanted: list[dict[str, Any]]) -> None:
+    """No two phases (sorted by first day) overlap."""
     for before, after in itertools.pairwise(wanted):
         if after["first_day"] <= before["last_day"]:
             raise _refuse(
                 f"Phases overlap: {before['first_day']}..{before['last_day']} and "
                 f"{after['first_day']}..{after['last_day']}."
             )
+
+
+def _check_inside_schedule(wanted: list[dict[str, Any]], campaign: Campaign) -> None:
+    """Every phase lies within the plan's days (an open-ended plan has no last day)."""
     first_allowed = local_day(campaign.starts_at)
     last_allowed = local_day(campaign.ends_at) if campaign.ends_at else None
     for phase in wanted:
@@ -112,42 +135,45 @@ def campaign_phases_set(
                 f"The phase {phase['first_day']}..{phase['last_day']} is outside the plan's "
                 f"days ({first_allowed}..{last_allowed or 'open-ended'})."
             )
-    with transaction.atomic():
-        Campaign.objects.select_for_update(of=("self",)).filter(pk=campaign.pk).first()
-        existing = {p.first_day: p for p in CampaignPhase.objects.filter(campaign=campaign)}
-        by_start = {p["first_day"]: p for p in wanted}
-        for start, phase in existing.items():
-            if start >= today:
-                continue
-            kept = by_start.get(start)
-            if kept is None or any(getattr(phase, name) != kept[name] for name in _FROZEN):
-                raise _refuse(
-                    f"The phase that began on {start} has run: keep its kind, budget and target "
-                    "(its last day may move to yesterday or later)."
-                )
-            if kept["last_day"] != phase.last_day and kept["last_day"] < today - datetime.timedelta(
-                days=1
-            ):
-                raise _refuse(f"The phase that began on {start} cannot end before yesterday.")
-        for phase in wanted:
-            if phase["first_day"] < today and phase["first_day"] not in existing:
-                raise _refuse(f"A new phase starts today or later, not on {phase['first_day']}.")
-        for start, phase in existing.items():
-            if start not in by_start:
-                phase.delete()
-        saved = []
-        for values in wanted:
-            phase = existing.get(values["first_day"]) or CampaignPhase(
-                tenant_id=campaign.tenant_id, campaign=campaign
+
+
+def _check_history_kept(
+    existing: dict[datetime.date, CampaignPhase],
+    wanted: list[dict[str, Any]],
+    today: datetime.date,
+) -> None:
+    """A phase that began before today keeps its frozen fields and ends yesterday or later;
+    a new phase starts today or later."""
+    by_start = {p["first_day"]: p for p in wanted}
+    for start, phase in existing.items():
+        if start >= today:
+            continue
+        kept = by_start.get(start)
+        if kept is None or any(getattr(phase, name) != kept[name] for name in _FROZEN):
+            raise _refuse(
+                f"The phase that began on {start} has run: keep its kind, budget and target "
+                "(its last day may move to yesterday or later)."
             )
-            changed = phase.pk is None or any(
-                getattr(phase, name) != value for name, value in values.items()
-            )
-            for name, value in values.items():
-                setattr(phase, name, value)
-            if changed:
-                phase.full_clean(validate_unique=False, validate_constraints=False)
-                phase.save()
-            saved.append(phase)
-        live_state_changed()
-    return saved
+        if kept["last_day"] != phase.last_day and kept["last_day"] < today - datetime.timedelta(
+            days=1
+        ):
+            raise _refuse(f"The phase that began on {start} cannot end before yesterday.")
+    for values in wanted:
+        if values["first_day"] < today and values["first_day"] not in existing:
+            raise _refuse(f"A new phase starts today or later, not on {values['first_day']}.")
+
+
+def _phase_save(
+    campaign: Campaign, phase: CampaignPhase | None, values: Mapping[str, Any]
+) -> CampaignPhase:
+    """``phase`` (or a new one) with ``values``; written only when something changed."""
+    phase = phase or CampaignPhase(tenant_id=campaign.tenant_id, campaign=campaign)
+    changed = phase.pk is None or any(
+        getattr(phase, name) != value for name, value in values.items()
+    )
+    for name, value in values.items():
+        setattr(phase, name, value)
+    if changed:
+        phase.full_clean(validate_unique=False, validate_constraints=False)
+        phase.save()
+    return phase
