@@ -67,12 +67,9 @@ def _tenant() -> Any:
     return tenant
 
 
-def ledger_account_for(
-    *, kind: str, affiliate: Any = None, merchant: Any = None, currency: str | None = None
-) -> LedgerAccount:
-    """The active tenant's account of ``kind`` for the party (get or create). Webmaster
-    accounts need ``affiliate``, merchant accounts ``merchant``, network accounts neither.
-    ``currency`` is the tenant's by default; only cash and FX clearing accounts hold another."""
+def _check_party(*, kind: str, affiliate: Any, merchant: Any) -> None:
+    """Webmaster accounts have an affiliate, merchant accounts a merchant, network ones
+    neither; an unknown kind is refused."""
     if kind in (AccountKind.WEBMASTER_PAYABLE, AccountKind.WEBMASTER_PENDING):
         if affiliate is None or merchant is not None:
             raise LedgerError(f"A {kind} account belongs to one webmaster (affiliate=...).")
@@ -84,6 +81,15 @@ def ledger_account_for(
             raise LedgerError(f"The {kind} account belongs to the network, not to a party.")
     else:
         raise LedgerError(f"Unknown ledger account kind {kind!r}.")
+
+
+def ledger_account_for(
+    *, kind: str, affiliate: Any = None, merchant: Any = None, currency: str | None = None
+) -> LedgerAccount:
+    """The active tenant's account of ``kind`` for the party (get or create). Webmaster
+    accounts need ``affiliate``, merchant accounts ``merchant``, network accounts neither.
+    ``currency`` is the tenant's by default; only cash and FX clearing accounts hold another."""
+    _check_party(kind=kind, affiliate=affiliate, merchant=merchant)
     tenant = _tenant()
     for party in (affiliate, merchant):
         if party is not None and party.tenant_id != tenant.pk:
