@@ -107,6 +107,154 @@ def first_spend_day(
     return rows.aggregate(first=Min("day"))["first"]
 
 
+@dataclass(frozen=True)
+class _Refusal:
+    """Why ``claim_quote`` refuses: a ``ClaimError`` code, the message, the input it concerns,
+    and whether the window's figures are shown with it (not when there is no window yet)."""
+
+    code: str
+    message: str
+    field: str
+    shows_figures: bool = True
+
+
+def _window_figures(
+    *,
+    campaign: Campaign,
+    phase: CampaignPhase | None,
+    start: datetime.date,
+    window_days: int,
+    target_roi: Decimal | None,
+    tolerance: Decimal,
+) -> dict[str, Any]:
+    """The evaluation window from ``start`` (within the phase, if one), its filing days, and
+    its spend, GMV and compensation from the daily roll-up."""
+    end = start + datetime.timedelta(days=window_days - 1)
+    if phase is not None:
+        end = min(end, phase.last_day)
+    totals = CampaignDayStats.objects.filter(
+        campaign=campaign, day__gte=start, day__lte=end
+    ).aggregate(
+        spend=Coalesce(Sum("spend"), ZERO),
+        gmv=Coalesce(Sum("gmv"), ZERO),
+    )
+    spend, gmv = totals["spend"], totals["gmv"]
+    amount = (
+        compensation_amount(spend=spend, gmv=gmv, target_roi=target_roi, tolerance=tolerance)
+        if target_roi is not None and target_roi > 0
+        else ZERO
+    )
+    return {
+        "window_start": start,
+        "window_end": end,
+        "spend": spend,
+        "gmv": gmv,
+        "amount": amount,
+        "file_from": end + datetime.timedelta(days=1),
+        "file_until": end + datetime.timedelta(days=CLAIM_FILING_DAYS),
+    }
+
+
+def _eligibility_refusal(
+    *,
+    campaign: Campaign,
+    phase: CampaignPhase | None,
+    label: str,
+    target_roi: Decimal | None,
+    start: datetime.date | None,
+) -> _Refusal | None:
+    """The first reason the plan (or phase) cannot be claimed at all, in the order the
+    claimant should hear them: not full-site, not started, product untagged, target not a
+    tier, already claimed, no spend yet."""
+    if campaign.type != CampaignType.FULL_SITE:
+        return _Refusal(
+            ClaimError.NOT_ELIGIBLE,
+            f"Not eligible: {label} is not a full-site promotion; only full-site plans can "
+            "be compensated.",
+            "campaign",
+        )
+    if campaign.started_at is None and start is None:
+        return _Refusal(
+            ClaimError.TOO_EARLY,
+            f"Too early: {label} has not started, so its evaluation window has not begun.",
+            "campaign",
+            shows_figures=False,
+        )
+    if not campaign.product_was_tagged:
+        return _Refusal(
+            ClaimError.NOT_ELIGIBLE,
+            f"Not eligible: the product of {label} was not tagged when the plan started.",
+            "campaign",
+        )
+    tiers = {Decimal(str(tier)) for tier in campaign.roi_tiers_at_start or []}
+    if phase is not None and (target_roi is None or target_roi not in tiers):
+        return _Refusal(
+            ClaimError.NOT_ELIGIBLE,
+            f"Not eligible: the target ROI {target_roi} of {label} is not one of the tiers "
+            f"offered when the plan started ({', '.join(sorted(map(str, tiers))) or 'none'}).",
+            "phase",
+        )
+    if phase is None and (not campaign.target_roi_was_tier or target_roi is None):
+        return _Refusal(
+            ClaimError.NOT_ELIGIBLE,
+            f"Not eligible: the target ROI of {label} was not one of the recommended tiers "
+            "when the plan started.",
+            "campaign",
+        )
+    if Claim.objects.filter(campaign=campaign, phase=phase).exists():
+        return _Refusal(
+            ClaimError.ALREADY_CLAIMED, f"A claim for {label} has already been filed.", "campaign"
+        )
+    if start is None:
+        return _Refusal(
+            ClaimError.TOO_EARLY,
+            f"Too early: {label} has no spend yet, so its evaluation window has not started.",
+            "campaign",
+            shows_figures=False,
+        )
+    return None
+
+
+def _filing_refusal(
+    found: dict[str, Any],
+    *,
+    today: datetime.date,
+    label: str,
+    window_days: int,
+    target_roi: Decimal | None,
+    tolerance: Decimal,
+) -> _Refusal | None:
+    """Whether ``today`` is within the filing days and the window has something to
+    compensate."""
+    start, end = found["window_start"], found["window_end"]
+    file_from, file_until = found["file_from"], found["file_until"]
+    if today < file_from:
+        return _Refusal(
+            ClaimError.TOO_EARLY,
+            f"Too early: the {window_days}-day window of {label} ends on {end.isoformat()}; "
+            f"a claim can be filed from {file_from.isoformat()}.",
+            "window_days",
+        )
+    if today > file_until:
+        return _Refusal(
+            ClaimError.TOO_LATE,
+            f"Too late: claims for {label} could be filed until {file_until.isoformat()} "
+            f"({CLAIM_FILING_DAYS} days after its window ended).",
+            "window_days",
+        )
+    if found["amount"] <= 0:
+        return _Refusal(
+            ClaimError.NOTHING_TO_COMPENSATE,
+            f"Nothing to compensate: over {start.isoformat()}..{end.isoformat()} {label} "
+            f"returned GMV {found['gmv']} on spend {found['spend']}, meeting its target ROI "
+            f"{target_roi}"
+            + (f" with tolerance {tolerance.normalize()}" if tolerance else "")
+            + ".",
+            "campaign",
+        )
+    return None
+
+
 def claim_quote(
     *,
     campaign: Campaign,
@@ -141,7 +289,7 @@ def claim_quote(
         "tolerance": tolerance,
     }
 
-    def refuse(code: str, message: str, field: str, **found: Any) -> ClaimQuote:
+    def refuse(refusal: _Refusal, found: dict[str, Any] | None = None) -> ClaimQuote:
         values = {
             "window_start": None,
             "window_end": None,
@@ -151,132 +299,60 @@ def claim_quote(
             "file_from": None,
             "file_until": None,
             **base,
-            **found,
+            **(found if found and refusal.shows_figures else {}),
         }
-        return ClaimQuote(**values, refusal_code=code, refusal_message=message, refusal_field=field)
+        return ClaimQuote(
+            **values,
+            refusal_code=refusal.code,
+            refusal_message=refusal.message,
+            refusal_field=refusal.field,
+        )
 
     label = f"plan {campaign.name!r}"
     if phase is not None:
         label = f"the {phase.get_kind_display().lower()} phase of plan {campaign.name!r}"
         if phase.campaign_id != campaign.pk:
-            return refuse(ClaimError.NOT_ELIGIBLE, f"That phase is not one of {label}'s.", "phase")
+            return refuse(
+                _Refusal(ClaimError.NOT_ELIGIBLE, f"That phase is not one of {label}'s.", "phase")
+            )
     if not isinstance(window_days, int) or not WINDOW_DAYS_MIN <= window_days <= WINDOW_DAYS_MAX:
         return refuse(
-            ClaimError.BAD_WINDOW,
-            f"The evaluation window must be {WINDOW_DAYS_MIN} to {WINDOW_DAYS_MAX} days, "
-            f"not {window_days}.",
-            "window_days",
+            _Refusal(
+                ClaimError.BAD_WINDOW,
+                f"The evaluation window must be {WINDOW_DAYS_MIN} to {WINDOW_DAYS_MAX} days, "
+                f"not {window_days}.",
+                "window_days",
+            )
         )
     # The window, spend and GMV come from the same daily roll-ups as the Performance page, and
     # are shown whatever the refusal, so the preview never contradicts Performance.
     start = first_spend_day(campaign=campaign, phase=phase)
-    found: dict[str, Any] = {}
-    if start is not None:
-        end = start + datetime.timedelta(days=window_days - 1)
-        if phase is not None:
-            end = min(end, phase.last_day)
-        file_from = end + datetime.timedelta(days=1)
-        file_until = end + datetime.timedelta(days=CLAIM_FILING_DAYS)
-        totals = CampaignDayStats.objects.filter(
-            campaign=campaign, day__gte=start, day__lte=end
-        ).aggregate(
-            spend=Coalesce(Sum("spend"), ZERO),
-            gmv=Coalesce(Sum("gmv"), ZERO),
+    found = (
+        _window_figures(
+            campaign=campaign,
+            phase=phase,
+            start=start,
+            window_days=window_days,
+            target_roi=target_roi,
+            tolerance=tolerance,
         )
-        spend, gmv = totals["spend"], totals["gmv"]
-        amount = (
-            compensation_amount(spend=spend, gmv=gmv, target_roi=target_roi, tolerance=tolerance)
-            if target_roi is not None and target_roi > 0
-            else ZERO
+        if start is not None
+        else {}
+    )
+    refusal = _eligibility_refusal(
+        campaign=campaign, phase=phase, label=label, target_roi=target_roi, start=start
+    )
+    if refusal is None and start is not None:
+        refusal = _filing_refusal(
+            found,
+            today=today,
+            label=label,
+            window_days=window_days,
+            target_roi=target_roi,
+            tolerance=tolerance,
         )
-        found = {
-            "window_start": start,
-            "window_end": end,
-            "spend": spend,
-            "gmv": gmv,
-            "amount": amount,
-            "file_from": file_from,
-            "file_until": file_until,
-        }
-    if campaign.type != CampaignType.FULL_SITE:
-        return refuse(
-            ClaimError.NOT_ELIGIBLE,
-            f"Not eligible: {label} is not a full-site promotion; only full-site plans can "
-            "be compensated.",
-            "campaign",
-            **found,
-        )
-    if campaign.started_at is None and start is None:
-        return refuse(
-            ClaimError.TOO_EARLY,
-            f"Too early: {label} has not started, so its evaluation window has not begun.",
-            "campaign",
-        )
-    if not campaign.product_was_tagged:
-        return refuse(
-            ClaimError.NOT_ELIGIBLE,
-            f"Not eligible: the product of {label} was not tagged when the plan started.",
-            "campaign",
-            **found,
-        )
-    tiers = {Decimal(str(tier)) for tier in campaign.roi_tiers_at_start or []}
-    if phase is not None and (target_roi is None or target_roi not in tiers):
-        return refuse(
-            ClaimError.NOT_ELIGIBLE,
-            f"Not eligible: the target ROI {target_roi} of {label} is not one of the tiers "
-            f"offered when the plan started ({', '.join(sorted(map(str, tiers))) or 'none'}).",
-            "phase",
-            **found,
-        )
-    if phase is None and (not campaign.target_roi_was_tier or target_roi is None):
-        return refuse(
-            ClaimError.NOT_ELIGIBLE,
-            f"Not eligible: the target ROI of {label} was not one of the recommended tiers "
-            "when the plan started.",
-            "campaign",
-            **found,
-        )
-    if Claim.objects.filter(campaign=campaign, phase=phase).exists():
-        return refuse(
-            ClaimError.ALREADY_CLAIMED,
-            f"A claim for {label} has already been filed.",
-            "campaign",
-            **found,
-        )
-    if start is None:
-        return refuse(
-            ClaimError.TOO_EARLY,
-            f"Too early: {label} has no spend yet, so its evaluation window has not started.",
-            "campaign",
-        )
-    end, file_from, file_until = found["window_end"], found["file_from"], found["file_until"]
-    spend, gmv, amount = found["spend"], found["gmv"], found["amount"]
-    if today < file_from:
-        return refuse(
-            ClaimError.TOO_EARLY,
-            f"Too early: the {window_days}-day window of {label} ends on {end.isoformat()}; "
-            f"a claim can be filed from {file_from.isoformat()}.",
-            "window_days",
-            **found,
-        )
-    if today > file_until:
-        return refuse(
-            ClaimError.TOO_LATE,
-            f"Too late: claims for {label} could be filed until {file_until.isoformat()} "
-            f"({CLAIM_FILING_DAYS} days after its window ended).",
-            "window_days",
-            **found,
-        )
-    if amount <= 0:
-        return refuse(
-            ClaimError.NOTHING_TO_COMPENSATE,
-            f"Nothing to compensate: over {start.isoformat()}..{end.isoformat()} {label} "
-            f"returned GMV {gmv} on spend {spend}, meeting its target ROI {target_roi}"
-            + (f" with tolerance {tolerance.normalize()}" if tolerance else "")
-            + ".",
-            "campaign",
-            **found,
-        )
+    if refusal is not None:
+        return refuse(refusal, found)
     return ClaimQuote(**base, **found)
 
 
