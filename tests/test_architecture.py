@@ -140,6 +140,7 @@ STATUS_WRITERS = {
 #: created row's fields back onto its form object.
 STATUS_NOT_A_MODEL = {
     ("apps/tracking/services/conversions.py", "conversions_record"),
+    ("apps/tracking/services/conversions.py", "_triage"),
     ("apps/affiliates/admin.py", "save_model"),
 }
 

@@ -159,6 +159,8 @@ def _check_items_total(event: _Event) -> None:
 
 
 def _parse(index: int, raw: Any) -> _Event:
+    """One event of a batch, checked field by field; every bad field is named in
+    ``event.errors`` (in the order of the fields below)."""
     if not isinstance(raw, dict):
         event = _Event(index=index, type=None, external_id=None)
         event.errors["event"] = "Each event must be a JSON object."
@@ -171,27 +173,8 @@ def _parse(index: int, raw: Any) -> _Event:
         event.errors["external_id"] = "Required: your id of this event (1-100 characters)."
     else:
         event.external_id = external_id
-    coupon = raw.get("coupon")
-    if coupon not in (None, ""):
-        text = _text(coupon, max_length=64)
-        if text is None:
-            event.errors["coupon"] = "A coupon code of at most 64 characters (or leave it out)."
-        else:
-            event.coupon_code = text
-    click_id = raw.get("click_id")
-    if click_id in (None, "") and event.coupon_code:
-        pass  # a coupon-only order: _attribute looks the coupon up
-    else:
-        try:
-            event.click_uuid = uuid.UUID(str(click_id or ""))
-        except ValueError:
-            event.errors["click_id"] = "Required: the click_id our redirect added to your URL."
-    currency = raw.get("currency")
-    if currency not in (None, ""):
-        if not isinstance(currency, str) or not re.fullmatch(r"[A-Za-z]{3}", currency.strip()):
-            event.errors["currency"] = "An ISO 4217 code such as CNY (or leave it out)."
-        else:
-            event.currency = currency.strip().upper()
+    _parse_coupon_and_click(raw, event)
+    _parse_currency(raw, event)
     occurred = raw.get("occurred_at")
     parsed = parse_datetime(occurred) if isinstance(occurred, str) else None
     if parsed is None or timezone.is_naive(parsed):
@@ -201,23 +184,56 @@ def _parse(index: int, raw: Any) -> _Event:
     else:
         event.occurred_at = parsed
     if event.type == ConversionType.ORDER:
-        event.amount = _money(raw.get("amount"))
-        if event.amount is None:
-            event.errors["amount"] = MONEY_ERROR
-        customer_type = raw.get("customer_type") or ""
-        if customer_type and customer_type not in CustomerType.values:
-            event.errors["customer_type"] = "new or returning (or leave it out)."
-        event.customer_type = customer_type if isinstance(customer_type, str) else ""
-        ref = raw.get("customer_ref")
-        if ref not in (None, ""):
-            text = _text(ref, max_length=100)
-            if text is None:
-                event.errors["customer_ref"] = "At most 100 characters."
-            else:
-                event.customer_ref = text
-        _parse_items(raw.get("items"), event)
-        _check_items_total(event)
+        _parse_order(raw, event)
     return event
+
+
+def _parse_coupon_and_click(raw: dict[str, Any], event: _Event) -> None:
+    """The coupon (optional) and the click id, required unless a coupon stands for it."""
+    coupon = raw.get("coupon")
+    if coupon not in (None, ""):
+        text = _text(coupon, max_length=64)
+        if text is None:
+            event.errors["coupon"] = "A coupon code of at most 64 characters (or leave it out)."
+        else:
+            event.coupon_code = text
+    click_id = raw.get("click_id")
+    if click_id in (None, "") and event.coupon_code:
+        return  # a coupon-only order: _attribute looks the coupon up
+    try:
+        event.click_uuid = uuid.UUID(str(click_id or ""))
+    except ValueError:
+        event.errors["click_id"] = "Required: the click_id our redirect added to your URL."
+
+
+def _parse_currency(raw: dict[str, Any], event: _Event) -> None:
+    currency = raw.get("currency")
+    if currency in (None, ""):
+        return
+    if not isinstance(currency, str) or not re.fullmatch(r"[A-Za-z]{3}", currency.strip()):
+        event.errors["currency"] = "An ISO 4217 code such as CNY (or leave it out)."
+    else:
+        event.currency = currency.strip().upper()
+
+
+def _parse_order(raw: dict[str, Any], event: _Event) -> None:
+    """An order's amount, customer type and reference, and its items."""
+    event.amount = _money(raw.get("amount"))
+    if event.amount is None:
+        event.errors["amount"] = MONEY_ERROR
+    customer_type = raw.get("customer_type") or ""
+    if customer_type and customer_type not in CustomerType.values:
+        event.errors["customer_type"] = "new or returning (or leave it out)."
+    event.customer_type = customer_type if isinstance(customer_type, str) else ""
+    ref = raw.get("customer_ref")
+    if ref not in (None, ""):
+        text = _text(ref, max_length=100)
+        if text is None:
+            event.errors["customer_ref"] = "At most 100 characters."
+        else:
+            event.customer_ref = text
+    _parse_items(raw.get("items"), event)
+    _check_items_total(event)
 
 
 def _click_attribution(
@@ -442,19 +458,7 @@ def conversions_record(
     _attribute(parsed, merchant=merchant, tenant=tenant)
     _convert(parsed, merchant=merchant, tenant=tenant)
 
-    seen: set[tuple[str, str]] = set()
-    to_insert: list[_Event] = []
-    for event in parsed:
-        if event.errors:
-            event.status = REJECTED
-            continue
-        key = (event.type, event.external_id)
-        if key in seen:
-            event.status = DUPLICATE
-            continue
-        seen.add(key)
-        to_insert.append(event)
-
+    to_insert = _triage(parsed)
     with transaction.atomic():
         _decide_customer_types(to_insert, merchant=merchant)
         now = timezone.now()
@@ -473,34 +477,10 @@ def conversions_record(
             for e in to_insert
         ]  # fmt: skip
         created = {(type_, external_id): pk for pk, type_, external_id in _insert(rows)}
-        skus = {item["sku"] for e in to_insert for item in e.items}
-        products = {
-            sku: (pk, product_type)
-            for pk, sku, product_type in Product.objects.filter(
-                merchant=merchant, sku__in=skus
-            ).values_list("id", "sku", "product_type")
-        }
-        items = []
         for event in to_insert:
             pk = created.get((event.type, event.external_id))
             event.status = CREATED if pk is not None else DUPLICATE
-            if pk is None:
-                continue
-            for item in event.items:
-                product_id, product_type = products.get(item["sku"], (None, ""))
-                items.append(
-                    ConversionItem(
-                        tenant=tenant,
-                        conversion_id=pk,
-                        sku=item["sku"],
-                        product_id=product_id,
-                        product_type=item["product_type"] or product_type,
-                        quantity=item["quantity"],
-                        amount=item["amount"],
-                        original_amount=item.get("original_amount", item["amount"]),
-                    )
-                )
-        ConversionItem.objects.bulk_create(items)
+        _items_create(to_insert, created, merchant=merchant, tenant=tenant)
         for event in to_insert:
             if event.status == CREATED:
                 _emit_created(event, created[(event.type, event.external_id)], merchant, source)
@@ -516,6 +496,58 @@ def conversions_record(
             result["errors"] = event.errors
         results.append(result)
     return results
+
+
+def _triage(parsed: list[_Event]) -> list[_Event]:
+    """Mark events with errors ``rejected`` and repeats within the batch ``duplicate``: the
+    rest, to insert."""
+    seen: set[tuple[str, str]] = set()
+    to_insert: list[_Event] = []
+    for event in parsed:
+        if event.errors:
+            event.status = REJECTED
+            continue
+        key = (event.type, event.external_id)
+        if key in seen:
+            event.status = DUPLICATE
+            continue
+        seen.add(key)
+        to_insert.append(event)
+    return to_insert
+
+
+def _items_create(
+    events: list[_Event], created: dict[tuple[str, str], int], *, merchant: Merchant, tenant: Any
+) -> None:
+    """The items of the conversions just created, each with its product (by sku, among the
+    merchant's) and product type (given, else the product's)."""
+    skus = {item["sku"] for e in events for item in e.items}
+    products = {
+        sku: (pk, product_type)
+        for pk, sku, product_type in Product.objects.filter(
+            merchant=merchant, sku__in=skus
+        ).values_list("id", "sku", "product_type")
+    }
+    items = []
+    for event in events:
+        pk = created.get((event.type, event.external_id))
+        if pk is None:
+            continue
+        for item in event.items:
+            product_id, product_type = products.get(item["sku"], (None, ""))
+            items.append(
+                ConversionItem(
+                    tenant=tenant,
+                    conversion_id=pk,
+                    sku=item["sku"],
+                    product_id=product_id,
+                    product_type=item["product_type"] or product_type,
+                    quantity=item["quantity"],
+                    amount=item["amount"],
+                    original_amount=item.get("original_amount", item["amount"]),
+                )
+            )
+    ConversionItem.objects.bulk_create(items)
 
 
 def _emit_created(event: _Event, pk: int, merchant: Merchant, source: str) -> None:
@@ -599,38 +631,11 @@ def conversion_status_set(
         locked = lock_object(Conversion.objects.all(), conversion.pk)
         label = f"{locked.type} {locked.external_id}"
         new_refund = locked.refund_amount
+        sent: Decimal | None = None  # what the merchant sent, for a refund
         if status == ConversionStatus.REFUNDED:
-            if locked.type != ConversionType.ORDER:
-                raise ConversionError(
-                    f"{label}: only orders can be refunded.",
-                    code=ConversionError.INVALID_REFUND,
-                    field="status",
-                )
-            amount = locked.amount or Decimal("0.00")
-            # issue 17: an order converted from another currency is refunded in that
-            # currency (what the merchant knows), then converted at the order's own rate
-            converted = locked.fx_rate is not None and locked.original_amount is not None
-            sent_amount = locked.original_amount if converted else amount
-            sent = sent_amount if refund_amount in (None, "") else _money(refund_amount)
-            if sent is None or sent <= 0 or sent > sent_amount:
-                unit = f" {locked.currency}" if converted else ""
-                raise ConversionError(
-                    f"{label}: refund_amount must be more than 0 and at most the order's "
-                    f"amount {sent_amount}{unit}, with at most 2 decimals.",
-                    code=ConversionError.INVALID_REFUND,
-                    field="refund_amount",
-                )
-            new_refund = _refund_in_book(locked, sent) if converted else sent
-            if locked.status == ConversionStatus.REFUNDED:
-                if new_refund == locked.refund_amount:
-                    return locked
-                if new_refund < locked.refund_amount:
-                    raise ConversionError(
-                        f"{label}: {locked.refund_amount} is already refunded; refund_amount is "
-                        "the total refunded and cannot go down.",
-                        code=ConversionError.INVALID_REFUND,
-                        field="refund_amount",
-                    )
+            new_refund, sent = _refund_total(locked, refund_amount, label=label)
+            if locked.status == status and new_refund == locked.refund_amount:
+                return locked
         elif status == locked.status:
             return locked
         if status not in ALLOWED[locked.status]:
@@ -651,6 +656,43 @@ def conversion_status_set(
         )  # fmt: skip
         _lines_follow_refund(locked)
         return locked
+
+
+def _refund_total(
+    locked: Conversion, refund_amount: Decimal | str | None, *, label: str
+) -> tuple[Decimal, Decimal]:
+    """The order's refunded total after this refund, in the tenant's currency, and what was
+    sent (in the order's own currency when it was converted). Only orders are refunded; the
+    total is > 0, at most the amount, and never goes down."""
+    if locked.type != ConversionType.ORDER:
+        raise ConversionError(
+            f"{label}: only orders can be refunded.",
+            code=ConversionError.INVALID_REFUND,
+            field="status",
+        )
+    amount = locked.amount or Decimal("0.00")
+    # issue 17: an order converted from another currency is refunded in that
+    # currency (what the merchant knows), then converted at the order's own rate
+    converted = locked.fx_rate is not None and locked.original_amount is not None
+    sent_amount = locked.original_amount if converted else amount
+    sent = sent_amount if refund_amount in (None, "") else _money(refund_amount)
+    if sent is None or sent <= 0 or sent > sent_amount:
+        unit = f" {locked.currency}" if converted else ""
+        raise ConversionError(
+            f"{label}: refund_amount must be more than 0 and at most the order's "
+            f"amount {sent_amount}{unit}, with at most 2 decimals.",
+            code=ConversionError.INVALID_REFUND,
+            field="refund_amount",
+        )
+    new_refund = _refund_in_book(locked, sent) if converted else sent
+    if locked.status == ConversionStatus.REFUNDED and new_refund < locked.refund_amount:
+        raise ConversionError(
+            f"{label}: {locked.refund_amount} is already refunded; refund_amount is "
+            "the total refunded and cannot go down.",
+            code=ConversionError.INVALID_REFUND,
+            field="refund_amount",
+        )
+    return new_refund, sent
 
 
 def _refund_in_book(conversion: Conversion, sent: Decimal) -> Decimal:
