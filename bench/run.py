@@ -87,7 +87,8 @@ def with_fallback(results: dict[str, Any], fallback: dict[str, Any] | None) -> d
     return merged
 
 
-def main(argv: list[str] | None = None) -> None:
+def _arguments(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
+    """The command line, checked: the arguments and the benchmarks to run, in order."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--runs", type=int, default=3)
@@ -122,7 +123,48 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
     if args.runs < 3:
         log("note: fewer than 3 runs; the README's min/median/max needs at least 3")
+    return args, only
 
+
+def _record(
+    results: dict[str, Any],
+    name: str,
+    fn: Any,
+    kwargs: dict[str, Any],
+    *,
+    args: argparse.Namespace,
+    fallback: dict[str, Any] | None,
+) -> None:
+    """Run one benchmark into ``results[name]`` (a failure or the deadline is recorded, not
+    raised), then write latest.json and the README, so an interrupted run still reports."""
+    log(f"benchmark: {name}")
+    load = os.getloadavg()
+    began = time.perf_counter()
+    try:
+        if out_of_time():
+            raise TimeoutError(f"out of time: the run's deadline ({args.deadline} UTC) passed")
+        results[name] = fn(**kwargs)
+    except TimeoutError as exc:
+        results[name] = {"not_measured": str(exc)}
+    except Exception as exc:  # a broken component must not hide the others' numbers
+        import traceback
+
+        traceback.print_exc()
+        results[name] = {"failed": f"{type(exc).__name__}: {exc}"[:2000]}
+    results[name]["load_average_before"] = [round(x, 2) for x in load]
+    results[name]["wall_seconds"] = round(time.perf_counter() - began, 1)
+    results[name]["measured_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str))
+    if name == "workers":
+        (RESULTS / "workers.json").write_text(json.dumps(results[name], indent=2))
+    if not args.no_readme:  # after every benchmark: an interrupted run still reports
+        from bench.report import write_readme
+
+        write_readme(with_fallback(results, fallback))
+
+
+def main(argv: list[str] | None = None) -> None:
+    args, only = _arguments(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
     configure_environment()
     if args.deadline:
@@ -153,30 +195,7 @@ def main(argv: list[str] | None = None) -> None:
     period = period_start.strftime("%Y-%m")
 
     def record(name: str, fn: Any, **kwargs: Any) -> None:
-        log(f"benchmark: {name}")
-        load = os.getloadavg()
-        began = time.perf_counter()
-        try:
-            if out_of_time():
-                raise TimeoutError(f"out of time: the run's deadline ({args.deadline} UTC) passed")
-            results[name] = fn(**kwargs)
-        except TimeoutError as exc:
-            results[name] = {"not_measured": str(exc)}
-        except Exception as exc:  # a broken component must not hide the others' numbers
-            import traceback
-
-            traceback.print_exc()
-            results[name] = {"failed": f"{type(exc).__name__}: {exc}"[:2000]}
-        results[name]["load_average_before"] = [round(x, 2) for x in load]
-        results[name]["wall_seconds"] = round(time.perf_counter() - began, 1)
-        results[name]["measured_at"] = datetime.datetime.now(datetime.UTC).isoformat(
-            timespec="seconds"
-        )
-        (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str))
-        if name == "workers":
-            (RESULTS / "workers.json").write_text(json.dumps(results[name], indent=2))
-        if not args.no_readme:  # after every benchmark: an interrupted run still reports
-            write_readme(with_fallback(results, fallback))
+        _record(results, name, fn, kwargs, args=args, fallback=fallback)
 
     workers_file = RESULTS / "workers.json"
     if not args.workers_matrix and workers_file.exists():

@@ -76,6 +76,62 @@ def converted(placement, product, day, **values):
                              occurred_at=at(day, 11), **values)  # fmt: skip
 
 
+def play_day(placement, product, day, plan):
+    """One day of ``plan``: its clicks and conversions, the night's run, the next day's
+    refunds and the rerun they need. Returns the day's valid clicks."""
+    tenant = placement.tenant
+    for _ in range(plan["valid"]):
+        ClickFactory(tenant=tenant, placement=placement, product=product, clicked_at=at(day))
+    for _ in range(plan["bots"]):
+        ClickFactory(tenant=tenant, placement=placement, product=product,
+                     clicked_at=at(day), user_agent=BOT)  # fmt: skip
+    orders = [
+        converted(placement, product, day, type="order", amount=amount)
+        for amount, _ in plan["orders"]
+    ]
+    for _ in range(plan["registrations"]):
+        converted(placement, product, day, type="registration", amount=None)
+    with time_machine.travel(at(day + datetime.timedelta(days=1)), tick=False):
+        daily_run_execute(day=day)
+    with time_machine.travel(at(day + datetime.timedelta(days=1), 14), tick=False):
+        for order, (amount, refund) in zip(orders, plan["orders"], strict=True):
+            refund_order(order, amount, refund)
+    if plan["rerun"] or any(refund != "keep" for _, refund in plan["orders"]):
+        # a refund is in the day's earnings once the day is run again
+        with time_machine.travel(at(day + datetime.timedelta(days=1), 15), tick=False):
+            daily_run_execute(day=day)
+    # each conversion's click is valid too
+    return plan["valid"] + len(plan["orders"]) + plan["registrations"]
+
+
+def refund_order(order, amount, refund):
+    if refund == "partial":
+        order_status_change(merchant=order.merchant, external_id=order.external_id,
+                            status="refunded", refund_amount=quantize_money(amount / 2),
+                            reason="returned")  # fmt: skip
+    elif refund == "full":
+        order_status_change(merchant=order.merchant, external_id=order.external_id,
+                            status="refunded", reason="returned")  # fmt: skip
+
+
+def check_day(row, line, placement, day, valid_clicks):
+    """The daily report's row and the statement's earning line of ``day`` are the rules'
+    values (``contract_part``, the commissions net of reversals)."""
+    income, topup = contract_part(
+        valid_clicks=valid_clicks, click_rate=RATE, daily_guarantee=GUARANTEE
+    )
+    fees = {"registration": ZERO, "order": ZERO}
+    for c in Commission.objects.filter(placement=placement, day=day).exclude(status="reversed"):
+        fees[c.event] += commission_net(c.amount, c.reversed_amount)
+    assert row["valid_clicks"] == valid_clicks
+    assert row["earnings"]["clicks"] == income
+    assert row["earnings"]["guarantee_topup"] == topup
+    assert row["earnings"]["registrations"] == fees["registration"]
+    assert row["earnings"]["orders"] == fees["order"]
+    assert row["lost_after_jump"] == row["valid_clicks"] - row["landings"] >= 0
+    assert line == income + topup
+
+
 def run_example(tenant, days):
     contract = ContractFactory(tenant=tenant, starts_on=datetime.date(2026, 1, 1),
                                click_rate=RATE, daily_guarantee=GUARANTEE)  # fmt: skip
@@ -84,35 +140,9 @@ def run_example(tenant, days):
     rule(event="registration", rate_type="fixed", value=1)
     rule(event="order", rate_type="percent", value=10)
     dates = [datetime.date(2026, 3, 2) + datetime.timedelta(days=i) for i in range(len(days))]
-    expected_valid = {}
-    for day, plan in zip(dates, days, strict=True):
-        for _ in range(plan["valid"]):
-            ClickFactory(tenant=tenant, placement=placement, product=product, clicked_at=at(day))
-        for _ in range(plan["bots"]):
-            ClickFactory(tenant=tenant, placement=placement, product=product,
-                         clicked_at=at(day), user_agent=BOT)  # fmt: skip
-        orders = []
-        for amount, _ in plan["orders"]:
-            orders.append(converted(placement, product, day, type="order", amount=amount))
-        for _ in range(plan["registrations"]):
-            converted(placement, product, day, type="registration", amount=None)
-        # each conversion's click is valid too
-        expected_valid[day] = plan["valid"] + len(plan["orders"]) + plan["registrations"]
-        with time_machine.travel(at(day + datetime.timedelta(days=1)), tick=False):
-            daily_run_execute(day=day)
-        with time_machine.travel(at(day + datetime.timedelta(days=1), 14), tick=False):
-            for order, (amount, refund) in zip(orders, plan["orders"], strict=True):
-                if refund == "partial":
-                    order_status_change(merchant=order.merchant, external_id=order.external_id,
-                                        status="refunded", refund_amount=quantize_money(amount / 2),
-                                        reason="returned")  # fmt: skip
-                elif refund == "full":
-                    order_status_change(merchant=order.merchant, external_id=order.external_id,
-                                        status="refunded", reason="returned")  # fmt: skip
-        if plan["rerun"] or any(refund != "keep" for _, refund in plan["orders"]):
-            # a refund is in the day's earnings once the day is run again
-            with time_machine.travel(at(day + datetime.timedelta(days=1), 15), tick=False):
-                daily_run_execute(day=day)
+    expected_valid = {
+        day: play_day(placement, product, day, plan) for day, plan in zip(dates, days, strict=True)
+    }
     with time_machine.travel(at(datetime.date(2026, 4, 2)), tick=False):
         statements_generate(period=PERIOD)
 
@@ -126,18 +156,5 @@ def run_example(tenant, days):
         )
     }
     for day in dates:
-        income, topup = contract_part(
-            valid_clicks=expected_valid[day], click_rate=RATE, daily_guarantee=GUARANTEE
-        )
-        fees = {"registration": ZERO, "order": ZERO}
-        for c in Commission.objects.filter(placement=placement, day=day).exclude(status="reversed"):
-            fees[c.event] += commission_net(c.amount, c.reversed_amount)
-        row = rows[day]
-        assert row["valid_clicks"] == expected_valid[day]
-        assert row["earnings"]["clicks"] == income
-        assert row["earnings"]["guarantee_topup"] == topup
-        assert row["earnings"]["registrations"] == fees["registration"]
-        assert row["earnings"]["orders"] == fees["order"]
-        assert row["lost_after_jump"] == row["valid_clicks"] - row["landings"] >= 0
-        assert lines[day] == income + topup
+        check_day(rows[day], lines[day], placement, day, expected_valid[day])
     assert [str(d) for d in reconcile_run(period=PERIOD)] == []
