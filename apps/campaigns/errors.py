@@ -17,6 +17,8 @@ class CampaignError(DomainError):
     PLAN_QUOTA_EXCEEDED = "plan_quota_exceeded"
     PRODUCT_IN_FULL_SITE_PLAN = "product_in_full_site_plan"
     FULL_SITE_PRODUCT_IN_OTHER_PLAN = "full_site_product_in_other_plan"
+    PRODUCT_INACTIVE = "product_inactive"
+    PRODUCT_OFF_VERIFIED_DOMAIN = "product_off_verified_domain"
     FULL_SITE_NEEDS_TARGET_ROI = "full_site_needs_target_roi"
     FULL_SITE_NEEDS_ONE_PRODUCT = "full_site_needs_one_product"
     BID_REQUIRED = "bid_required"

@@ -200,11 +200,61 @@ def test_full_site_setup_for_an_untagged_product_asks_a_value(portal, tenant, me
     assert (campaign.product_was_tagged, campaign.target_roi_was_tier) == (False, False)
 
 
-def test_full_site_setup_refuses_a_product_in_another_active_plan(portal, tenant, merchant):
+def test_step_one_lists_which_products_can_join_and_why_the_others_cannot(portal, tenant, merchant):
+    # given a tagged free product, one in another active plan, an inactive one and one whose
+    # URL is on a domain the merchant has not verified
+    free = _product(merchant, "KETTLE")
+    _tag(tenant, free)
+    held = _product(merchant, "TOASTER")
+    other = CampaignFactory(tenant=tenant, merchant=merchant, name="Shelf")
+    CampaignProductFactory(tenant=tenant, campaign=other, product=held)
+    _product(merchant, "OLD", is_active=False)
+    _product(merchant, "FAR", url="https://far.example.net/p/FAR", verified_domain=False)
+    # when the merchant opens step 1
+    response = portal.get("/merchant/full-site/")
+    # then only the free product is offered, and each other one says why, naming the plan
+    free_rows = [c.product.sku for c in response.context["free"]]
+    held_rows = {c.product.sku: [r.code for r in c.refusals] for c in response.context["held"]}
+    assert free_rows == ["KETTLE"]
+    assert held_rows == {
+        "FAR": ["product_off_verified_domain"],
+        "OLD": ["product_inactive"],
+        "TOASTER": ["full_site_product_in_other_plan"],
+    }
+    page = response.content.decode()
+    assert f"Product TOASTER is in the active plan “Shelf” (#{other.pk})" in page
+    assert f'href="/merchant/campaigns/{other.pk}/"' in page
+    assert "2.5 · 3.1 · 3.8" in page
+    assert "100.00 CNY" in page
+
+
+def test_step_one_refuses_a_held_product_with_the_last_steps_words(portal, tenant, merchant):
     product = _product(merchant, "KETTLE")
     other = CampaignFactory(tenant=tenant, merchant=merchant, name="Shelf")
     CampaignProductFactory(tenant=tenant, campaign=other, product=product)
-    response = _wizard(portal, product, {"tier": "custom", "custom_roi": "3"})
+    response = portal.post("/merchant/full-site/", {"product": product.pk}, follow=True)
+    errors = [text for level, text in _messages(response) if level == "error"]
+    assert errors == [
+        f"Product KETTLE is in the active plan “Shelf” (#{other.pk}); a full-site plan needs a "
+        "product that is in no other active plan."
+    ]
+    assert portal.get("/merchant/full-site/budget/")["Location"] == "/merchant/full-site/"
+
+
+def test_full_site_setup_refuses_a_product_taken_after_step_one(portal, tenant, merchant):
+    # given a product free at step 1 that another plan takes before the last step
+    product = _product(merchant, "KETTLE")
+    portal.post("/merchant/full-site/", {"product": product.pk})
+    other = CampaignFactory(tenant=tenant, merchant=merchant, name="Shelf")
+    CampaignProductFactory(tenant=tenant, campaign=other, product=product)
+    portal.post(
+        "/merchant/full-site/budget/",
+        {"name": "Push", "daily_budget": "50.00", "starts_at": "2026-01-01T00:00",
+         "min_site_weight": "1"},
+    )  # fmt: skip
+    response = portal.post(
+        "/merchant/full-site/roi/", {"tier": "custom", "custom_roi": "3"}, follow=True
+    )
     errors = [text for level, text in _messages(response) if level == "error"]
     assert errors == [
         f"Product KETTLE is in the active plan “Shelf” (#{other.pk}); a full-site plan needs a "
@@ -212,6 +262,18 @@ def test_full_site_setup_refuses_a_product_in_another_active_plan(portal, tenant
     ]
     assert len(_campaigns(tenant)) == 1
     assert response.request["PATH_INFO"] == "/merchant/full-site/roi/"
+
+
+def test_step_one_says_when_the_quota_is_used_up(portal, tenant, merchant):
+    merchant.plan_quota = 1
+    with tenant_scope(tenant):
+        merchant.save(update_fields=["plan_quota"])
+    CampaignFactory(tenant=tenant, merchant=merchant)
+    product = _product(merchant, "KETTLE")
+    page = portal.get("/merchant/full-site/").content.decode()
+    assert "already runs 1 active plans, its quota of 1" in page
+    response = portal.post("/merchant/full-site/", {"product": product.pk}, follow=True)
+    assert [level for level, _ in _messages(response)] == ["error"]
 
 
 def test_full_site_steps_cannot_be_skipped(portal):

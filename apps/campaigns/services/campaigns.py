@@ -6,8 +6,12 @@ the merchant's row so two activations of the same merchant see each other:
 - a merchant runs at most ``merchant.plan_quota`` active plans (default 200; staff raise it);
 - a product in an active full-site plan is in no other active plan, and a full-site plan cannot
   start on a product that is in another active plan;
-- a full-site plan has a target ROI and exactly one product; CPC and CPM plans have a bid;
-  every plan needs at least one product of its own merchant to run.
+- a full-site plan has a target ROI and exactly one product, active and on a verified domain of
+  its merchant; CPC and CPM plans have a bid; every plan needs at least one product of its own
+  merchant to run.
+
+Quota and the product rules are reads in ``apps.campaigns.selectors.eligibility``, which the
+full-site setup's first step lists too (issue 15: one rule, one function).
 
 Field rules (bid, target ROI, one full-site product) are also checked on create and update, so a
 draft is refused early with the same message. What claims depend on is frozen on a full-site
@@ -34,6 +38,7 @@ from apps.campaigns.models import (
     Merchant,
     Product,
 )
+from apps.campaigns.selectors.eligibility import plan_label, plan_quota_refusal, product_refusals
 from apps.campaigns.services.products import roi_tiers
 from apps.core.db import lock_object
 from apps.core.history import history_note, person
@@ -58,8 +63,7 @@ UPDATABLE_FIELDS = (
 )
 
 
-def _label(campaign: Campaign) -> str:
-    return f"plan “{campaign.name}” (#{campaign.pk})" if campaign.pk else f"plan “{campaign.name}”"
+_label = plan_label
 
 
 def campaign_check_fields(
@@ -274,47 +278,18 @@ def _check_activation(
             field="products",
         )
     _check_products_belong(merchant, products)
-    others = Campaign.objects.filter(merchant=merchant, status=S.ACTIVE).exclude(pk=campaign.pk)
+    # The same reads the full-site setup's first step lists (apps.campaigns.selectors
+    # .eligibility): one rule for "can this product run here", refused here with its first reason.
     if campaign.status != S.ACTIVE:
-        active = others.count()
-        if active >= merchant.plan_quota:
-            raise CampaignError(
-                f"Merchant {merchant.code} already runs {active} active plans, its quota of "
-                f"{merchant.plan_quota}; pause or end one (or ask staff to raise the quota) "
-                f"before activating the {_label(campaign)}.",
-                code=CampaignError.PLAN_QUOTA_EXCEEDED,
-                field="status",
-                quota=merchant.plan_quota,
-                active=active,
-            )
-    product_ids = [p.pk for p in products]
-    by_id = {p.pk: p for p in products}
-    links = (
-        CampaignProduct.objects.filter(product_id__in=product_ids, campaign__in=others)
-        .select_related("campaign")
-        .order_by("product_id", "campaign_id")
+        quota = plan_quota_refusal(merchant=merchant, campaign=campaign)
+        if quota is not None:
+            raise CampaignError(quota.message, code=quota.code, field="status", **quota.extra)
+    refusals = product_refusals(
+        merchant=merchant, plan_type=campaign.type, products=products, campaign=campaign
     )
-    for link in links:
-        other = link.campaign
-        product = by_id[link.product_id]
-        if other.type == CampaignType.FULL_SITE:
-            raise CampaignError(
-                f"Product {product.sku} is in the active full-site {_label(other)}; a product in "
-                f"a full-site plan can be in no other active plan.",
-                code=CampaignError.PRODUCT_IN_FULL_SITE_PLAN,
-                field="products",
-                product=product.sku,
-                plan=other.pk,
-            )
-        if campaign.type == CampaignType.FULL_SITE:
-            raise CampaignError(
-                f"Product {product.sku} is in the active {_label(other)}; a full-site plan needs "
-                f"a product that is in no other active plan.",
-                code=CampaignError.FULL_SITE_PRODUCT_IN_OTHER_PLAN,
-                field="products",
-                product=product.sku,
-                plan=other.pk,
-            )
+    first = next((r for p in sorted(products, key=lambda p: p.pk) for r in refusals[p.pk]), None)
+    if first is not None:
+        raise CampaignError(first.message, code=first.code, field="products", **first.extra)
 
 
 def campaign_transition(*, campaign: Campaign, to: str, actor: Any = None) -> Campaign:

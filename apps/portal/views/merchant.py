@@ -42,6 +42,7 @@ from apps.campaigns.selectors.campaigns import (
     campaign_list,
     campaign_products,
 )
+from apps.campaigns.selectors.eligibility import full_site_candidates, plan_quota_refusal
 from apps.campaigns.selectors.products import product_list
 from apps.campaigns.services.campaigns import campaign_create, campaign_transition
 from apps.campaigns.services.merchants import (
@@ -425,25 +426,39 @@ def _wizard_product(request: HttpRequest, data: dict[str, Any]) -> Product | Non
 
 @merchant_portal_required
 def full_site_product(request: HttpRequest) -> HttpResponse:
-    """Step 1: the product to promote (tagged products come first: only they get tiers)."""
+    """Step 1: the product to promote. Every product is listed; those that can join a full-site
+    plan are offered (tagged ones first: only they get tiers), the others say why not, from the
+    same reads the last step's activation refuses with (``full_site_candidates``)."""
     merchant = _merchant(request)
-    choices = list(product_list(merchant=merchant).filter(is_active=True).order_by(
-        "-is_tagged", "sku"
-    )[:500])  # fmt: skip
+    candidates = full_site_candidates(merchant=merchant)
+    quota = plan_quota_refusal(merchant=merchant)
     data = _wizard(request)
     if request.method == "POST":
-        chosen = next((p for p in choices if str(p.pk) == request.POST.get("product")), None)
+        chosen = next(
+            (c for c in candidates if str(c.product.pk) == request.POST.get("product")), None
+        )
         if chosen is None:
             messages.error(request, "Choose one of your products.")
+        elif quota is not None:
+            messages.error(request, quota.message)
+        elif not chosen.can_join:
+            for refusal in chosen.refusals:
+                messages.error(request, refusal.message)
         else:
-            _wizard_save(request, {**data, "product": chosen.pk})
+            _wizard_save(request, {**data, "product": chosen.product.pk})
             return redirect("portal:merchant-full-site-budget")
-    for product in choices:
-        product.tiers = roi_tiers(product)  # type: ignore[attr-defined]
+    for candidate in candidates:
+        candidate.product.tiers = roi_tiers(candidate.product)  # type: ignore[attr-defined]
     return render(
         request,
         "portal/merchant/full_site_product.html",
-        {"products": choices, "selected": data.get("product"), "step": 1},
+        {
+            "free": [c for c in candidates if c.can_join],
+            "held": [c for c in candidates if not c.can_join],
+            "quota": quota,
+            "selected": data.get("product"),
+            "step": 1,
+        },
     )
 
 
