@@ -33,7 +33,7 @@ from apps.billing.services.invoices import (
 )
 from apps.billing.services.prepaid import is_low, merchant_deposit_record
 from apps.commissions.admin_statements import _confirm, _run_each
-from apps.core.admin import TenantAdmin, TenantTabularInline
+from apps.core.admin import ReadOnlyTenantAdmin, TenantAdmin, TenantTabularInline
 from apps.core.admin_site import staff_roles_for
 from apps.core.errors import DomainError
 from apps.core.roles import BD, FINANCE
@@ -51,7 +51,7 @@ class MerchantInvoiceLineInline(TenantTabularInline):
 
 
 @admin.register(MerchantInvoice)
-class MerchantInvoiceAdmin(SimpleHistoryAdmin, TenantAdmin):
+class MerchantInvoiceAdmin(SimpleHistoryAdmin, ReadOnlyTenantAdmin):
     view_roles = FINANCE
     change_roles = FINANCE
     list_display = (
@@ -99,12 +99,6 @@ class MerchantInvoiceAdmin(SimpleHistoryAdmin, TenantAdmin):
         "returned_reason",
     )
     actions = ("submit_invoices", "approve_invoices", "return_to_draft", "mark_paid")
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_finance_permission(self, request: HttpRequest) -> bool:
         return bool(staff_roles_for(request) & FINANCE)

@@ -40,7 +40,7 @@ from apps.commissions.services.statements import (
     statement_return_to_draft,
     statement_submit,
 )
-from apps.core.admin import TenantAdmin, TenantTabularInline
+from apps.core.admin import ReadOnlyTenantAdmin, TenantAdmin, TenantTabularInline
 from apps.core.admin_site import staff_roles_for
 from apps.core.display import format_money
 from apps.core.roles import ALL_STAFF, FINANCE, RISK
@@ -128,7 +128,7 @@ class StatementLineInline(TenantTabularInline):
 
 
 @admin.register(Statement)
-class StatementAdmin(SimpleHistoryAdmin, TenantAdmin):
+class StatementAdmin(SimpleHistoryAdmin, ReadOnlyTenantAdmin):
     view_roles = ALL_STAFF
     change_roles = FINANCE
     # Fits the screen (issue 14): the name says period, webmaster and total; the rest is on the
@@ -290,12 +290,6 @@ class StatementAdmin(SimpleHistoryAdmin, TenantAdmin):
         return TemplateResponse(request, "admin/commissions/statement/withholding.html", context)
 
     # Statements are made by generate_settlements and changed only by the actions' services.
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     def has_finance_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
         return bool(staff_roles_for(request) & FINANCE)
 

@@ -15,10 +15,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from apps.core.admin import TenantAdmin, TenantTabularInline
+from apps.core.admin import ReadOnlyTenantAdmin, TenantAdmin, TenantTabularInline
 from apps.core.errors import DomainError
 from apps.core.events import EVENT_TYPES
-from apps.core.roles import ADMINS
+from apps.core.roles import ADMINS, NOBODY
 from apps.integrations.models import (
     Delivery,
     DeliveryAttempt,
@@ -35,8 +35,6 @@ from apps.integrations.services.webhooks import (
     webhook_endpoint_create,
     webhook_endpoint_rotate,
 )
-
-NOTHING = frozenset()
 
 
 def _secret_page(request: HttpRequest, issued: IssuedEndpoint, what: str) -> HttpResponse:
@@ -179,19 +177,12 @@ class PostbackTemplateAdmin(_TargetAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(TenantAdmin):
-    change_roles = NOTHING
+class EventAdmin(ReadOnlyTenantAdmin):
     list_display = ["event_id", "type", "merchant", "affiliate", "created_at"]
     list_select_related = ["merchant", "affiliate"]
     list_filter = ["type"]
     search_fields = ["=event_id"]
     readonly_fields = ["event_id", "type", "data", "merchant", "affiliate", "created_at"]
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class DeliveryAttemptInline(TenantTabularInline):
@@ -201,7 +192,7 @@ class DeliveryAttemptInline(TenantTabularInline):
         "response_excerpt",
     ]  # fmt: skip
     readonly_fields = fields
-    change_roles = NOTHING
+    change_roles = NOBODY
     extra = 0
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -209,10 +200,9 @@ class DeliveryAttemptInline(TenantTabularInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(TenantAdmin):
+class DeliveryAdmin(ReadOnlyTenantAdmin):
     """The delivery log: every attempt's URL, status code and error; replay resends."""
 
-    change_roles = NOTHING
     list_display = [
         "id", "event", "endpoint", "postback", "status", "attempts", "last_status_code",
         "next_attempt_at", "created_at",
@@ -228,12 +218,6 @@ class DeliveryAdmin(TenantAdmin):
     exclude = ["lease_until", "is_replay"]
     inlines = [DeliveryAttemptInline]
     actions = ["replay_deliveries"]
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description="Replay (send again with the same body)")
     def replay_deliveries(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:

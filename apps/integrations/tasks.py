@@ -2,22 +2,11 @@
 
 from typing import Any
 
-from celery import shared_task
-from django.db import OperationalError
-
 from apps.integrations.services.deliveries import deliveries_due, delivery_attempt
-from apps.tenants.tasks import TenantTask
+from apps.tenants.tasks import tenant_task
 
 
-@shared_task(
-    base=TenantTask,
-    bind=True,
-    acks_late=True,
-    name="integrations.delivery_send",
-    max_retries=3,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-)
+@tenant_task("integrations.delivery_send", max_retries=3)
 def delivery_send_task(self: Any, *, tenant_id: int, delivery_id: int) -> str:
     """One attempt (retries of the HTTP call are the delivery's own back-off, not Celery's:
     the next one is picked up by the due sweep). Idempotent: the claim lets one run send."""
@@ -25,7 +14,7 @@ def delivery_send_task(self: Any, *, tenant_id: int, delivery_id: int) -> str:
     return delivery.status if delivery is not None else "skipped"
 
 
-@shared_task(base=TenantTask, bind=True, acks_late=True, name="integrations.deliveries_due")
+@tenant_task("integrations.deliveries_due")
 def deliveries_due_task(self: Any, *, tenant_id: int) -> int:
     """Beat, every minute for each tenant: fan the due deliveries out to workers."""
     due = deliveries_due()

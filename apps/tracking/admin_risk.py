@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from apps.affiliates.models import Affiliate
-from apps.core.admin import TenantAdmin
+from apps.core.admin import ReadOnlyTenantAdmin
 from apps.core.admin_home import register_admin_page
 from apps.core.charts import columns
 from apps.core.display import format_count, format_share
@@ -220,7 +220,7 @@ register_admin_page(
 
 
 @admin.register(BlockRule)
-class BlockRuleAdmin(TenantAdmin):
+class BlockRuleAdmin(ReadOnlyTenantAdmin):
     """The tenant's block list; entries are added on the risk desk and switched off here."""
 
     view_roles = RISK | FINANCE
@@ -232,12 +232,7 @@ class BlockRuleAdmin(TenantAdmin):
     readonly_fields = ("kind", "value", "reason", "is_active", "created_by")
     actions = ("switch_off",)
 
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False  # added on the risk desk (with its checks) only
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
+    # read-only: entries are added on the risk desk (with its checks) only
     def has_risk_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
         return self._has_role(request, self.change_roles)
 
