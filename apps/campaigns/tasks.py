@@ -1,13 +1,11 @@
 """Background work of the campaigns app."""
 
-from celery import shared_task
-
 from apps.campaigns.models import MerchantDomain
 from apps.campaigns.services.merchants import merchant_domain_verify
-from apps.tenants.tasks import TenantTask
+from apps.tenants.tasks import TenantTask, tenant_task
 
 
-@shared_task(base=TenantTask, bind=True, acks_late=True, name="campaigns.merchant_domain_verify")
+@tenant_task("campaigns.merchant_domain_verify")
 def merchant_domain_verify_task(self: TenantTask, *, tenant_id: int, domain_id: int) -> bool:
     """Check one merchant domain's ownership proof (idempotent: a re-run only re-checks).
 
