@@ -20,6 +20,7 @@ from django.db import transaction
 from apps.campaigns.domains import url_within
 from apps.campaigns.models import Merchant, MerchantDomain, Product
 from apps.core import money
+from apps.core.history import history_note
 from apps.core.money import quantize_money
 from apps.tenants.live import live_state_changed
 
@@ -88,7 +89,7 @@ def product_upsert(
         product.full_clean(validate_unique=False, validate_constraints=False)
         _check_url_on_verified_domain(merchant, product.url)
         # The price history names no person for feeds (an API key is not one).
-        product._history_user = None  # type: ignore[attr-defined]
+        history_note(product, None)
         product.save()
         live_state_changed()
     return product, created

@@ -16,6 +16,8 @@ from typing import Any
 
 from django.db import transaction
 
+from apps.core.db import lock_object
+from apps.core.history import history_note, person
 from apps.tenants.scope import current_tenant
 from apps.tracking.errors import BlockRuleError
 from apps.tracking.models import BlockKind, BlockRule
@@ -63,10 +65,9 @@ def block_rule_add(*, kind: str, value: str, reason: str, actor: Any) -> BlockRu
             kind=kind,
             value=cleaned,
             reason=reason[:300],
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=person(actor),
         )
-        rule._history_user = rule.created_by  # type: ignore[attr-defined]
-        rule._change_reason = f"blocked: {reason}"[:100]  # type: ignore[attr-defined]
+        history_note(rule, actor, f"blocked: {reason}")
         rule.save()
     return rule
 
@@ -74,11 +75,10 @@ def block_rule_add(*, kind: str, value: str, reason: str, actor: Any) -> BlockRu
 def block_rule_deactivate(*, rule: BlockRule, actor: Any) -> BlockRule:
     """Switch an entry off: from the next run its clicks are classified as before."""
     with transaction.atomic():
-        locked = BlockRule.objects.select_for_update().get(pk=rule.pk)
+        locked = lock_object(BlockRule.objects.all(), rule.pk)
         if locked.is_active:
             locked.is_active = False
-            locked._history_user = actor if getattr(actor, "pk", None) else None  # type: ignore[attr-defined]
-            locked._change_reason = "switched off"  # type: ignore[attr-defined]
+            history_note(locked, actor, "switched off")
             locked.save(update_fields=["is_active", "updated_at"])
     rule.is_active = False
     return rule
