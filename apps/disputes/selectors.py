@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from apps.campaigns.models import Campaign, CampaignType, Merchant, MerchantUser
-from apps.disputes.models import Claim, ClaimEvidence, Dispute
+from apps.disputes.models import Claim, ClaimEvidence, Dispute, DisputeStatus
 from apps.tenants.clock import day_window
 from apps.tracking.models import Click
 
@@ -46,7 +46,11 @@ def user_may_read_claim(*, user: Any, claim: Claim, staff_roles: frozenset[str])
     ).exists()
 
 
-def dispute_list(*, merchant: Merchant | None = None, affiliate: Any = None) -> QuerySet[Dispute]:
+def dispute_list(
+    *, merchant: Merchant | None = None, affiliate: Any = None, status: str = ""
+) -> QuerySet[Dispute]:
+    """Disputes, newest first, of ``merchant`` and/or ``affiliate`` if given; ``status`` (a
+    ``DisputeStatus`` value) narrows them, anything else (a stray query string) is ignored."""
     queryset = Dispute.objects.select_related("merchant", "affiliate").order_by(
         "-created_at", "-id"
     )
@@ -54,6 +58,8 @@ def dispute_list(*, merchant: Merchant | None = None, affiliate: Any = None) -> 
         queryset = queryset.filter(merchant=merchant)
     if affiliate is not None:
         queryset = queryset.filter(affiliate=affiliate)
+    if status in DisputeStatus.values:
+        queryset = queryset.filter(status=status)
     return queryset
 
 

@@ -165,10 +165,8 @@ def claim_evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @merchant_portal_required
 def merchant_disputes(request: HttpRequest) -> HttpResponse:
-    disputes = dispute_list(merchant=request.merchant)  # type: ignore[attr-defined]
     status = request.GET.get("status", "")
-    if status in {"submitted", "accepted", "rejected"}:
-        disputes = disputes.filter(status=status)
+    disputes = dispute_list(merchant=request.merchant, status=status)  # type: ignore[attr-defined]
     return render(
         request,
         "portal/disputes/merchant_disputes.html",
