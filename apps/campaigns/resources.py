@@ -53,15 +53,6 @@ class MerchantRow:
     currency: str | None = None  # None: keep (existing) or the tenant's (new)
 
 
-def _text(errors: RowErrors, row: ImportRow, column: str, max_length: int) -> str:
-    value = row.get(column)
-    if not value:
-        errors.add(column, "a value is required")
-    elif len(value) > max_length:
-        errors.add(column, f"at most {max_length} characters (this one has {len(value)})")
-    return value
-
-
 def _clean_contact_email(errors: RowErrors, row: ImportRow) -> str:
     email = row.get("contact_email").lower()
     if not email:
@@ -118,7 +109,7 @@ class MerchantImport(ImportResource):
     def clean_row(self, row: ImportRow) -> MerchantRow:
         errors = RowErrors()
         code = self._clean_code(errors, row)
-        name = _text(errors, row, "name", 150)
+        name = errors.text(row, "name", 150)
         tier = row.get("tier").lower()
         if tier not in MerchantTier.values:
             errors.add(
@@ -132,7 +123,7 @@ class MerchantImport(ImportResource):
         return MerchantRow(code, name, tier, email, domains, plan_quota, currency)
 
     def _clean_code(self, errors: RowErrors, row: ImportRow) -> str:
-        code = _text(errors, row, "code", 40)
+        code = errors.text(row, "code", 40)
         if code:
             errors.check("code", code_validator, code)
             # rules across rows are checked here, in file order, so a row with other errors

@@ -35,14 +35,6 @@ class ProductRow:
     image_url: str
 
 
-def _length(errors: RowErrors, column: str, value: str, max_length: int, required: bool) -> str:
-    if required and not value:
-        errors.add(column, "a value is required")
-    elif len(value) > max_length:
-        errors.add(column, f"at most {max_length} characters (this one has {len(value)})")
-    return value
-
-
 def clean_product_cells(row: ImportRow, merchants: dict[str, Merchant]) -> ProductRow:
     """Check one row (every bad cell at once) against the tenant's merchants by lower-case code."""
     errors = RowErrors()
@@ -52,9 +44,9 @@ def clean_product_cells(row: ImportRow, merchants: dict[str, Merchant]) -> Produ
         errors.add("merchant", "a value is required")
     elif merchant is None:
         errors.add("merchant", f"no merchant with the code {code!r} in this network")
-    sku = _length(errors, "sku", row.get("sku"), 64, required=True)
-    title = _length(errors, "title", row.get("title"), 300, required=True)
-    url = _length(errors, "url", row.get("url"), 1000, required=True)
+    sku = errors.text(row, "sku", 64)
+    title = errors.text(row, "title", 300)
+    url = errors.text(row, "url", 1000)
     if url:
         try:
             _url(url)
@@ -73,8 +65,8 @@ def clean_product_cells(row: ImportRow, merchants: dict[str, Merchant]) -> Produ
                 errors.add("price", f"{raw_price!r} has more than 2 decimals")
         except InvalidOperation:
             errors.add("price", f"{raw_price!r} is not an amount of 0 or more, such as 199.00")
-    product_type = _length(errors, "product_type", row.get("product_type"), 60, required=False)
-    image_url = _length(errors, "image_url", row.get("image_url"), 1000, required=False)
+    product_type = errors.text(row, "product_type", 60, required=False)
+    image_url = errors.text(row, "image_url", 1000, required=False)
     if image_url:
         try:
             _url(image_url)

@@ -155,6 +155,16 @@ class RowErrors:
                 self.add(column, message)
             return None
 
+    def text(self, row: ImportRow, column: str, max_length: int, *, required: bool = True) -> str:
+        """The cell ``column`` of ``row``: at most ``max_length`` characters, and not blank
+        if ``required``."""
+        value = row.get(column)
+        if required and not value:
+            self.add(column, "a value is required")
+        elif len(value) > max_length:
+            self.add(column, f"at most {max_length} characters (this one has {len(value)})")
+        return value
+
     def __bool__(self) -> bool:
         return bool(self.by_column)
 

@@ -80,15 +80,6 @@ class AffiliateRow:
     bd_owner: User | None
 
 
-def _required(errors: RowErrors, row: ImportRow, column: str, max_length: int) -> str:
-    value = row.get(column)
-    if not value:
-        errors.add(column, "a value is required")
-    elif len(value) > max_length:
-        errors.add(column, f"at most {max_length} characters (this one has {len(value)})")
-    return value
-
-
 def _money(errors: RowErrors, row: ImportRow, column: str) -> Decimal:
     text = row.get(column).replace(",", "")
     places = MONEY_PLACES[column]
@@ -201,10 +192,10 @@ class AffiliateImport(ImportResource):
     def clean_row(self, row: ImportRow) -> AffiliateRow:
         errors = RowErrors()
         email = self._clean_email(errors, row)
-        name = _required(errors, row, "name", 150)
+        name = errors.text(row, "name", 150)
         kind = self._clean_kind(errors, row, email)
         site_url = self._clean_site_url(errors, row, email)
-        site_name = _required(errors, row, "site_name", 150)
+        site_name = errors.text(row, "site_name", 150)
         site_category = row.get("site_category")
         if len(site_category) > 60:
             errors.add("site_category", "at most 60 characters")
@@ -234,7 +225,7 @@ class AffiliateImport(ImportResource):
     def _clean_email(self, errors: RowErrors, row: ImportRow) -> str:
         """The webmaster's email, lower-cased; an existing suspended or rejected webmaster
         must be reinstated before an import adds to them."""
-        email = _required(errors, row, "email", 254).lower()
+        email = errors.text(row, "email", 254).lower()
         if not email:
             return email
         try:
@@ -266,7 +257,7 @@ class AffiliateImport(ImportResource):
     def _clean_site_url(self, errors: RowErrors, row: ImportRow, email: str) -> str:
         """The normalized site URL: an http(s) address that no other webmaster (in the tenant
         or earlier in the file) has, of a site that was not rejected."""
-        raw_url = _required(errors, row, "site_url", 500)
+        raw_url = errors.text(row, "site_url", 500)
         site_url = normalize_site_url(raw_url) if raw_url else ""
         if not site_url:
             return site_url
