@@ -53,17 +53,41 @@ def confirm_step(
         form = form_class(request.POST if confirmed else None, **(form_kwargs or {}))
     if confirmed and (form is None or form.is_valid()):
         return ConfirmStep(response=None, cleaned_data=form.cleaned_data if form else {})
+    page = confirm_page(
+        model_admin,
+        request,
+        list(queryset),
+        action=action,
+        question=question,
+        submit_label=submit_label,
+        form=form,
+    )
+    return ConfirmStep(response=page, cleaned_data={})
+
+
+def confirm_page(
+    model_admin: Any,
+    request: HttpRequest,
+    objects: list[Any],
+    *,
+    action: str,
+    question: str,
+    submit_label: str,
+    form: forms.Form | None = None,
+) -> TemplateResponse:
+    """The confirmation page itself: ``objects`` listed, ``form``'s fields, a submit that
+    posts ``action`` back for the selected rows, and a way back to the changelist."""
     opts = model_admin.model._meta
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": opts,
         "title": question,
         "question": question,
-        "objects": list(queryset),
+        "objects": objects,
         "form": form,
         "action": action,
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "submit_label": submit_label,
         "cancel_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
     }
-    return ConfirmStep(response=TemplateResponse(request, TEMPLATE, context), cleaned_data={})
+    return TemplateResponse(request, TEMPLATE, context)

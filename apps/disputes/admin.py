@@ -17,45 +17,17 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.core.admin import DecisionAdminMixin, TenantAdmin, TenantTabularInline
+from apps.core.admin_bulk import confirm_page
 from apps.core.errors import DomainError
 from apps.core.roles import ALL_STAFF, REVIEWERS
 from apps.disputes.models import Claim, ClaimEvidence, Dispute
 from apps.disputes.services import ClaimDecision, claim_decide, dispute_decide
-
-CONFIRM_TEMPLATE = "admin/bulk/confirm.html"
-
-
-def _confirm(
-    model_admin: TenantAdmin,
-    request: HttpRequest,
-    objects: list[Any],
-    *,
-    action: str,
-    question: str,
-    submit_label: str,
-    form: forms.Form | None = None,
-) -> TemplateResponse:
-    opts = model_admin.model._meta
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": question,
-        "question": question,
-        "objects": objects,
-        "form": form,
-        "action": action,
-        "submit_label": submit_label,
-        "cancel_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
-        "opts": opts,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-    }
-    return TemplateResponse(request, CONFIRM_TEMPLATE, context)
 
 
 class ReasonForm(forms.Form):
@@ -262,7 +234,7 @@ class ClaimAdmin(DecisionAdminMixin, SimpleHistoryAdmin, TenantAdmin):
                     request, f"{claim}: {claim.get_status_display().lower()}.", messages.SUCCESS
                 )
                 return HttpResponseRedirect(change_url)
-        response = _confirm(
+        response = confirm_page(
             self,
             request,
             [claim],
@@ -284,7 +256,7 @@ class ClaimAdmin(DecisionAdminMixin, SimpleHistoryAdmin, TenantAdmin):
         objects = list(queryset)
         if request.POST.get("post") != "yes":
             total = sum((c.computed_amount for c in objects), Decimal("0.00"))
-            return _confirm(
+            return confirm_page(
                 self,
                 request,
                 objects,
@@ -324,7 +296,7 @@ class ClaimAdmin(DecisionAdminMixin, SimpleHistoryAdmin, TenantAdmin):
             else:
                 self.message_user(request, f"{claim}: approved.", messages.SUCCESS)
                 return None
-        return _confirm(
+        return confirm_page(
             self,
             request,
             objects,
@@ -340,7 +312,7 @@ class ClaimAdmin(DecisionAdminMixin, SimpleHistoryAdmin, TenantAdmin):
         objects = list(queryset)
         form = ReasonForm(request.POST if request.POST.get("post") == "yes" else None)
         if not (form.is_bound and form.is_valid()):
-            return _confirm(
+            return confirm_page(
                 self,
                 request,
                 objects,
@@ -453,7 +425,7 @@ class DisputeAdmin(DecisionAdminMixin, SimpleHistoryAdmin, TenantAdmin):
     def accept_disputes(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
         objects = list(queryset)
         if request.POST.get("post") != "yes":
-            return _confirm(
+            return confirm_page(
                 self,
                 request,
                 objects,
@@ -470,7 +442,7 @@ class DisputeAdmin(DecisionAdminMixin, SimpleHistoryAdmin, TenantAdmin):
         objects = list(queryset)
         form = ReasonForm(request.POST if request.POST.get("post") == "yes" else None)
         if not (form.is_bound and form.is_valid()):
-            return _confirm(
+            return confirm_page(
                 self,
                 request,
                 objects,
