@@ -9,4 +9,5 @@ STEP_MODULES: list[str] = [
     "apps.demo.steps.settlements",  # statements in each state
     "apps.demo.steps.disputes",  # claims and disputes
     "apps.demo.steps.billing",  # the network's fee, confirmed orders, merchant invoices
+    "apps.demo.steps.free_product",  # a tagged product in no plan, for a new full-site plan
 ]
