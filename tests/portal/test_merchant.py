@@ -304,6 +304,44 @@ def test_campaign_page_shows_performance_and_a_chart(portal, tenant, merchant):
     assert "<svg" in content
     assert content.count('class="mc-bar"') == 7
     assert ">75%<" in content
+    # amounts carry the network's currency, ROI two places with its target beside it
+    assert 'id="perf-spend">150.00 CNY<' in content
+    assert 'id="perf-roi">3.00 <span class="muted small" id="perf-target">target 4.00</span>' in (
+        content
+    )
+    # spend, GMV and ROI each on its own chart; the ROI chart draws the target
+    assert [p["key"] for p in response.context["chart"]["panels"]] == ["spend", "gmv", "roi"]
+    assert content.count('class="mc-target"') == 1
+    assert "target ROI 4.00 (dashed)" in content
+
+
+def test_each_series_has_its_own_scale(portal, tenant, merchant):
+    # given spend of about 25 a day beside GMV of about 5,000
+    campaign = CampaignFactory(tenant=tenant, merchant=merchant, name="Banner")
+    for day, spend, gmv in ((2, "25.00", "5000.00"), (3, "12.50", "2500.00")):
+        CampaignDayStatsFactory(tenant=tenant, campaign=campaign, day=datetime.date(2026, 3, day),
+                                spend=Decimal(spend), gmv=Decimal(gmv))  # fmt: skip
+    response = portal.get(f"/merchant/campaigns/{campaign.pk}/?from=2026-03-02&to=2026-03-03")
+    spend, gmv, roi = response.context["chart"]["panels"]
+    # then the highest spend bar reaches the top of its chart, like the highest GMV point
+    assert (spend["top_label"], gmv["top_label"], roi["top_label"]) == (
+        "25.00 CNY",
+        "5,000.00 CNY",
+        "200.00",
+    )
+    assert spend["bars"][0]["h"] == 104
+    assert gmv["points"].split()[0].endswith(",28.0")
+
+
+def test_plan_times_show_in_the_networks_zone_named(portal, tenant, merchant):
+    campaign = CampaignFactory(
+        tenant=tenant, merchant=merchant,
+        starts_at=datetime.datetime(2026, 3, 1, 16, 30, tzinfo=datetime.UTC),
+    )  # fmt: skip
+    content = portal.get(f"/merchant/campaigns/{campaign.pk}/").content.decode()
+    assert "2026-03-02 00:30 UTC+8" in content
+    form = portal.get("/merchant/campaigns/new/").content.decode()
+    assert "Network time: Asia/Shanghai (UTC+8)." in form
 
 
 def test_performance_page_lists_each_plan(portal, tenant, merchant):

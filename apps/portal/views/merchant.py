@@ -51,6 +51,7 @@ from apps.campaigns.services.merchants import (
 )
 from apps.campaigns.services.phases import MAX_PHASES, PHASED_TYPES, campaign_phases_set
 from apps.campaigns.services.products import roi_tiers
+from apps.core import display
 from apps.core.errors import DomainError
 from apps.core.money import roi
 from apps.growth.forecast import Forecast, ForecastInputs, forecast_inputs, product_forecast
@@ -126,6 +127,16 @@ def _window(request: HttpRequest) -> tuple[datetime.date, datetime.date]:
     return date_from, date_to
 
 
+def _label_zone(request: HttpRequest, form: forms.Form) -> forms.Form:
+    """Times typed in are the network's local time: say so, with the zone named."""
+    tenant = request.tenant  # type: ignore[attr-defined]
+    label = display.zone_label(timezone.now().astimezone(tenant.zone))
+    for name in ("starts_at", "ends_at"):
+        if name in form.fields:
+            form.fields[name].help_text = f"Network time: {tenant.timezone} ({label})."
+    return form
+
+
 def _campaign_or_404(request: HttpRequest, pk: int) -> Campaign:
     return get_object_or_404(campaign_list(merchant=_merchant(request)), pk=pk)
 
@@ -133,40 +144,81 @@ def _campaign_or_404(request: HttpRequest, pk: int) -> Campaign:
 # --- the chart (server-rendered SVG: no script, no CDN) ------------------------------------
 
 CHART_WIDTH = 720
-CHART_HEIGHT = 220
+CHART_HEIGHT = 160
 CHART_PAD = 28
 
 
-def spend_gmv_chart(series: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Coordinates for an SVG of daily spend (bars) and GMV (a line), scaled to the larger."""
-    top = max([row["spend"] for row in series] + [row["gmv"] for row in series] + [Decimal(1)])
+def _panel(
+    series: Sequence[dict[str, Any]],
+    *,
+    key: str,
+    title: str,
+    kind: str,
+    unit: str,
+    reference: Decimal | None = None,
+) -> dict[str, Any]:
+    """One chart of one series on its own scale (issue 15: spend of about 25 a day drawn beside
+    GMV of about 5,000 on one axis was a flat line): bars or a line, its top value labelled
+    with its unit, and an optional dashed reference line (the target ROI)."""
+    values = [row[key] for row in series]
+    known = [value for value in values if value is not None]
+    top = max([*known, *([reference] if reference else []), Decimal(0)])
+    top = top if top > 0 else Decimal(1)
     inner_w = CHART_WIDTH - 2 * CHART_PAD
     inner_h = CHART_HEIGHT - 2 * CHART_PAD
+    baseline = Decimal(CHART_PAD + inner_h)
     step = Decimal(inner_w) / Decimal(max(len(series), 1))
     bars, points = [], []
-    for index, row in enumerate(series):
+    for index, (row, value) in enumerate(zip(series, values, strict=True)):
         x = Decimal(CHART_PAD) + step * index
-        height = Decimal(inner_h) * row["spend"] / top
-        bars.append(
-            {
+        label = f"{row['day']:%Y-%m-%d}: {title.lower()} " + (
+            "—" if value is None else (display.format_roi(value) if unit == "ROI"
+                                       else display.format_money(value))
+        )  # fmt: skip
+        if value is None:
+            continue
+        height = Decimal(inner_h) * value / top
+        if kind == "bars":
+            bars.append({
                 "x": round(x + step * Decimal("0.15"), 1),
-                "y": round(Decimal(CHART_PAD + inner_h) - height, 1),
+                "y": round(baseline - height, 1),
                 "w": round(step * Decimal("0.7"), 1),
                 "h": round(height, 1),
-                "label": f"{row['day']:%Y-%m-%d}: spend {row['spend']}, GMV {row['gmv']}",
-            }
-        )
-        gmv_y = Decimal(CHART_PAD + inner_h) - Decimal(inner_h) * row["gmv"] / top
-        points.append(f"{round(x + step / 2, 1)},{round(gmv_y, 1)}")
+                "label": label,
+            })  # fmt: skip
+        else:
+            points.append(f"{round(x + step / 2, 1)},{round(baseline - height, 1)}")
+    reference_y = round(baseline - Decimal(inner_h) * reference / top, 1) if reference else None
+    return {
+        "key": key,
+        "title": title,
+        "kind": kind,
+        "top_label": display.format_roi(top) if unit == "ROI" else display.format_money(top),
+        "bars": bars,
+        "points": " ".join(points),
+        "reference": reference,
+        "reference_y": reference_y,
+    }
+
+
+def spend_gmv_chart(
+    series: Sequence[dict[str, Any]], *, target_roi: Decimal | None = None
+) -> dict[str, Any]:
+    """Three charts of the same days, each series on its own scale: daily spend (bars), daily
+    GMV (a line), and ROI per day (``apps.core.money.roi``, a line; days without spend have
+    none) against the target ROI (a dashed line) when the plan has one."""
     return {
         "width": CHART_WIDTH,
         "height": CHART_HEIGHT,
         "pad": CHART_PAD,
-        "baseline": CHART_PAD + inner_h,
+        "baseline": CHART_HEIGHT - CHART_PAD,
         "right": CHART_WIDTH - CHART_PAD,
-        "top_value": top,
-        "bars": bars,
-        "gmv_points": " ".join(points),
+        "panels": [
+            _panel(series, key="spend", title="Spend", kind="bars", unit="money"),
+            _panel(series, key="gmv", title="GMV", kind="line", unit="money"),
+            _panel(series, key="roi", title="ROI", kind="line", unit="ROI", reference=target_roi),
+        ],
+        "target_roi": target_roi,
         "first_day": series[0]["day"] if series else None,
         "last_day": series[-1]["day"] if series else None,
     }
@@ -281,6 +333,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
             "%Y-%m-%dT%H:%M"
         )
     })  # fmt: skip
+    _label_zone(request, form)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -323,7 +376,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             campaign=campaign, date_from=date_from, date_to=date_to
         ),
         "series": series,
-        "chart": spend_gmv_chart(series),
+        "chart": spend_gmv_chart(series, target_roi=campaign.target_roi),
         "date_from": date_from,
         "date_to": date_to,
         "phases": campaign_phase_performance(campaign=campaign),
@@ -494,7 +547,7 @@ def full_site_budget(request: HttpRequest) -> HttpResponse:
         "ends_at": data.get("ends_at"),
         "min_site_weight": data.get("min_site_weight") or 1,
     }
-    form = FullSiteBudgetForm(request.POST or None, initial=initial)
+    form = _label_zone(request, FullSiteBudgetForm(request.POST or None, initial=initial))
     if request.method == "POST" and form.is_valid():
         cleaned = form.cleaned_data
         _wizard_save(
