@@ -77,9 +77,29 @@ class AdminPageCase:
     marker: Callable[[Model], str] | None = None
 
 
+@dataclass
+class PortalPageCase:
+    """A partner portal page (issue 15), visited on tenant A's host signed in as the portal
+    user of ``owner(mine)`` (a merchant's user or a webmaster). With ``kwargs`` it is an object
+    page: B's object in the URL answers 404 (A's: 200). Without, it is a list page or download:
+    fetched with ``query(theirs)`` it must not show ``marker(theirs)``; with ``shows_mine`` it
+    must show ``marker(mine)`` (so the check can fail); pages whose figures need rolled-up
+    activity set it False and prove only the absence."""
+
+    url_name: str
+    principal: str  # "merchant" or "webmaster"
+    model: type[Model]
+    owner: Callable[[Model], Model]
+    kwargs: Callable[[Model], dict[str, Any]] | None = None
+    query: Callable[[Model], dict[str, Any]] = field(default=lambda obj: {})
+    marker: Callable[[Model], str] | None = None
+    shows_mine: bool = True
+
+
 MODEL_CASES: dict[type[Model], ModelCase] = {}
 ADMIN_PAGE_CASES: dict[str, AdminPageCase] = {}
 ENDPOINT_CASES: dict[str, EndpointCase] = {}
+PORTAL_PAGE_CASES: dict[str, PortalPageCase] = {}
 #: API route names that need no case (schema, docs, the key's own identity)
 ENDPOINTS_WITHOUT_TENANT_DATA: set[str] = {"api:schema", "api:docs", "api:me"}
 
@@ -98,6 +118,35 @@ def register_endpoint(url_name: str, **kwargs: Any) -> None:
 
 def register_admin_page(url_name: str, **kwargs: Any) -> None:
     ADMIN_PAGE_CASES[url_name] = AdminPageCase(url_name=url_name, **kwargs)
+
+
+def register_portal_page(url_name: str, **kwargs: Any) -> None:
+    PORTAL_PAGE_CASES[url_name] = PortalPageCase(url_name=url_name, **kwargs)
+
+
+def check_portal_page(client: Client, case: PortalPageCase, mine: Model, theirs: Model) -> None:
+    name = f"portal:{case.url_name}"
+    if case.kwargs is not None:
+        response = client.get(reverse(name, kwargs=case.kwargs(theirs)))
+        if response.status_code != 404:
+            raise LeakFoundError(
+                f"{name}: tenant B's object answered {response.status_code}, not 404"
+            )
+        response = client.get(reverse(name, kwargs=case.kwargs(mine)))
+        if response.status_code != 200:
+            raise AssertionError(f"{name}: A's own object answered {response.status_code}")
+        return
+    response = client.get(reverse(name), case.query(theirs))
+    if response.status_code != 200:
+        raise AssertionError(f"{name} answered {response.status_code}")
+    if case.marker is None:
+        return
+    if re.search(re.escape(case.marker(theirs)) + r"(?!\d)", response.content.decode()):
+        raise LeakFoundError(f"{name}: shows tenant B's {case.marker(theirs)!r}")
+    if case.shows_mine:
+        own = client.get(reverse(name), case.query(mine)).content.decode()
+        if not re.search(re.escape(case.marker(mine)) + r"(?!\d)", own):
+            raise AssertionError(f"{name}: does not show A's own object (harness broken?)")
 
 
 def check_admin_page(client: Client, case: AdminPageCase, mine: Model, theirs: Model) -> None:

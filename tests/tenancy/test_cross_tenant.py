@@ -20,11 +20,13 @@ from tests.tenancy.harness import (
     ENDPOINT_CASES,
     ENDPOINTS_WITHOUT_TENANT_DATA,
     MODEL_CASES,
+    PORTAL_PAGE_CASES,
     LeakFoundError,
     check_admin_choices,
     check_admin_model,
     check_admin_page,
     check_endpoint,
+    check_portal_page,
     tenant_rows,
 )
 
@@ -129,6 +131,47 @@ class TestApi:
             check_endpoint(client_for(tenant), case, mine, theirs, bearer(key))
         # the refused writes with B's ids changed nothing of B's
         assert tenant_rows(other_tenant) == before
+
+
+#: Portal routes with no page of their own to check: POST-only actions (their objects come
+#: from the same lookups as the registered pages), or pages that show no tenant object.
+PORTAL_ROUTES_WITHOUT_PAGE = {
+    "merchant-campaign-new",
+    "merchant-campaign-status",
+    "merchant-campaign-phases",
+    "merchant-full-site-budget",
+    "merchant-full-site-roi",
+}
+
+
+def _portal_client(tenant, case, mine):
+    from apps.tenants.scope import tenant_scope
+    from tests.campaigns.factories import MerchantUserFactory
+    from tests.tenants.factories import UserFactory
+
+    owner = case.owner(mine)
+    if case.principal == "merchant":
+        return client_for(tenant, MerchantUserFactory(tenant=tenant, merchant=owner).user)
+    with tenant_scope(tenant):
+        if owner.user_id is None:
+            type(owner).objects.filter(pk=owner.pk).update(user=UserFactory())
+        owner.refresh_from_db()
+        return client_for(tenant, owner.user)
+
+
+class TestPortal:
+    def test_every_merchant_portal_page_is_registered(self):
+        from apps.portal.routes import merchant
+
+        names = {p.name for p in merchant.urlpatterns}
+        missing = sorted(names - set(PORTAL_PAGE_CASES) - PORTAL_ROUTES_WITHOUT_PAGE)
+        assert missing == [], f"register these portal pages with the harness: {missing}"
+
+    def test_portal_pages_answer_404_or_nothing_for_other_tenant_objects(self, tenant, world):
+        assert PORTAL_PAGE_CASES
+        for case in PORTAL_PAGE_CASES.values():
+            mine, theirs = world[case.model]
+            check_portal_page(_portal_client(tenant, case, mine), case, mine, theirs)
 
 
 def _rls_off(table):
