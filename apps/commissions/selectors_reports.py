@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, F, Sum
 
 from apps.commissions.models import Commission, CommissionStatus, DailyEarning
@@ -24,7 +25,7 @@ from apps.commissions.services.earnings import (
     live_placements_on,
 )
 from apps.core.money import ZERO, allocate
-from apps.sites.models import Placement
+from apps.sites.models import Placement, Site
 from apps.tracking.funnel import (
     INVALID_REASONS,
     funnel_row,
@@ -367,3 +368,244 @@ def commission_status_split(
         }
         for row in rows
     ]
+
+
+class DailyReportRows:
+    """``daily_report``'s rows, paged in SQL (issue 19): what Django's ``Paginator`` needs
+    (``count()`` and slicing), so ``GET /reports/daily`` reads one page's keys and then only
+    that page's roll-ups, earnings and commissions, whatever the range.
+
+    The row keys are selected first: the ``(placement, day)`` pairs (with ``by_sub``,
+    ``(placement, day, sub)``) of the roll-ups, the daily earnings (a guaranteed day without
+    a click has a row) and the provisional days' rows and contracts, in the order
+    ``daily_report`` sorts them (day, site, placement code, sub), with ``LIMIT/OFFSET``; the
+    count is the same union counted. A page is then built exactly as ``daily_report`` builds
+    the whole range, from the page's keys only (a sub row's split needs its whole
+    placement-day, so those are read whole). The query count of a page is constant: the
+    provisional days, the count, the keys, the roll-up, the earnings, the commissions and the
+    orders on invalid clicks (with provisional days on the page, their roll-up and contracts
+    too). ``tests/commissions/test_reports_daily_paged.py`` holds every page to
+    ``daily_report``'s rows."""
+
+    def __init__(
+        self,
+        *,
+        affiliate: Any,
+        date_from: datetime.date,
+        date_to: datetime.date,
+        site: Any = None,
+        placement: Any = None,
+        by_sub: bool = False,
+        provisional: bool = True,
+    ) -> None:
+        self.affiliate = affiliate
+        self.site = site
+        self.placement = placement
+        self.by_sub = by_sub
+        self.range_filter = {"affiliate": affiliate, "day__gte": date_from, "day__lte": date_to}
+        self.today = _Provisional.load(
+            affiliate=affiliate,
+            range_filter=self.range_filter,
+            site=site,
+            placement=placement,
+            by_sub=by_sub,
+            enabled=provisional,
+        )
+        self._count: int | None = None
+
+    # -- the keys, in SQL --------------------------------------------------------------
+    def _keys_sql(self) -> tuple[str, list[Any]]:
+        def part(queryset: Any, *columns: str) -> tuple[str, list[Any]]:
+            queryset = _filtered(
+                queryset.filter(**self.range_filter), site=self.site, placement=self.placement
+            )
+            sql, params = queryset.order_by().values_list(*columns).query.sql_with_params()
+            return f"({sql})", list(params)
+
+        today = self.today
+        if self.by_sub:
+            columns: tuple[str, ...] = ("placement_id", "day", "sub")
+            parts = [part(PlacementSubDayStats.objects.all(), *columns)]
+            extra = sorted({(s.placement_id, s.day, s.sub) for s in today.stats})
+        else:
+            columns = ("placement_id", "day")
+            parts = [
+                part(PlacementDayStats.objects.all(), *columns),
+                part(DailyEarning.objects.all(), *columns),
+            ]
+            extra = sorted({(s.placement_id, s.day) for s in today.stats} | set(today.contracts))
+        # the provisional days' keys (computed in Python, a day or two of placements)
+        unnest = ", ".join(
+            f"unnest(%s::{kind}[])" for kind in ("integer", "date", "text")[: len(columns)]
+        )
+        parts.append(
+            (f"(SELECT {unnest})", [[key[i] for key in extra] for i in range(len(columns))])
+        )
+        names = ", ".join(("k_placement", "k_day", "k_sub")[: len(columns)])
+        sql = " UNION ".join(sql for sql, _ in parts)
+        params = [p for _, part_params in parts for p in part_params]
+        # only model tables and ORM-compiled parts are put in the text; values are parameters
+        return f"SELECT * FROM ({sql}) AS keys ({names})", params  # noqa: S608
+
+    def count(self) -> int:
+        if self._count is None:
+            sql, params = self._keys_sql()
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS counted", params)  # noqa: S608
+                self._count = int(cursor.fetchone()[0])
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def _page_keys(self, offset: int, limit: int | None) -> list[tuple[Any, ...]]:
+        sql, params = self._keys_sql()
+        placements = connection.ops.quote_name(Placement._meta.db_table)
+        sites = connection.ops.quote_name(Site._meta.db_table)
+        sub = ', keys.k_sub COLLATE "C"' if self.by_sub else ""
+        sub_column = ", keys.k_sub" if self.by_sub else ""
+        # the order of daily_report's sort: day, site, placement code (Python compares code
+        # points: COLLATE "C"), sub; the placement id last so equal codes page stably
+        # table names from the models, values as parameters
+        query = (
+            f"SELECT keys.k_placement, keys.k_day, p.code, p.site_id, s.name{sub_column} "  # noqa: S608
+            f"FROM ({sql}) AS keys JOIN {placements} p ON p.id = keys.k_placement "
+            f"JOIN {sites} s ON s.id = p.site_id "
+            f'ORDER BY keys.k_day, p.site_id, p.code COLLATE "C"{sub}, keys.k_placement '
+            "LIMIT %s OFFSET %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(query, [*params, limit, offset])
+            return list(cursor.fetchall())
+
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]:
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("DailyReportRows pages by slices")
+        start = index.start or 0
+        limit = None if index.stop is None else max(0, index.stop - start)
+        if limit == 0:
+            return []
+        keys = self._page_keys(start, limit)
+        if not keys:
+            return []
+        return self._sub_page(keys) if self.by_sub else self._page(keys)
+
+    # -- one page's rows, from its keys --------------------------------------------------
+    def _page_filter(self, keys: list[tuple[Any, ...]]) -> dict[str, Any]:
+        return {
+            "affiliate": self.affiliate,
+            "placement_id__in": sorted({key[0] for key in keys}),
+            "day__in": sorted({key[1] for key in keys}),
+        }
+
+    def _earnings_of(self, keys: list[tuple[Any, ...]]) -> Any:
+        page_filter = self._page_filter(keys)
+        earnings = {
+            (row["placement_id"], row["day"]): row
+            for row in DailyEarning.objects.filter(**page_filter)
+            .order_by()
+            .values("placement_id", "day", "click_income", "guarantee_topup")
+        }
+        fees: dict[tuple[int, datetime.date], dict[str, Decimal]] = defaultdict(
+            lambda: {"registrations": ZERO, "orders": ZERO}
+        )
+        commission_rows = (
+            Commission.objects.filter(**page_filter)
+            .exclude(status=CommissionStatus.REVERSED)
+            .values("placement_id", "day", "event")
+            .annotate(net=Sum(F("amount") - F("reversed_amount")))
+            .order_by()
+        )
+        for row in commission_rows:
+            key = "registrations" if row["event"] == ConversionType.REGISTRATION else "orders"
+            fees[(row["placement_id"], row["day"])][key] += row["net"] or ZERO
+        today = self.today
+
+        def earnings_of(placement_id: int, day: datetime.date) -> dict[str, Decimal]:
+            fee = fees.get((placement_id, day), {"registrations": ZERO, "orders": ZERO})
+            if day in today.days:
+                income, topup = today.contract_part(placement_id, day)
+            else:
+                earning = earnings.get((placement_id, day))
+                income = earning["click_income"] if earning else ZERO
+                topup = earning["guarantee_topup"] if earning else ZERO
+            return _earnings(income, topup, fee["registrations"], fee["orders"])
+
+        return earnings_of
+
+    @staticmethod
+    def _identity_of(key: tuple[Any, ...]) -> dict[str, Any]:
+        placement_id, day, code, site_id, site_name = key[:5]
+        return {
+            "date": day,
+            "site": site_id,
+            "site_name": site_name,
+            "placement": code,
+            "placement_id": placement_id,
+        }
+
+    def _page(self, keys: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+        page_filter = self._page_filter(keys)
+        wanted = {(key[0], key[1]) for key in keys}
+        stats = {
+            (stat.placement_id, stat.day): stat
+            for stat in PlacementDayStats.objects.filter(**page_filter).order_by()
+            if (stat.placement_id, stat.day) in wanted
+        }
+        stats.update(
+            ((stat.placement_id, stat.day), stat)
+            for stat in self.today.stats
+            if (stat.placement_id, stat.day) in wanted
+        )
+        invalid_orders = orders_on_invalid_clicks(**page_filter)
+        earnings_of = self._earnings_of(keys)
+        rows = []
+        for key in keys:
+            placement_id, day = key[0], key[1]
+            stat = stats.get((placement_id, day))
+            if stat is not None:
+                funnel = funnel_row(stat, invalid_orders=invalid_orders.get((placement_id, day)))
+            else:  # a guaranteed day without any click
+                funnel = {**_zero_funnel(), "invalid_by_reason": dict.fromkeys(INVALID_REASONS, 0)}
+            rows.append(
+                {
+                    **self._identity_of(key),
+                    **funnel,
+                    "earnings": earnings_of(placement_id, day),
+                    "provisional": day in self.today.days,
+                }
+            )
+        return rows
+
+    def _sub_page(self, keys: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+        page_filter = self._page_filter(keys)
+        wanted = {(key[0], key[1]) for key in keys}
+        groups: dict[tuple[int, datetime.date], list[Any]] = defaultdict(list)
+        closed = PlacementSubDayStats.objects.filter(**page_filter).order_by()
+        for stat in [*closed, *self.today.stats]:
+            if (stat.placement_id, stat.day) in wanted:
+                groups[(stat.placement_id, stat.day)].append(stat)
+        earnings_of = self._earnings_of(keys)
+        split: dict[tuple[int, datetime.date, str], dict[str, Any]] = {}
+        for (placement_id, day), group in groups.items():
+            total = earnings_of(placement_id, day)
+            group.sort(key=lambda stat: stat.sub)
+            valid = [stat.valid_clicks for stat in group]
+            parts = {
+                "clicks": _split(total["clicks"], valid),
+                "guarantee_topup": _split(total["guarantee_topup"], valid),
+                "registrations": _split(total["registrations"], [s.registrations for s in group]),
+                "orders": _split(total["orders"], [s.orders for s in group]),
+            }
+            for index, stat in enumerate(group):
+                split[(placement_id, day, stat.sub)] = {
+                    "sub": stat.sub,
+                    **funnel_row(stat, with_reasons=False),
+                    "provisional": day in self.today.days,
+                    "earnings": _earnings(*(parts[name][index] for name in EARNING_KEYS)),
+                }
+        return [
+            {**self._identity_of(key), **split[(key[0], key[1], key[5])]}
+            for key in keys
+            if (key[0], key[1], key[5]) in split
+        ]

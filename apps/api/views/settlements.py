@@ -19,7 +19,7 @@ from apps.api.serializers.settlements import (
     DailyReportRowOutput,
     StatementOutput,
 )
-from apps.commissions.selectors_reports import daily_report
+from apps.commissions.selectors_reports import DailyReportRows
 from apps.commissions.selectors_statements import statement_list_for_affiliate
 from apps.core.params import param_int
 from apps.sites.models import Placement, Site
@@ -91,7 +91,8 @@ class DailyReportApi(TenantApiView):
         placement = (
             _own_placement(self.affiliate, params["placement"]) if "placement" in params else None
         )
-        rows = daily_report(
+        # paged in SQL: only the page's rows are built (issue 19)
+        rows = DailyReportRows(
             affiliate=self.affiliate,
             date_from=params["date_from"],
             date_to=params["date_to"],
