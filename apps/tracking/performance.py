@@ -38,7 +38,7 @@ from django.db.models.functions import Coalesce
 
 from apps.campaigns.auction import BidInputs
 from apps.campaigns.models import Campaign
-from apps.campaigns.services.products import ProductTaggingStats, product_tagging_apply
+from apps.campaigns.services.products import ProductTaggingStats, product_tagging_refresh
 from apps.core.money import attainment, quantize_money, roi
 from apps.tenants.clock import day_window, local_day
 from apps.tracking.models import CampaignDayStats, Click, Impression
@@ -119,10 +119,11 @@ def campaign_daily_series(
     )
 
 
-def product_tagging_stats(*, day: datetime.date) -> dict[int, ProductTaggingStats]:
-    """Per product, the 30 tenant-local days ending ``day``: orders, valid clicks, GMV, spend."""
+def product_tagging_stats_query(*, day: datetime.date) -> Any:
+    """Per product, the 30 tenant-local days ending ``day``: ``(product_id, orders,
+    valid_clicks, gmv, spend)`` (a query: the nightly tagging runs it inside its UPDATE)."""
     start = day - datetime.timedelta(days=WINDOW_DAYS - 1)
-    rows = (
+    return (
         CampaignDayStats.objects.filter(day__gte=start, day__lte=day, product__isnull=False)
         .values("product_id")
         .annotate(
@@ -131,7 +132,15 @@ def product_tagging_stats(*, day: datetime.date) -> dict[int, ProductTaggingStat
             gmv=_sum("gmv"),
             spend=_sum("spend"),
         )
+        .values_list("product_id", "orders", "valid_clicks", "gmv", "spend")
         .order_by("product_id")
+    )
+
+
+def product_tagging_stats(*, day: datetime.date) -> dict[int, ProductTaggingStats]:
+    """Per product, the 30 tenant-local days ending ``day``: orders, valid clicks, GMV, spend."""
+    rows = product_tagging_stats_query(day=day).values(
+        "product_id", "orders", "valid_clicks", "gmv", "spend"
     )
     return {
         row["product_id"]: ProductTaggingStats(
@@ -154,11 +163,10 @@ def median_conversion_rate(stats: Iterable[ProductTaggingStats]) -> Decimal | No
 
 def product_tagging_step(*, day: datetime.date) -> dict[str, int]:
     """The nightly tagging step of ``run_daily`` (registered from apps/campaigns/apps.py):
-    recompute every product's 30-day facts and tag (``product_tagging_apply``). Idempotent."""
-    stats = product_tagging_stats(day=day)
-    return product_tagging_apply(
-        day=day, stats=stats, median_conversion_rate=median_conversion_rate(stats.values())
-    )
+    recompute every product's 30-day facts and tag, in one SQL statement
+    (``product_tagging_refresh``: the same results as ``product_tagging_apply`` over
+    ``product_tagging_stats``, without a product in memory; issue 19). Idempotent."""
+    return product_tagging_refresh(day=day, stats=product_tagging_stats_query(day=day))
 
 
 def campaign_bid_inputs(

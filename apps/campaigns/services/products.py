@@ -15,7 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from apps.campaigns.domains import url_within
 from apps.campaigns.models import Merchant, MerchantDomain, Product
@@ -226,6 +227,72 @@ def product_tagging_apply(
         )
         live_state_changed()  # bids read the day's roll-ups: serve from the new ones
     return {"products": len(changed), "tagged": tagged}
+
+
+#: ``product_tagging_refresh``'s one statement. ``round(N * a / b)`` half-up for a, b >= 0 is
+#: ``div(2 * N * a + b, 2 * b)`` in exact integer arithmetic, so the conversion rate (6 places)
+#: and the ROI (2 places, ``apps.core.money.roi``) equal the Python rules to the last digit;
+#: the median is ``statistics.median``'s (the middle rate, or the mean of the two middle ones).
+_TAGGING_SQL = """
+WITH stats (product_id, orders, valid_clicks, gmv, spend) AS ({stats}),
+rated AS (
+    SELECT product_id, orders, valid_clicks,
+        CASE WHEN valid_clicks > 0 THEN
+            div(2 * 1000000 * orders::numeric + valid_clicks, 2 * valid_clicks::numeric)
+            / 1000000
+        END AS rate,
+        CASE WHEN spend > 0 THEN
+            sign(gmv) * div(2 * 100 * abs(gmv) + spend, 2 * spend) / 100
+        END AS roi
+    FROM stats
+),
+ranked AS (
+    SELECT rate, row_number() OVER (ORDER BY rate) AS rn, count(*) OVER () AS n
+    FROM rated WHERE rate IS NOT NULL
+),
+median AS (SELECT avg(rate) AS rate FROM ranked WHERE rn IN ((n + 1) / 2, (n + 2) / 2)),
+products (id) AS ({products}),
+updated AS (
+    UPDATE {table} AS p SET
+        is_tagged = COALESCE(
+            r.orders >= %s AND r.roi IS NOT NULL AND r.rate IS NOT NULL
+            AND m.rate IS NOT NULL AND r.rate >= m.rate,
+            false
+        ),
+        orders_30d = COALESCE(r.orders, 0),
+        conversion_rate_30d = r.rate,
+        roi_30d = r.roi,
+        tagging_refreshed_on = %s
+    FROM products AS mine LEFT JOIN rated AS r ON r.product_id = mine.id CROSS JOIN median AS m
+    WHERE p.id = mine.id
+    RETURNING p.is_tagged
+)
+SELECT count(*), count(*) FILTER (WHERE is_tagged) FROM updated
+"""
+
+
+def product_tagging_refresh(*, day: datetime.date, stats: QuerySet[Any]) -> dict[str, int]:
+    """The nightly tagging in one SQL statement (issue 19): the same facts and tags as
+    ``product_tagging_apply`` with ``median_conversion_rate`` over the same stats, for every
+    product of the scoped tenant, without loading a product into Python (flat memory at any
+    number of products).
+
+    ``stats`` is a query of ``(product_id, orders, valid_clicks, gmv, spend)`` rows, one per
+    product with activity (``apps.tracking.performance.product_tagging_stats_query``); a
+    product missing from it is untagged with 0 orders, no rate and no ROI. Idempotent.
+    Campaigns that already started keep the facts they froze at start."""
+    stats_sql, stats_params = stats.order_by().query.sql_with_params()
+    products_sql, products_params = Product.objects.order_by().values("pk").query.sql_with_params()
+    sql = _TAGGING_SQL.format(
+        stats=stats_sql,
+        products=products_sql,
+        table=connection.ops.quote_name(Product._meta.db_table),
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [*stats_params, *products_params, TAG_MIN_ORDERS, day])
+        products, tagged = cursor.fetchone()
+        live_state_changed()  # bids read the day's roll-ups: serve from the new ones
+    return {"products": products, "tagged": tagged}
 
 
 def roi_tiers_for(roi: Decimal | None) -> list[Decimal]:
