@@ -34,11 +34,11 @@ class ApiKeyAdmin(TenantAdmin):
     exclude = ["secret_hash"]
     actions = ["revoke"]
 
-    def has_add_permission(self, request, *args):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, *args):
         return False  # keys are issued by their holders (portal) or create_api_key
 
     @admin.action(description="Revoke selected keys")
-    def revoke(self, request, queryset):  # type: ignore[no-untyped-def]
+    def revoke(self, request, queryset):
         for api_key in queryset:
             api_key_revoke(api_key=api_key)
         self.message_user(request, f"Revoked {queryset.count()} key(s).")

@@ -11,7 +11,7 @@ from apps.core.display import format_datetime
 ROWS = 8
 
 
-def keys_section(request: HttpRequest, affiliate) -> Panel:  # type: ignore[no-untyped-def]
+def keys_section(request: HttpRequest, affiliate) -> Panel:
     keys = list(ApiKey.objects.filter(affiliate=affiliate).order_by("-created_at")[:ROWS])
     return Panel(
         id="api-keys",

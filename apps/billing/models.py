@@ -15,6 +15,7 @@
 """
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -24,7 +25,7 @@ from simple_history.models import HistoricalRecords
 
 from apps.core.models import TenantOwnedModel
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 PERCENT = {"max_digits": 7, "decimal_places": 4}
 
 

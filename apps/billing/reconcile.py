@@ -109,7 +109,7 @@ class _InvoiceRecords:
         return cls(lines, links, spend, rebates, credits, ledger)
 
 
-def _totals(inv: MerchantInvoice, records: _InvoiceRecords, diff) -> Iterator[Difference]:  # type: ignore[no-untyped-def]
+def _totals(inv: MerchantInvoice, records: _InvoiceRecords, diff) -> Iterator[Difference]:
     """The invoice's totals against its lines, its linked commissions and the month's spend,
     rebate and claim credits of its merchant."""
     kinds = records.lines[inv.pk]
@@ -137,7 +137,7 @@ def _totals(inv: MerchantInvoice, records: _InvoiceRecords, diff) -> Iterator[Di
         yield diff("claim credits (credited in the month)", credit, inv.credit_total)
 
 
-def _ledger(inv: MerchantInvoice, ledger: dict, diff) -> Iterator[Difference]:  # type: ignore[no-untyped-def]
+def _ledger(inv: MerchantInvoice, ledger: dict, diff) -> Iterator[Difference]:
     cps = inv.commissions_total + inv.fee_total
     final = inv.status in (InvoiceStatus.APPROVED, InvoiceStatus.PAID)
     approved = ledger.get(f"invoice:{inv.pk}:approved", {})

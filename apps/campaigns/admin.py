@@ -287,7 +287,7 @@ class MerchantUserAdmin(TenantAdmin):
     autocomplete_fields = ["merchant"]
     readonly_fields = ["user", "merchant"]
 
-    def has_add_permission(self, request, *args):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, *args):
         return False  # merchant users are invited from the merchant page
 
 

@@ -22,7 +22,7 @@ ROWS = 6
 ZERO = Decimal("0.00")
 
 
-def earnings_section(request: HttpRequest, affiliate) -> Panel:  # type: ignore[no-untyped-def]
+def earnings_section(request: HttpRequest, affiliate) -> Panel:
     today = tenant_today(request.tenant)  # type: ignore[attr-defined]
     first = today - datetime.timedelta(days=DAYS - 1)
     parts = ("click_income", "guarantee_topup", "registration_commission", "order_commission")
@@ -61,7 +61,7 @@ def earnings_section(request: HttpRequest, affiliate) -> Panel:  # type: ignore[
     )
 
 
-def statements_section(request: HttpRequest, affiliate) -> Panel:  # type: ignore[no-untyped-def]
+def statements_section(request: HttpRequest, affiliate) -> Panel:
     statements = list(
         Statement.objects.filter(affiliate=affiliate)
         .select_related("affiliate")
@@ -83,7 +83,7 @@ def statements_section(request: HttpRequest, affiliate) -> Panel:  # type: ignor
     )
 
 
-def rebates_section(request: HttpRequest, merchant) -> Panel:  # type: ignore[no-untyped-def]
+def rebates_section(request: HttpRequest, merchant) -> Panel:
     rebates = list(MerchantRebate.objects.filter(merchant=merchant).order_by("-period")[:ROWS])
     return Panel(
         id="rebates",

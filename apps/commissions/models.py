@@ -19,6 +19,7 @@ How the pieces add up (DESIGN.md rules 1, 9, 10; issue 5):
 """
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -33,8 +34,8 @@ from apps.core.models import TenantOwnedModel, TenantScopedModel
 from apps.tenants.models import currency_validator
 from apps.tracking.models import ConversionType, ReversalReason
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-RATE = {"max_digits": 14, "decimal_places": 4}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
+RATE: dict[str, Any] = {"max_digits": 14, "decimal_places": 4}
 
 
 class RuleCustomerType(models.TextChoices):

@@ -88,6 +88,8 @@ class Money:
     one FX rule: ``amount x rate`` in the target currency, rounded half-up to cents."""
 
     __slots__ = ("amount", "currency")
+    amount: Decimal
+    currency: str
 
     def __init__(self, amount: Decimal, currency: str) -> None:
         if not isinstance(amount, Decimal):

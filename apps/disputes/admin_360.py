@@ -12,7 +12,7 @@ from apps.disputes.models import Claim, Dispute
 ROWS = 6
 
 
-def disputes_section(request: HttpRequest, affiliate) -> Panel:  # type: ignore[no-untyped-def]
+def disputes_section(request: HttpRequest, affiliate) -> Panel:
     disputes = list(
         Dispute.objects.filter(affiliate=affiliate)
         .select_related("merchant")
@@ -39,7 +39,7 @@ def disputes_section(request: HttpRequest, affiliate) -> Panel:  # type: ignore[
     )
 
 
-def claims_section(request: HttpRequest, merchant) -> Panel:  # type: ignore[no-untyped-def]
+def claims_section(request: HttpRequest, merchant) -> Panel:
     claims = list(
         Claim.objects.filter(merchant=merchant)
         .select_related("campaign")

@@ -16,7 +16,7 @@ from apps.disputes.models import Claim, ClaimStatus, Dispute, DisputeStatus
 ROWS = 4
 
 
-def _age(created) -> str:  # type: ignore[no-untyped-def]
+def _age(created) -> str:
     days = (timezone.now() - created).days
     return "today" if days == 0 else f"{days} day{'s' if days != 1 else ''}"
 

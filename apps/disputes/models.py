@@ -10,6 +10,7 @@ through ``apps.disputes.services`` (``claim_transition`` / ``dispute_transition`
 import uuid
 from decimal import Decimal
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
@@ -21,7 +22,7 @@ from simple_history.models import HistoricalRecords
 from apps.core import money
 from apps.core.models import TenantOwnedModel
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 WINDOW_DAYS_MIN = 7
 WINDOW_DAYS_MAX = 15
 WINDOW_DAYS_DEFAULT = 7

@@ -7,6 +7,8 @@ rate converted is frozen on the converted row (a conversion keeps the rate it us
 corrected rate never changes past money; history says who changed a rate and from what.
 """
 
+from typing import Any
+
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -14,7 +16,7 @@ from simple_history.models import HistoricalRecords
 from apps.core.models import TenantOwnedModel
 from apps.tenants.models import currency_validator
 
-RATE = {"max_digits": 20, "decimal_places": 8}
+RATE: dict[str, Any] = {"max_digits": 20, "decimal_places": 8}
 
 
 class FxRateSource(models.TextChoices):

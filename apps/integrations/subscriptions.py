@@ -45,7 +45,7 @@ def _key(tenant_id: int) -> str:
 def subscriptions_for(tenant_id: int) -> Subscriptions:
     found = cache.get(_key(tenant_id))
     if found is not None:
-        return found  # type: ignore[no-any-return]
+        return found
     from apps.integrations.models import PostbackTemplate, WebhookEndpoint
 
     live = {"is_active": True, "deleted_at__isnull": True}

@@ -34,7 +34,7 @@ class FetchResult:
 
 
 class _NoRedirectToOtherHosts(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
         _check_url(newurl)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 

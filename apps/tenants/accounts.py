@@ -121,7 +121,7 @@ def account_lockout_lift(*, user: User) -> None:
         for key in keys:
             cache.delete(
                 ratelimit.get_cache_key(
-                    None,  # type: ignore[arg-type]  # only per-address rates read the request
+                    None,  # only per-address rates read the request
                     app="allauth.account",
                     action="login_failed",
                     rate=rate,

@@ -116,19 +116,19 @@ class MembershipAdmin(TenantAdmin):
         count = account_lockouts_lift(users=users, actor=request.user)
         self.message_user(request, f"Lifted the sign-in lock-out of {count} account(s).")
 
-    def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
+    def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = MembershipForm
         return super().get_form(request, obj, change=change, **kwargs)
 
-    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_fields(self, request, obj=None):
         # Choosing from every account on the platform would list other networks' people.
         return ["email", "role", "is_active"] if obj is None else ["user", "role", "is_active"]
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(self, request, obj=None):
         return ["user"] if obj is not None else []
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
             return

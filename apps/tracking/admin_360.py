@@ -25,7 +25,7 @@ def _window(request: HttpRequest) -> tuple[datetime.date, datetime.date]:
     return today - datetime.timedelta(days=DAYS - 1), today
 
 
-def funnel_section(request: HttpRequest, affiliate) -> Panel:  # type: ignore[no-untyped-def]
+def funnel_section(request: HttpRequest, affiliate) -> Panel:
     first, last = _window(request)
     rows = {
         row["day"]: row
@@ -76,7 +76,7 @@ def funnel_section(request: HttpRequest, affiliate) -> Panel:  # type: ignore[no
     )
 
 
-def spend_section(request: HttpRequest, merchant) -> Panel:  # type: ignore[no-untyped-def]
+def spend_section(request: HttpRequest, merchant) -> Panel:
     first, last = _window(request)
     rows = {
         row["day"]: row

@@ -1,11 +1,13 @@
 """Serializers of ``/reports/daily`` and ``/settlements`` (API.md, webmaster keys)."""
 
+from typing import Any
+
 from rest_framework import serializers
 
 from apps.commissions.models import Statement, StatementLine
 from apps.commissions.selectors_reports import INVALID_REASONS
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 #: the longest range one report request may cover (a year, leap years included)
 MAX_REPORT_DAYS = 366
 

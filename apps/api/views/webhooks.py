@@ -32,7 +32,7 @@ from apps.integrations.services.webhooks import (
 
 def _with_secret(issued: IssuedEndpoint) -> dict[str, Any]:
     issued.endpoint.secret = issued.secret  # type: ignore[attr-defined]
-    return WebhookWithSecretOutput(issued.endpoint).data  # type: ignore[return-value]
+    return WebhookWithSecretOutput(issued.endpoint).data
 
 
 class _OwnWebhooksApi(TenantReadApi):

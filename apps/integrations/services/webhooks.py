@@ -80,7 +80,7 @@ def webhook_url_clean(url: Any) -> str:
         url_check(url, allow_http=getattr(settings, "WEBHOOK_ALLOW_HTTP", False))
     except RefusedError as exc:
         raise WebhookError(str(exc), code=WebhookError.URL_REFUSED, field="url") from None
-    return url  # type: ignore[no-any-return]
+    return url
 
 
 def webhook_endpoint_create(

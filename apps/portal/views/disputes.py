@@ -51,7 +51,7 @@ from apps.tenants.clock import tenant_today
 
 
 class ClaimStartForm(forms.Form):
-    campaign = forms.ModelChoiceField(queryset=None, label="Full-site plan", empty_label=None)  # type: ignore[arg-type]
+    campaign = forms.ModelChoiceField(queryset=None, label="Full-site plan", empty_label=None)
     window_days = forms.TypedChoiceField(
         label="Evaluation window (days)",
         coerce=int,

@@ -97,7 +97,7 @@ def merchant_portal_required(view: View) -> View:
 
 
 def _merchant(request: HttpRequest) -> Merchant:
-    return request.merchant  # type: ignore[attr-defined,no-any-return]
+    return request.merchant
 
 
 def _today(request: HttpRequest) -> datetime.date:

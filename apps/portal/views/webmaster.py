@@ -81,7 +81,7 @@ def webmaster_required(view: View) -> View:
 
 
 def _affiliate(request: HttpRequest) -> Affiliate:
-    return request.affiliate  # type: ignore[attr-defined,no-any-return]
+    return request.affiliate
 
 
 def _error(request: HttpRequest, exc: DomainError) -> None:
