@@ -90,7 +90,7 @@ class EstimatedCount(int):
     is_estimated = True
 
 
-class EstimatedCountPaginator(Paginator):
+class EstimatedCountPaginator(Paginator):  # type: ignore[type-arg]
     """Exact counts for small lists, the planner's estimate for big ones (never a fake cap).
 
     Counting up to ``exact_up_to`` rows costs at most that many index entries (``COUNT(*)``
@@ -228,7 +228,7 @@ class TenantAdmin(_TenantScopedFormFieldsMixin, UnfoldModelAdmin):
 
     # -- tenancy -----------------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).filter(tenant=request.tenant)  # type: ignore[attr-defined]
+        return super().get_queryset(request).filter(tenant=request.tenant)  # type: ignore[attr-defined, no-any-return]
 
     def get_list_display(self, request: HttpRequest) -> Any:
         names = super().get_list_display(request)
@@ -339,7 +339,7 @@ class TenantInlineMixin(_TenantScopedFormFieldsMixin):
     delete_roles: frozenset[str] = NOBODY
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).filter(tenant=request.tenant)  # type: ignore[misc, attr-defined]
+        return super().get_queryset(request).filter(tenant=request.tenant)  # type: ignore[misc, attr-defined, no-any-return]
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(staff_roles_for(request) & (self.view_roles | self.change_roles))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
@@ -68,7 +68,7 @@ class HomePanel:
     path: str
 
     def load(self) -> Callable[[HttpRequest], Panel]:
-        return import_string(self.path)
+        return cast("Callable[[HttpRequest], Panel]", import_string(self.path))
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ def _page_view(page: AdminPage) -> Callable[..., HttpResponse]:
             from django.core.exceptions import PermissionDenied
 
             raise PermissionDenied
-        return import_string(page.path)(request, *args, **kwargs)
+        return cast("HttpResponse", import_string(page.path)(request, *args, **kwargs))
 
     view.__name__ = page.name.replace("-", "_")
     return view
@@ -248,7 +248,7 @@ class ProfileSection:
     path: str
 
     def load(self) -> Callable[[HttpRequest, Any], Panel | None]:
-        return import_string(self.path)
+        return cast("Callable[[HttpRequest, Any], Panel | None]", import_string(self.path))
 
 
 _SECTIONS: dict[str, ProfileSection] = {}

@@ -9,7 +9,7 @@
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.admin import AdminSite
@@ -27,7 +27,7 @@ def staff_roles_for(request: HttpRequest) -> frozenset[str]:
     """The request user's staff roles in the request's tenant, computed once per request."""
     cached = getattr(request, "_staff_roles", None)
     if cached is not None:
-        return cached
+        return cast("frozenset[str]", cached)
     # TenantMiddleware attaches the resolver (core does not know about memberships).
     resolver = getattr(request, "resolve_staff_roles", None)
     roles = frozenset(resolver()) if resolver is not None else frozenset()
@@ -57,7 +57,9 @@ class _AllauthLoginMixin(AdminSite):
         next_url = request.GET.get("next") or reverse(f"{self.name}:index")
         return HttpResponseRedirect(reverse("account_login") + "?" + urlencode({"next": next_url}))
 
-    def admin_view(self, view: Callable[..., HttpResponse], cacheable: bool = False) -> Any:
+    def admin_view(  # type: ignore[override]
+        self, view: Callable[..., HttpResponse], cacheable: bool = False
+    ) -> Any:
         inner = super().admin_view(view, cacheable)
 
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

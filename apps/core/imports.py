@@ -59,7 +59,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.module_loading import import_string
@@ -82,7 +82,7 @@ def import_names() -> list[str]:
 
 def import_resource_class(name: str) -> type[ImportResource]:
     try:
-        return import_string(_IMPORTS[name])
+        return cast("type[ImportResource]", import_string(_IMPORTS[name]))
     except KeyError:
         known = ", ".join(import_names()) or "none"
         raise LookupError(f"Unknown resource {name!r}; use one of: {known}.") from None
@@ -95,7 +95,7 @@ def register_export(name: str, resource_path: str) -> None:
 
 
 def export_resource_class(name: str) -> type[SafeExportResource]:
-    return import_string(_EXPORTS[name])
+    return cast("type[SafeExportResource]", import_string(_EXPORTS[name]))
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ class RowErrors:
 def row_errors_from(line: int, exc: ValidationError) -> list[RowError]:
     """Turn a ``ValidationError`` (a dict of column → messages, or plain messages) into rows."""
     if hasattr(exc, "error_dict"):
-        out = []
+        out: list[RowError] = []
         for column, errors in exc.error_dict.items():
             name = "" if column == NON_FIELD_ERRORS else column
             for error in errors:

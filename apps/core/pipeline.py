@@ -14,6 +14,7 @@ step must be idempotent: a rerun of a day gives the same numbers and creates not
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from django.utils.module_loading import import_string
 
@@ -25,7 +26,7 @@ class DailyStep:
     path: str
 
     def load(self) -> Callable[..., dict[str, int]]:
-        return import_string(self.path)
+        return cast("Callable[..., dict[str, int]]", import_string(self.path))
 
 
 _STEPS: dict[str, DailyStep] = {}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.utils.module_loading import import_string
 
@@ -46,7 +46,7 @@ class ReconcileCheck:
     path: str
 
     def load(self) -> Callable[..., Iterable[Difference]]:
-        return import_string(self.path)
+        return cast("Callable[..., Iterable[Difference]]", import_string(self.path))
 
 
 _CHECKS: dict[str, ReconcileCheck] = {}
