@@ -14,16 +14,17 @@ ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_p
 
 
 def account_balance(account: LedgerAccount) -> Decimal:
-    total = LedgerEntry.objects.filter(account=account).aggregate(
+    total: Decimal = LedgerEntry.objects.filter(account=account).aggregate(
         total=Coalesce(Sum("amount"), ZERO)
     )["total"]
     return total
 
 
 def _party_balance(**lookup: Any) -> Decimal:
-    return LedgerEntry.objects.filter(**{f"account__{k}": v for k, v in lookup.items()}).aggregate(
-        total=Coalesce(Sum("amount"), ZERO)
-    )["total"]
+    total: Decimal = LedgerEntry.objects.filter(
+        **{f"account__{k}": v for k, v in lookup.items()}
+    ).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+    return total
 
 
 def affiliate_payable_balance(affiliate: Any) -> Decimal:

@@ -91,7 +91,8 @@ def _http_get(url: str) -> str:  # pragma: no cover - the network is never used 
     from urllib.request import urlopen
 
     with urlopen(url, timeout=20) as response:  # noqa: S310 - a fixed https URL from settings
-        return response.read().decode("utf-8")
+        body: bytes = response.read()
+        return body.decode("utf-8")
 
 
 def ecb_rates(text: str) -> dict[str, Decimal]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 
@@ -102,7 +102,7 @@ def merchant_deposit_record(
 def is_low(position: PrepaidPosition, *, tenant: Any = None) -> bool:
     """The low-balance warning: available money below the tenant's threshold."""
     tenant = tenant or current_tenant()
-    return position.available < tenant.low_balance_warning
+    return cast(bool, position.available < tenant.low_balance_warning)
 
 
 def merchants_prepaid_refresh(*, merchant_ids: list[int] | None = None) -> dict[str, int]:

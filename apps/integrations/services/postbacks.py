@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from django.db import transaction
@@ -64,7 +64,7 @@ def postback_template_clean(url_template: Any) -> str:
         url_check(sample, allow_http=True)  # webmasters' trackers often speak plain http
     except RefusedError as exc:
         raise WebhookError(str(exc), field="url_template") from None
-    return url_template
+    return cast(str, url_template)
 
 
 def postback_template_set(

@@ -9,7 +9,7 @@ every event of the tenant.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -80,7 +80,7 @@ def webhook_url_clean(url: Any) -> str:
         url_check(url, allow_http=getattr(settings, "WEBHOOK_ALLOW_HTTP", False))
     except RefusedError as exc:
         raise WebhookError(str(exc), code=WebhookError.URL_REFUSED, field="url") from None
-    return url
+    return cast(str, url)
 
 
 def webhook_endpoint_create(
