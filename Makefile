@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 HOST ?= 0.0.0.0
 PORT ?= 8000
 
-.PHONY: install run test reliability lint format check-deploy bench worker beat clean
+.PHONY: install run test reliability lint typecheck format check-deploy bench worker beat clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ reliability: install  ## load and fault tests: gunicorn + wrk, Celery on Redis, 
 
 lint: install  ## ruff, ruff-format, django-upgrade, djLint (.pre-commit-config.yaml; offline)
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
+
+typecheck: install  ## mypy with django-stubs and the DRF stubs ([tool.mypy] in pyproject.toml)
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .
