@@ -26,7 +26,9 @@ def delivery_list(
     *, endpoint: WebhookEndpoint | None = None, postback: PostbackTemplate | None = None
 ) -> QuerySet[Delivery]:
     """One target's deliveries, newest first, with their event and latest attempts."""
-    target = {"endpoint": endpoint} if endpoint is not None else {"postback": postback}
+    target: dict[str, WebhookEndpoint | PostbackTemplate | None] = (
+        {"endpoint": endpoint} if endpoint is not None else {"postback": postback}
+    )
     return (
         Delivery.objects.filter(**target)
         .select_related("event")

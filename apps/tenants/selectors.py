@@ -62,5 +62,8 @@ def staff_roles(*, user: object, tenant: Tenant) -> frozenset[str]:
         return frozenset()
     if getattr(user, "is_superuser", False):
         return frozenset(Role.values)
-    roles = Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True)
+    roles = Membership.objects.filter(
+        user=user,  # type: ignore[misc]  # any object with is_authenticated (the request's user)
+        is_active=True,
+    ).values_list("role", flat=True)
     return frozenset(roles)

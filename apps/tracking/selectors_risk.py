@@ -39,7 +39,7 @@ def _sums() -> dict[str, Any]:
 
 def stats_window(
     *, tenant: Any, first: datetime.date, last: datetime.date, **filters: Any
-) -> QuerySet:
+) -> QuerySet[PlacementDayStats]:
     return PlacementDayStats.objects.filter(
         tenant=tenant, day__gte=first, day__lte=last, **filters
     ).order_by()
@@ -87,7 +87,7 @@ def invalid_ranked(
         "site": ("site_id", "site__name"),
         "placement": ("placement_id", "placement__code"),
     }[by]
-    extra = ("site__affiliate_id",) if by != "affiliate" else ()
+    extra: tuple[str, ...] = ("site__affiliate_id",) if by != "affiliate" else ()
     if by == "placement":
         extra = ("placement__site__affiliate_id", "placement__is_active")
     grouped = (

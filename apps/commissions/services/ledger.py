@@ -223,7 +223,7 @@ def ledger_post_many(postings: list[Posting]) -> list[LedgerTransaction]:
                 for p, _ in new
             ]
         )
-        entries = []
+        entries: list[LedgerEntry] = []
         for tx, (_, legs) in zip(created, new, strict=True):
             existing[tx.idempotency_key] = tx
             entries.extend(

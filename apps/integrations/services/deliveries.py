@@ -179,7 +179,7 @@ def _send_on_commit(tenant_id: int, delivery_ids: list[int]) -> None:
 def backoff_seconds(attempts: int, delivery_id: int) -> float:
     """1, 2, 4, 8 ... minutes after the 1st, 2nd, 3rd ... failure, at most ``MAX_DELAY``;
     stretched by 0-9 % (by delivery id) so an outage's retries do not all land at once."""
-    delay = min(BASE_DELAY * 2 ** max(attempts - 1, 0), MAX_DELAY).total_seconds()
+    delay: float = min(BASE_DELAY * 2 ** max(attempts - 1, 0), MAX_DELAY).total_seconds()
     return delay * (1 + (delivery_id % 10) / 100)
 
 
@@ -213,7 +213,8 @@ def _send_webhook(delivery: Delivery, endpoint: WebhookEndpoint) -> outbound.Out
 
 def _postback_url(delivery: Delivery, template: PostbackTemplate) -> str:
     if not delivery.url:
-        conversion = Conversion.objects.select_related("click").get(pk=delivery.conversion_id)
+        # a postback delivery always has its conversion
+        conversion = Conversion.objects.select_related("click").get(pk=delivery.conversion_id)  # type: ignore[misc]
         delivery.url = postback_render(
             template=template, conversion=conversion, event_type=delivery.event.type
         )[:2000]

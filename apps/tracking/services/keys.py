@@ -25,7 +25,7 @@ from apps.tenants.scope import current_tenant
 from apps.tracking.errors import TrackingKeyError
 from apps.tracking.models import MerchantTrackingKey, TrackingKeyKind
 
-PREFIX = {TrackingKeyKind.POSTBACK: "pbk_", TrackingKeyKind.PIXEL: "px_"}
+PREFIX: dict[str, str] = {TrackingKeyKind.POSTBACK: "pbk_", TrackingKeyKind.PIXEL: "px_"}
 #: active keys of one kind per merchant (two is enough to rotate without a gap)
 MAX_ACTIVE = 5
 
