@@ -309,7 +309,7 @@ def claims_credited_in(*, start: datetime.date, end: datetime.date) -> Any:
     ).order_by("pk")
 
 
-ORDER = {
+ORDER: dict[str, int] = {
     InvoiceLineKind.COMMISSION: 10,
     InvoiceLineKind.CORRECTION: 20,
     InvoiceLineKind.FEE: 30,

@@ -29,7 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.commissions.errors import OrderStatusError
-from apps.commissions.models import AccountKind, Commission, CommissionStatus
+from apps.commissions.models import AccountKind, Commission, CommissionStatus, LedgerAccount
 from apps.commissions.services.accrual import commission_reversal_apply, commissions_approve
 from apps.commissions.services.ledger import Posting, ledger_post_bulk, network_account
 from apps.core.money import quantize_money
@@ -123,7 +123,7 @@ def commissions_reverse_for_conversion(*, conversion: Conversion, actor: Any = N
             from apps.commissions.services.accrual import affiliate_accounts
 
             ids = {c.affiliate_id for c, _, _ in changed}
-            accounts = {
+            accounts: dict[str, dict[int, LedgerAccount]] = {
                 kind: affiliate_accounts(kind, ids)
                 for kind in (AccountKind.WEBMASTER_PENDING, AccountKind.WEBMASTER_PAYABLE)
             }

@@ -104,7 +104,8 @@ def first_spend_day(
     rows = CampaignDayStats.objects.filter(campaign=campaign, spend__gt=0)
     if phase is not None:
         rows = rows.filter(day__gte=phase.first_day, day__lte=phase.last_day)
-    return rows.aggregate(first=Min("day"))["first"]
+    first: datetime.date | None = rows.aggregate(first=Min("day"))["first"]
+    return first
 
 
 @dataclass(frozen=True)
