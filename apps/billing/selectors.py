@@ -6,7 +6,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import F, Sum
 
@@ -83,10 +83,14 @@ def merchant_prepaid_positions(
     )
     from apps.billing.models import MerchantBillingTerms
 
-    rates = dict(
-        MerchantBillingTerms.objects.filter(
-            merchant_id__in=ids, fee_percent__isnull=False
-        ).values_list("merchant_id", "fee_percent")
+    # fee_percent is not null in these rows: a Decimal each
+    rates = cast(
+        "dict[int, Decimal]",
+        dict(
+            MerchantBillingTerms.objects.filter(
+                merchant_id__in=ids, fee_percent__isnull=False
+            ).values_list("merchant_id", "fee_percent")
+        ),
     )
     out = {}
     for merchant_id in ids:

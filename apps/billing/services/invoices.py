@@ -32,7 +32,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import F, Sum
@@ -137,10 +137,14 @@ def invoices_wanted(
     billed = _billed_elsewhere([inv.pk for inv in refresh.values()])
     wanted: dict[int, WantedInvoice] = {}
 
-    terms = dict(
-        MerchantBillingTerms.objects.filter(fee_percent__isnull=False).values_list(
-            "merchant_id", "fee_percent"
-        )
+    # fee_percent is not null in these rows: a Decimal each
+    terms = cast(
+        "dict[int, Decimal]",
+        dict(
+            MerchantBillingTerms.objects.filter(fee_percent__isnull=False).values_list(
+                "merchant_id", "fee_percent"
+            )
+        ),
     )
 
     def invoice_for(merchant_id: int) -> WantedInvoice:
