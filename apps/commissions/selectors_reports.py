@@ -350,8 +350,8 @@ def commission_status_split(
     paid on a later statement once approved), approved (due on the next statement unless
     already on a draft), settled (paid by an approved statement). Fully reversed ones are
     left out, as in ``daily_report``."""
-    labels = dict(Commission._meta.get_field("event").choices)
-    statuses = dict(Commission._meta.get_field("status").choices)
+    labels = dict(Commission._meta.get_field("event").choices)  # type: ignore[arg-type]
+    statuses = dict(Commission._meta.get_field("status").choices)  # type: ignore[arg-type]
     rows = (
         Commission.objects.filter(affiliate=affiliate, day__gte=date_from, day__lte=date_to)
         .exclude(status=CommissionStatus.REVERSED)
@@ -426,7 +426,9 @@ class DailyReportRows:
         if self.by_sub:
             columns: tuple[str, ...] = ("placement_id", "day", "sub")
             parts = [part(PlacementSubDayStats.objects.all(), *columns)]
-            extra = sorted({(s.placement_id, s.day, s.sub) for s in today.stats})
+            extra: list[tuple[Any, ...]] = sorted(
+                {(s.placement_id, s.day, s.sub) for s in today.stats}
+            )
         else:
             columns = ("placement_id", "day")
             parts = [

@@ -51,7 +51,8 @@ def statement_subtotals(statement: Statement) -> list[dict[str, Any]]:
     for line in statement.lines.all():
         key = line.kind
         if line.kind == StatementLineKind.COMMISSION and line.commission_id:
-            key = line.commission.event if line.commission.event in labels else "commission"
+            commission: Any = line.commission  # not None: commission_id is set
+            key = commission.event if commission.event in labels else "commission"
         entry = sums.setdefault(key, {"kind": key, "label": labels[key], "lines": 0,
                                       "amount": ZERO})  # fmt: skip
         entry["lines"] += 1
@@ -76,7 +77,7 @@ def commissions_not_on_statement(*, affiliate: Any, until: datetime.date) -> lis
         .annotate(count=Count("pk"), amount=Coalesce(Sum(net), ZERO), first=Min("day"))
         .order_by("status", "event")
     )
-    events = dict(Commission._meta.get_field("event").choices)
+    events = dict(Commission._meta.get_field("event").choices)  # type: ignore[arg-type]
     notes = []
     for row in rows:
         if not row["amount"]:

@@ -100,7 +100,7 @@ def affiliate_accounts(kind: str, affiliate_ids: set[int]) -> dict[int, LedgerAc
             ignore_conflicts=True,
         )
         found.update({a.affiliate_id: a for a in accounts.filter(affiliate_id__in=missing)})
-    return found
+    return found  # type: ignore[return-value]  # webmasters' accounts: affiliate_id is never None
 
 
 def accrual_postings(commissions: list[Commission]) -> list[Posting]:
@@ -186,9 +186,15 @@ def _commissions_for(
 ) -> list[Commission]:
     kind = conversion.affiliate.kind
     if conversion.type == ConversionType.ORDER and items:
-        lines = [(item, item.product_type, item.amount) for item in items]
+        lines: list[tuple[ConversionItem | None, str, Decimal | None]] = [
+            (item, item.product_type, item.amount) for item in items
+        ]
     else:
-        product_type = conversion.product.product_type if conversion.product_id else ""
+        product_type = (
+            conversion.product.product_type  # type: ignore[union-attr]  # product_id is set
+            if conversion.product_id
+            else ""
+        )
         if conversion.type == ConversionType.REGISTRATION:
             product_type = ""
         lines = [(None, product_type, conversion.amount)]
