@@ -338,10 +338,31 @@ class MerchantDepositAdmin(TenantAdmin):
 
 @admin.register(MerchantBillingTerms)
 class MerchantBillingTermsAdmin(SimpleHistoryAdmin, TenantAdmin):
+    """The merchants with their own fee. Terms change only on a merchant's billing settings
+    page (``admin_terms``: ``merchant_billing_terms_set``, with a reason and, when a draft
+    invoice changes, a confirmation), never through this model form."""
+
     view_roles = FINANCE | BD
     change_roles = FINANCE
-    list_display = ("merchant", "fee_percent", "note")
+    list_display = ("merchant", "fee_percent", "note", "settings_link")
     list_select_related = ("merchant",)
     search_fields = ("merchant__name", "merchant__code")
-    fields = ("merchant", "fee_percent", "note")
-    autocomplete_fields = ("merchant",)
+    fields = ("merchant", "fee_percent", "note", "settings_link")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="settings")
+    def settings_link(self, obj: MerchantBillingTerms) -> str:
+        url = reverse("admin:desk-merchant-billing", args=[obj.merchant_id])
+        return format_html('<a href="{}" class="text-primary-600 underline">change</a>', url)
+
+
+from apps.billing import admin_terms  # noqa: E402, F401

@@ -28,3 +28,13 @@ class DepositError(DomainError):
     code = "deposit_error"
     AMOUNT = "deposit_amount"
     REFERENCE = "deposit_reference"
+
+
+class BillingTermsError(DomainError):
+    """A change of a merchant's billing terms was refused (a bad fee, no reason), or needs the
+    person's confirmation first because it changes an open (draft) invoice."""
+
+    code = "billing_terms_error"
+    FEE = "billing_terms_fee"
+    REASON_REQUIRED = "billing_terms_reason_required"
+    OPEN_INVOICES = "billing_terms_open_invoices"

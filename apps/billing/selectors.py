@@ -105,6 +105,19 @@ def merchant_prepaid_positions(
     return out
 
 
+def drafts_changed_by_fee(*, merchant: Merchant, fee_percent: Decimal | None) -> list[Any]:
+    """The merchant's draft invoices whose fee would change if its own fee became
+    ``fee_percent`` (``None``: the tenant's ``network_fee_percent``): drafts with commissions
+    computed at another rate. Submitted and final invoices keep their frozen fee."""
+    rate = fee_percent if fee_percent is not None else current_tenant().network_fee_percent
+    return list(
+        MerchantInvoice.objects.filter(merchant=merchant, status=InvoiceStatus.DRAFT)
+        .exclude(commissions_total=0)
+        .exclude(fee_percent=rate)
+        .order_by("period")
+    )
+
+
 # --- the monthly P&L ----------------------------------------------------------------------
 
 #: (key, label, sign in the net): billings add, costs subtract

@@ -5,6 +5,7 @@ from apps.billing.models import (
     MerchantInvoice,
     MerchantInvoiceLine,
 )
+from apps.campaigns.models import Merchant
 from tests.billing.factories import (
     InvoicedCommissionFactory,
     MerchantBillingTermsFactory,
@@ -12,7 +13,7 @@ from tests.billing.factories import (
     MerchantInvoiceFactory,
     MerchantInvoiceLineFactory,
 )
-from tests.tenancy.harness import register_model
+from tests.tenancy.harness import register_admin_page, register_model
 
 register_model(
     MerchantInvoice,
@@ -29,3 +30,5 @@ register_model(
     make=lambda t: MerchantBillingTermsFactory(tenant=t),
     search=lambda o: o.merchant.code,
 )
+
+register_admin_page("admin:desk-merchant-billing", model=Merchant, kwargs=lambda m: {"pk": m.pk})
