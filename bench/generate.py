@@ -9,8 +9,16 @@ At ``--scale 1.0``: 2,000 webmasters, 2,500 sites, 5,000 placements (the first w
 (about 85% valid, 5% bots, 5% duplicates, 4% over the per-IP cap, 0.5% self-clicks), 500,000
 impressions, 20,000 conversions with their order lines; the 90 days before it as roll-ups
 (placement, sub and campaign day stats; a campaign product's days follow a lifecycle shape:
-flat, growing, declining or with a burst) and, once the commissions models exist, daily earnings
-and the commissions the settlement period pays. ``--scale`` multiplies every count.
+flat, growing, declining or with a burst); 20,000 conversions in the settlement period (the
+month before ``--day``'s). ``--scale`` multiplies every count.
+
+Money is derived, not generated (issue 13): from the settlement period's first day to the day
+before ``--day``, the product's own daily steps (``DERIVED_STEPS``: accrual, earnings, spend,
+approval) write commissions, daily earnings, ledger postings and spend charges from the loaded
+roll-ups and conversions, so ``manage.py reconcile`` finds both months consistent; the click
+day's commissions are accrued too. Earlier roll-up days get daily earnings by COPY with the
+product's ``contract_part`` (no conversions, no ledger). The click mix uses the tenant's own
+dedupe window and per-IP cap (issue 20).
 
 Everything is written inside the tenant's scope and RLS setting (``bench.loader``). An existing
 tenant of the same slug is refused unless ``--reset`` (delete its data first).
@@ -34,6 +42,8 @@ ROLLUP_DAYS = 90
 TIMEZONE = "Asia/Shanghai"
 STAFF_EMAIL = "staff@{slug}.localhost"
 STAFF_PASSWORD = "bench-pass-w0rd"  # a throwaway tenant on a throwaway database
+ROLE_STAFF = ("bd", "finance", "risk")  # staff holding only that role
+ROLE_STAFF_EMAIL = "{role}@{slug}.localhost"
 
 BASE = {
     "webmasters": 2_000,
@@ -52,7 +62,7 @@ BIG_WEBMASTER_PLACEMENTS = 50
 PRODUCTS_PER_CAMPAIGN = 5
 
 MIX = {"bot": 0.05, "duplicate": 0.05, "ip_cap": 0.04, "self": 0.005}  # the rest is valid
-IP_CAP_BURST = 80  # clicks per offending (ip, placement): 20 paid, 60 over the cap
+IP_CAP_BURST = 4  # clicks per offending (ip, placement), in caps: one cap paid, three over it
 
 BROWSERS = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -471,9 +481,14 @@ def _clicks(world: World, loader: Any, rng: random.Random) -> dict[str, int]:
         bot_ip = _ip(visitor_base + rng.getrandbits(23))
         rows.append((*row(j, at, bot_ip, rng.choice(BOTS), False), False))
     intended["bot"] += n_bot
+    # The product's own parameters (issue 20): a repeat within the tenant's dedupe window is a
+    # duplicate, clicks of one address beyond its daily cap are over it.
+    window_s = world.tenant.dedupe_window_hours * 3600
+    cap = world.tenant.ip_daily_cap
     for _ in range(n_dup):  # the same visitor again on the same placement, later that day
         j, ip, ua, at = fresh[int(rand() * len(fresh))] if fresh else (0, "100.0.0.1", "x", start)
-        later = at + datetime.timedelta(seconds=rng.randint(30, 6 * 3600))
+        gap = rng.randint(30, max(31, min(6 * 3600, window_s - 1)))
+        later = at + datetime.timedelta(seconds=gap)
         if later >= start + datetime.timedelta(seconds=seconds):
             later = at + datetime.timedelta(seconds=1)
         rows.append((*row(j, later, ip, ua, False), False))
@@ -482,15 +497,15 @@ def _clicks(world: World, loader: Any, rng: random.Random) -> dict[str, int]:
     made = 0
     offender = 0
     while made < n_cap:
-        burst = min(IP_CAP_BURST, n_cap - made)
+        burst = min(IP_CAP_BURST * cap, n_cap - made)
         j = pick_placement()
         ip = _ip((101 << 24) + offender)
         for b in range(burst):
             at = start + datetime.timedelta(seconds=rng.random() * seconds)
             ua = f"Mozilla/5.0 (Offender {offender}; build {b})"
             rows.append((*row(j, at, ip, ua, False), False))
-        intended["ip_cap"] += max(0, burst - 20)
-        intended["valid"] += min(20, burst)
+        intended["ip_cap"] += max(0, burst - cap)
+        intended["valid"] += min(cap, burst)
         made += burst
         offender += 1
     for _ in range(n_self):  # the webmaster clicking their own placement
@@ -877,15 +892,11 @@ def _money_models() -> dict[str, Any]:
         return {}
 
 
-def _earnings(world: World, loader: Any, rng: random.Random, funnel: list[tuple[Any, ...]]) -> None:
-    """Commission rules, daily earnings for the roll-up days, and the commissions of the
-    settlement period's conversions (approved: the lock period has passed) and of ``day``'s
-    conversions (pending)."""
+def _commission_rules(world: World, loader: Any) -> None:
+    """The tenant's commission rules: 1.00 per registration, 2.00 per order."""
     money = _money_models()
     if not money:
         return
-    from apps.core.money import quantize_money
-
     rule_model = money["CommissionRule"]
     valid_from = world.day - datetime.timedelta(days=365)
     first = loader.reserve_ids(rule_model, 2)
@@ -898,18 +909,33 @@ def _earnings(world: World, loader: Any, rng: random.Random, funnel: list[tuple[
             (first + 1, "order", "any", "fixed", Decimal("2.0000"), 0, valid_from),
         ],
     )
+
+
+def _earnings_before(
+    world: World, loader: Any, funnel: list[tuple[Any, ...]], first: datetime.date
+) -> None:
+    """Daily earnings of the roll-up days before ``first`` (the days no reconciled period
+    covers), by COPY but with the product's own rule 1 (``contract_part``, issue 20): they keep
+    the table at its size for the reads without the time of the product's daily steps. Those
+    days have no conversions, hence no commissions, and no ledger postings."""
+    money = _money_models()
+    if not money:
+        return
+    from apps.commissions.services.earnings import contract_part
+
     placement_index = {pid: j for j, pid in enumerate(world.placement_ids)}
 
     def earnings():  # type: ignore[no-untyped-def]
+        zero = Decimal("0.00")
         for r in funnel:
-            day, pid, site_id, affiliate_id = r[0], r[1], r[2], r[3]
-            valid, registrations, orders = r[6], r[12], r[13]
+            day, pid, site_id, affiliate_id, valid = r[0], r[1], r[2], r[3], r[6]
+            if day >= first:
+                continue
             j = placement_index[pid]
             guarantee, rate = world.contract_terms[j]
-            click_income = quantize_money(valid * rate)
-            topup = max(Decimal("0.00"), guarantee - click_income)
-            reg = quantize_money(Decimal(registrations))
-            order = quantize_money(Decimal(orders) * 2)
+            income, topup = contract_part(
+                valid_clicks=valid, click_rate=rate, daily_guarantee=guarantee
+            )
             yield (
                 day,
                 pid,
@@ -919,13 +945,13 @@ def _earnings(world: World, loader: Any, rng: random.Random, funnel: list[tuple[
                 valid,
                 rate,
                 guarantee,
-                click_income,
+                income,
                 topup,
-                registrations,
-                reg,
-                orders,
-                order,
-                click_income + topup + reg + order,
+                0,
+                zero,
+                0,
+                zero,
+                income + topup,
             )
 
     loader.load(
@@ -951,57 +977,74 @@ def _earnings(world: World, loader: Any, rng: random.Random, funnel: list[tuple[
     )
 
 
-def _commissions(
-    world: World,
-    loader: Any,
-    conversions: list[tuple[int, int, int, str, Decimal | None, datetime.date]],
-    *,
-    status: str,
-) -> None:
-    money = _money_models()
-    if not money or not conversions:
-        return
-    approved_at = loader.now if status == "approved" else None
-    loader.load(
-        money["Commission"],
-        [
-            "affiliate_id",
-            "merchant_id",
-            "placement_id",
-            "conversion_id",
-            "source",
-            "event",
-            "day",
-            "customer_type",
-            "rule_id",
-            "rate_type",
-            "rate_value",
-            "base_amount",
-            "amount",
-            "status",
-            "approved_at",
-        ],
-        (
-            (
-                world.affiliate_ids[world.site_affiliate[world.placement_site[j]]],
-                world.merchant_ids[m],
-                world.placement_ids[j],
-                conversion_id,
-                "conversion",
-                kind,
-                day,
-                "",
-                world.rule_ids[kind],
-                "fixed",
-                Decimal("1.0000") if kind == "registration" else Decimal("2.0000"),
-                amount,
-                Decimal("1.00") if kind == "registration" else Decimal("2.00"),
-                status,
-                approved_at,
-            )
-            for conversion_id, j, m, kind, amount, day in conversions
-        ),
-    )
+#: the daily steps that derive money from the generated roll-ups and conversions (issue 13):
+#: commissions (with their ledger postings), daily earnings and their contract-part postings,
+#: the merchants' spend charges, the approvals once the lock period has passed. The steps that
+#: rebuild roll-ups from raw events (``tracking.rollup``, clearing prices) would replace the
+#: generated history, which has no raw events; weights, tagging and lifecycle look at the
+#: click day only (run_daily does them).
+DERIVED_STEPS = (
+    "commissions.accrue",
+    "commissions.earnings",
+    "commissions.spend",
+    "commissions.approve",
+)
+
+
+DERIVED_TABLES = (
+    "commissions_commission",
+    "commissions_dailyearning",
+    "commissions_ledgeraccount",
+    "commissions_ledgertransaction",
+    "commissions_ledgerentry",
+)
+_ANALYZE_AFTER = {0, 1, 3, 7, 15, 31, 63}  # day indexes: as the tables double
+
+
+def _analyze(tables: Any) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f'ANALYZE "{table}"')
+
+
+def _money_by_the_product(
+    world: World, log: Any, *, first: datetime.date, analyze: bool = True
+) -> dict[str, int]:
+    """Earnings, commissions, ledger and spend charges of the roll-up days from ``first`` (the
+    settlement period's first day) to the day before the click day, computed by the product's
+    own daily steps (``DERIVED_STEPS``, in the pipeline's order) rather than by a copy of their
+    rules, so ``manage.py reconcile`` finds both months consistent (issue 13); and the
+    commissions of the click day's conversions (``commissions.accrue``), as run_daily's first
+    run would make them, so every timed run of run_daily starts from the same state."""
+    from apps.core.pipeline import daily_steps
+
+    steps = [step for step in daily_steps() if step.name in DERIVED_STEPS]
+    days = [world.day - datetime.timedelta(days=d) for d in range(world.rollup_days, 0, -1)]
+    days = [d for d in days if d >= first]
+    totals: dict[str, int] = {}
+    seconds: dict[str, float] = {}
+    for n, day in enumerate(days):
+        for step in steps:
+            started = time.perf_counter()
+            for key, value in (step.load()(day=day) or {}).items():
+                totals[key] = totals.get(key, 0) + int(value)
+            seconds[step.name] = seconds.get(step.name, 0.0) + time.perf_counter() - started
+        if analyze and n in _ANALYZE_AFTER:
+            # the tables start empty inside the load's transaction (autovacuum cannot see
+            # them): fresh statistics as they grow, or the steps' reads get plans for 0 rows
+            _analyze(DERIVED_TABLES)
+    accrue = next((step for step in steps if step.name == "commissions.accrue"), None)
+    if accrue is not None:
+        started = time.perf_counter()
+        for key, value in (accrue.load()(day=world.day) or {}).items():
+            totals[f"click_day_{key}"] = int(value)
+        seconds[accrue.name] += time.perf_counter() - started
+    for name, spent in seconds.items():
+        world.timings[f"  {name}"] = round(spent, 2)
+        log(f"    {name}: {spent:.1f}s over {len(days)} days")
+    return totals
 
 
 def _period_clicks(
@@ -1066,6 +1109,20 @@ def _period_clicks(
 # --------------------------------------------------------------------------- entry points
 
 
+def _derived_rows(tenant: Any) -> dict[str, int]:
+    """Rows of the tables the product's daily steps wrote (``_money_by_the_product``)."""
+    from django.db import connection
+
+    from apps.tenants.scope import tenant_scope
+
+    out = {}
+    with tenant_scope(tenant), connection.cursor() as cursor:
+        for table in DERIVED_TABLES:
+            cursor.execute(f'SELECT count(*) FROM "{table}" WHERE tenant_id = %s', [tenant.pk])
+            out[table] = cursor.fetchone()[0]
+    return out
+
+
 def ensure_tenant(slug: str) -> Any:
     from apps.tenants.models import Tenant, User
     from apps.tenants.services import membership_grant, tenant_create
@@ -1085,6 +1142,14 @@ def ensure_tenant(slug: str) -> Any:
         user = User.objects.create_user(email=email, password=STAFF_PASSWORD, name="Bench staff")
     for role in ("tenant_admin", "bd", "finance", "risk"):
         membership_grant(tenant=tenant, user=user, role=role)
+    for role in ROLE_STAFF:  # one person per role: each role's own home (issue 14)
+        email = ROLE_STAFF_EMAIL.format(role=role, slug=slug)
+        person = User.objects.filter(email=email).first()
+        if person is None:
+            person = User.objects.create_user(
+                email=email, password=STAFF_PASSWORD, name=f"Bench {role}"
+            )
+        membership_grant(tenant=tenant, user=person, role=role)
     return tenant
 
 
@@ -1101,18 +1166,35 @@ def tenant_tables() -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
+#: the ledger's append-only row triggers (apps/commissions/migrations/0002_ledger_guards.py)
+LEDGER_GUARDS = (
+    ("commissions_ledgerentry", "ledger_entry_immutable"),
+    ("commissions_ledgertransaction", "ledger_transaction_immutable"),
+)
+
+
 def reset_tenant(tenant: Any) -> None:
     """Delete every row the tenant owns except its staff memberships (FKs are deferred)."""
     from django.db import connection, transaction
 
     from apps.tenants.scope import tenant_scope
 
+    tables = tenant_tables()
+    # The ledger is append-only (row triggers refuse DELETE); a benchmark tenant is thrown
+    # away whole, so the guard is lifted inside this transaction only. ALTER TABLE needs no
+    # pending trigger events: deferred checks are fired first.
+    guarded = [(t, g) for t, g in LEDGER_GUARDS if t in tables]
     with tenant_scope(tenant), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for table, trigger in guarded:
+            cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER "{trigger}"')
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        for table in tenant_tables():
+        for table in tables:
             cursor.execute(f'DELETE FROM "{table}" WHERE tenant_id = %s', [tenant.pk])
         # check now: pending checks would block the loader's ALTER TABLE in this transaction
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for table, trigger in guarded:
+            cursor.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER "{trigger}"')
 
 
 def reset_database() -> None:
@@ -1180,6 +1262,7 @@ def generate(
     )
     loader = Loader(tenant, now=timezone.now())
     intended: dict[str, int] = {}
+    derived: dict[str, int] = {}
     with tenant_scope(tenant), transaction.atomic():
         loader.enter_tenant()
 
@@ -1194,7 +1277,7 @@ def generate(
         step("merchants, products, campaigns", _merchants, world, loader, rng)
         intended = step("clicks", _clicks, world, loader, rng)
         step("impressions", _impressions, world, loader, rng)
-        day_conversions = step(
+        step(
             "conversions",
             _conversions,
             world,
@@ -1206,11 +1289,19 @@ def generate(
         )
         funnel = step("roll-ups", _rollups, world, loader, rng)
         if _money_models():
-            step("daily earnings", _earnings, world, loader, rng, funnel)
-            _, period_end = _period(day)
+            step("commission rules", _commission_rules, world, loader)
+            period_start, period_end = _period(day)
+            step(
+                "daily earnings before the period",
+                _earnings_before,
+                world,
+                loader,
+                funnel,
+                period_start,
+            )
             n_period = counts["period_conversions"]
             period_clicks = step("period clicks", _period_clicks, world, loader, rng, n_period)
-            period_conversions = step(
+            step(
                 "period conversions",
                 _conversions,
                 world,
@@ -1222,22 +1313,24 @@ def generate(
                 sequential=True,
                 last_day=period_end,
             )
-            step(
-                "commissions",
-                _commissions,
+            if analyze:  # the steps' queries are planned on the loaded tables' statistics
+                _analyze(loader.counts)
+            derived = step(
+                "earnings, commissions, ledger, spend (the product's daily steps)",
+                _money_by_the_product,
                 world,
-                loader,
-                period_conversions,
-                status="approved",
+                log,
+                first=period_start,
+                analyze=analyze,
             )
-            step("day commissions", _commissions, world, loader, day_conversions, status="pending")
         commit_started = time.perf_counter()
     world.timings["commit"] = round(time.perf_counter() - commit_started, 2)
+    rows = {**loader.counts, **_derived_rows(tenant)}
     log(f"  commit: {world.timings['commit']}s")
     if analyze:
         started = time.perf_counter()
         with connection.cursor() as cursor:
-            for table in loader.counts:
+            for table in rows:
                 cursor.execute(f'ANALYZE "{table}"')
         world.timings["analyze"] = round(time.perf_counter() - started, 2)
     return {
@@ -1249,7 +1342,8 @@ def generate(
         "day": day.isoformat(),
         "counts": counts,
         "rollup_days": world.rollup_days,
-        "rows": loader.counts,
+        "rows": rows,
+        "derived": derived,
         "intended_click_mix": intended,
         "seconds": world.timings,
         "insert_seconds": {table: round(v, 2) for table, v in loader.seconds.items()},
