@@ -30,21 +30,13 @@ def tenant_named(slug: str) -> Any:
 
 
 def day_params(tenant: Any, day: datetime.date) -> dict[str, Any]:
-    """The parameters the product's classification uses (same rules, same values)."""
-    from apps.tracking.services.rollup import BOT_REGEX, day_window
+    """The product's own classification parameters of the tenant-day (``rollup_params``: its
+    window, dedupe window, per-IP cap and bot patterns), never a copy (issue 20)."""
+    from apps.tenants.scope import tenant_scope
+    from apps.tracking.services.rollup import rollup_params
 
-    start, end = day_window(day, tenant.zone)
-    window = datetime.timedelta(hours=tenant.dedupe_window_hours)
-    return {
-        "tenant": tenant.pk,
-        "day": day,
-        "start": start,
-        "end": end,
-        "lookback": start - window,
-        "window": window,
-        "cap": tenant.ip_daily_cap,
-        "bots": BOT_REGEX,
-    }
+    with tenant_scope(tenant):
+        return rollup_params(day)
 
 
 def reset_verdicts(tenant: Any, day: datetime.date) -> int:
@@ -546,14 +538,17 @@ def bench_settlements(*, slugs: list[str], period: str, runs: int) -> dict[str, 
 # --------------------------------------------------------------------------- reads
 
 
-def staff_client(slug: str) -> Any:
+def staff_client(slug: str, role: str = "") -> Any:
+    """A signed-in staff client of the tenant: the person holding every role, or with
+    ``role`` the one holding only that role."""
     from django.test import Client
 
     from apps.tenants.models import User
-    from bench.generate import STAFF_EMAIL
+    from bench.generate import ROLE_STAFF_EMAIL, STAFF_EMAIL
 
+    email = ROLE_STAFF_EMAIL.format(role=role, slug=slug) if role else STAFF_EMAIL.format(slug=slug)
     client = Client(HTTP_HOST=f"{slug}.localhost")
-    client.force_login(User.objects.get(email=STAFF_EMAIL.format(slug=slug)))
+    client.force_login(User.objects.get(email=email))
     return client
 
 
@@ -638,6 +633,9 @@ def bench_admin(*, small: str, full: str, samples: int = READ_SAMPLES) -> dict[s
     targets += desk_pages(small, full)
     pages = []
     for label, urls in targets:
+        if urls[small] == urls[full]:
+            pages.append(_read_row(label, clients, urls[full], small, full, samples))
+            continue
         row: dict[str, Any] = {"model": label, "url": urls[full]}
         for slug in (small, full):  # per-process caches (content types, ...) filled first
             clients[slug].get(urls[slug])
@@ -655,6 +653,54 @@ def bench_admin(*, small: str, full: str, samples: int = READ_SAMPLES) -> dict[s
         log(
             f"  {label}: {row['small_queries']} / {row['full_queries']} queries, "
             f"p95 {row.get('p95_ms', float('nan')):.0f} ms (status {row['full_status']})"
+        )
+        pages.append(row)
+    return {"pages": pages, "samples": samples}
+
+
+def _read_row(label: str, clients: dict[str, Any], url: str, small: str, full: str, samples: int):  # type: ignore[no-untyped-def]
+    """Query counts of one page at the small and the full tenant, and its p95 at full."""
+    row: dict[str, Any] = {"model": label, "url": url}
+    for slug in (small, full):  # per-process caches (content types, ...) filled first
+        clients[slug].get(url)
+    for slug, key in ((small, "small"), (full, "full")):
+        status, queries, _ = timed_get(clients[slug], url)
+        row[f"{key}_status"] = status
+        row[f"{key}_queries"] = queries
+    if row["full_status"] == 200:
+        times = sample_times(lambda: timed_get(clients[full], url)[2], samples)
+        row["samples"] = len(times)
+        row["p95_ms"] = percentile(times, 95)
+        row["median_ms"] = percentile(times, 50)
+        row.update(slowest_query(url))
+    log(
+        f"  {label}: {row['small_queries']} / {row['full_queries']} queries, "
+        f"p95 {row.get('p95_ms', float('nan')):.0f} ms (status {row['full_status']})"
+    )
+    return row
+
+
+def bench_homes(*, small: str, full: str, samples: int = READ_SAMPLES) -> dict[str, Any]:
+    """The staff role homes (issue 14, ``apps/core/admin_home.py``): the admin index as a
+    person holding only BD, only finance, only risk sees it, and as the tenant admin (every
+    role's panels), at the small tenant and at full scale: query counts (which must be
+    equal) and p95."""
+    from django.urls import reverse
+
+    from apps.core.admin_home import ROLE_SECTIONS, home_panels
+    from bench.generate import ROLE_STAFF
+
+    url = reverse("admin:index")
+    pages = []
+    for role in (*ROLE_STAFF, ""):
+        clients = {slug: staff_client(slug, role) for slug in (small, full)}
+        label = f"{role} home" if role else "admin index (tenant admin: every role's home)"
+        row = _read_row(label, clients, url, small, full, samples)
+        row["role"] = role or "tenant_admin"
+        row["panels"] = (
+            sum(len(home_panels(r)) for r, _ in ROLE_SECTIONS)
+            if not role
+            else len(home_panels(role))
         )
         pages.append(row)
     return {"pages": pages, "samples": samples}
@@ -718,3 +764,57 @@ def bench_report(
             out["median_ms"] = percentile(times, 50)
     log(f"  reports/daily: {out}")
     return out
+
+
+# --------------------------------------------------------------------------- reconcile
+
+
+def bench_reconcile(*, slug: str, periods: list[str]) -> dict[str, Any]:
+    """``manage.py reconcile --tenant SLUG --period P`` (issue 13) on the generated tenant
+    after run_daily, for each period, in a fresh process: its last line (``reconcile: N
+    differences``), exit code, wall time and the first differences it printed."""
+    out: dict[str, Any] = {"slug": slug, "periods": []}
+    for period in periods:
+        started = time.perf_counter()
+        completed = subprocess.run(
+            [sys.executable, "manage.py", "reconcile", "--tenant", slug, "--period", period],
+            cwd=ROOT,
+            env=os.environ.copy(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        seconds = time.perf_counter() - started
+        lines = completed.stdout.strip().splitlines()
+        last = lines[-1] if lines else ""
+        differences = None
+        if last.startswith("reconcile: "):
+            differences = int(last.split()[1])
+        else:
+            (RESULTS / f"reconcile-{period}-stderr.log").write_text(completed.stderr)
+        row = {
+            "period": period,
+            "last_line": last or (completed.stderr.strip().splitlines() or ["(no output)"])[-1],
+            "differences": differences,
+            "exit_code": completed.returncode,
+            "seconds": round(seconds, 1),
+            "first_differences": lines[:-1][:20],
+        }
+        log(f"  reconcile {period}: {row['last_line']} ({row['seconds']} s)")
+        out["periods"].append(row)
+    return out
+
+
+# --------------------------------------------------------------------------- forecast
+
+
+def bench_forecast(*, slug: str, scale: float) -> dict[str, Any]:
+    """The forecast back-test (issue 18, ``bench.forecast_backtest``) on the generated tenant."""
+    from bench.forecast_backtest import backtest
+
+    result = backtest(slug=slug)
+    result["scale"] = str(scale)
+    (RESULTS / "forecast_backtest.json").write_text(json.dumps(result, indent=2) + "\n")
+    gmv, spend = result["mape_gmv_pct"], result["mape_spend_pct"]
+    log(f"  forecast back-test: MAPE GMV {gmv}%, spend {spend}%")
+    return result
