@@ -273,6 +273,107 @@ def bench_click_path(
     return out
 
 
+@contextmanager
+def intraday_loop(*, tenant: Any, out: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``bench.intraday_loop`` (the provisional roll-up task back to back) in its own process
+    for as long as the block runs; its passes land in ``out``."""
+    out.unlink(missing_ok=True)
+    logfile = (RESULTS / "intraday-loop.log").open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.intraday_loop", "--tenant", tenant.slug, "--out", str(out)],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=logfile,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not out.exists():  # Django set up before wrk starts
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("bench.intraday_loop did not start: see intraday-loop.log")
+            time.sleep(0.2)
+        time.sleep(0.5)  # the first pass under way
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=120)  # it finishes the pass it is in
+        except subprocess.TimeoutExpired:
+            process.kill()
+        logfile.close()
+
+
+def bench_click_intraday(
+    *, tenant: Any, runs: int, duration: int, connections: int, threads: int
+) -> dict[str, Any]:
+    """Issue 15: ``/c/`` alone and ``/c/`` while the intraday provisional roll-up task runs
+    back to back beside it (``bench.intraday_loop``), alternating, >= 3 runs each, on one
+    gunicorn. The task reclassifies and recounts today's clicks, those wrk inserts included."""
+    paths = RESULTS / "paths-click.tsv"
+    n_codes, n_skus = write_paths(tenant=tenant, kind="click", path=paths)
+    kinds = ("alone", "with_intraday")
+    raw: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
+    loops: list[dict[str, Any]] = []
+    with gunicorn() as port:
+        warm_up(tenant=tenant, port=port, paths=paths, connections=connections)
+        for run in range(runs):
+            if run and out_of_time():
+                log("  out of time: no further runs")
+                break
+            for kind in kinds if run % 2 == 0 else tuple(reversed(kinds)):
+                args = {
+                    "tenant": tenant,
+                    "port": port,
+                    "paths": paths,
+                    "duration": duration,
+                    "connections": connections,
+                    "threads": threads,
+                }
+                if kind == "alone":
+                    result = one_run(**args)
+                else:
+                    out = RESULTS / "intraday-loop.json"
+                    with intraday_loop(tenant=tenant, out=out):
+                        result = one_run(**args)
+                    loop = json.loads(out.read_text()) if out.exists() else {"passes": 0}
+                    loops.append(loop)
+                    result["intraday_passes"] = loop.get("passes", 0)
+                log(
+                    f"  /c/ {kind} run {run + 1}: {result['rps']:.0f} req/s, "
+                    f"p99 {result['latency_us']['p99'] / 1000:.1f} ms, lost {result['lost']}"
+                    + (f", intraday passes {result['intraday_passes']}" if kind != "alone" else "")
+                )
+                raw[kind].append(result)
+    pass_seconds = [x for loop in loops for x in loop.get("pass_seconds", [])]
+    out_section: dict[str, Any] = {
+        "settings": {
+            "duration_s": duration,
+            "connections": connections,
+            "wrk_threads": threads,
+            "placements_rotated": n_codes,
+            "skus_rotated": n_skus,
+        },
+        "raw": raw,
+        "intraday": {
+            "passes": summarize([float(loop.get("passes", 0)) for loop in loops]),
+            "pass_seconds": summarize(pass_seconds),
+            "errors": [e for loop in loops for e in loop.get("errors", [])][:5],
+            "last_counts": loops[-1].get("last_counts") if loops else None,
+        },
+    }
+    for kind, results in raw.items():
+        out_section[kind] = {
+            "rps": summarize([r["rps"] for r in results]),
+            "p50_ms": summarize([r["latency_us"]["p50"] / 1000 for r in results]),
+            "p99_ms": summarize([r["latency_us"]["p99"] / 1000 for r in results]),
+            "redirects": sum(r["redirects"] for r in results),
+            "stored": sum(r["stored"] for r in results),
+            "lost": sum(r["lost"] for r in results),
+            "errors": sum(sum(r["errors"].values()) for r in results),
+        }
+    return out_section
+
+
 def gunicorn_settings() -> dict[str, Any]:
     """The values config/gunicorn.py resolves to here (what the click benchmark ran)."""
     namespace: dict[str, Any] = {}

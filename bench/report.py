@@ -235,6 +235,53 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
         )
     else:
         rows.append(["/reports/daily", _missing(report), "", "", "", "-"])
+    rows += _new_summary_rows(results)
+    return rows
+
+
+def _new_summary_rows(results: dict[str, Any]) -> list[list[str]]:
+    """Issue 13 (reconcile), 14 (role homes), 15 (intraday beside clicks), 18 (forecast)."""
+    rows: list[list[str]] = []
+    intraday = results.get("clicks_intraday")
+    if _missing(intraday) is None and intraday.get("alone", {}).get("rps"):
+        alone, beside = intraday["alone"], intraday["with_intraday"]
+        r = _ratio(beside["rps"]["median"], alone["rps"]["median"])
+        rows.append(["/c/ requests/s with the intraday task beside it (median)",
+                     _f(beside["rps"]["median"]), _f(alone["rps"]["median"]), _f(r, 2),
+                     ">= 0.9 x (within noise)", _verdict(r is not None and r >= 0.9)])  # fmt: skip
+        r = _ratio(beside["p99_ms"]["median"], alone["p99_ms"]["median"])
+        rows.append(["/c/ p99 ms with the intraday task beside it (median)",
+                     _f(beside["p99_ms"]["median"], 1), _f(alone["p99_ms"]["median"], 1),
+                     _f(r, 2), "<= 1.2 x (within noise)",
+                     _verdict(r is not None and r <= 1.2)])  # fmt: skip
+    else:
+        rows.append(["/c/ with the intraday task", _missing(intraday) or "-", "", "", "", "-"])
+    reconcile = results.get("reconcile")
+    if _missing(reconcile) is None:
+        for period in reconcile["periods"]:
+            rows.append([f"reconcile {period['period']} (`{reconcile['slug']}`)",
+                         period["last_line"], "-", "-", "0 differences",
+                         _verdict(period["differences"] == 0)])  # fmt: skip
+    else:
+        rows.append(["reconcile", _missing(reconcile), "", "", "", "-"])
+    homes = results.get("homes")
+    if _missing(homes) is None:
+        pages = homes["pages"]
+        equal = sum(1 for p in pages if p["small_queries"] == p["full_queries"])
+        rows.append(["Role homes: constant queries", f"{equal} of {len(pages)}", "-", "-",
+                     "all equal", _verdict(equal == len(pages))])  # fmt: skip
+        slowest = max((p.get("p95_ms") or 0.0) for p in pages)
+        rows.append(["Role homes: slowest p95 ms", _f(slowest), "-", "-", "< 300 ms",
+                     _verdict(slowest < 300)])  # fmt: skip
+    else:
+        rows.append(["Role homes", _missing(homes), "", "", "", "-"])
+    forecast = results.get("forecast")
+    if _missing(forecast) is None:
+        rows.append(["Forecast back-test MAPE GMV / spend",
+                     f"{forecast.get('mape_gmv_pct')}% / {forecast.get('mape_spend_pct')}%",
+                     "-", "-", "(reported)", "-"])  # fmt: skip
+    else:
+        rows.append(["Forecast back-test", _missing(forecast), "", "", "", "-"])
     return rows
 
 
@@ -251,6 +298,7 @@ def render(results: dict[str, Any]) -> str:
         f"Run {results['started_at']} to {results.get('finished_at', '?')} "
         f"({results.get('total_minutes', '?')} min), `{' '.join(_args(results['args']))}`.",
         "",
+        *_noisy_lines(results),
         "## Machine",
         "",
         *_table(
@@ -275,6 +323,7 @@ def render(results: dict[str, Any]) -> str:
         "",
         "## Summary",
         "",
+        *_noisy_lines(results),
         *_table(
             ["figure", "measured", "baseline", "ratio", "target", "verdict"], summary_rows(results)
         ),
@@ -291,7 +340,11 @@ def render(results: dict[str, Any]) -> str:
             f"`python -m bench.generate --scale {main.get('scale')} --seed {main.get('seed')}`: "
             f"tenant `{MAIN}` (host `{MAIN}.localhost`), the click day {main.get('day')} "
             f"(Asia/Shanghai), {main.get('rollup_days')} days of roll-ups before it; built in "
-            f"{main.get('total_seconds')} s with COPY (`bench/loader.py`). Also `{TENTH}` "
+            f"{main.get('total_seconds')} s with COPY (`bench/loader.py`) and the product's "
+            f"daily steps for the derived money, at load average "
+            f"{main.get('load_average_before', '?')}"
+            + (f", {data.get('built_at')}, reused by this run" if data.get("reused") else "")
+            + f". Also `{TENTH}` "
             f"(a tenth: settlements' query count) and `{SMALL}` (about 10 rows per table: the "
             "reads' query counts).",
             "",
@@ -303,11 +356,15 @@ def render(results: dict[str, Any]) -> str:
             "",
         ]
     lines += _clicks_section(results.get("clicks"), results.get("workers"))
+    lines += _intraday_section(results.get("clicks_intraday"))
     lines += _daily_section(results.get("daily"))
+    lines += _reconcile_section(results.get("reconcile"), main)
     lines += _conversions_section(results.get("conversions"))
     lines += _settlements_section(results.get("settlements"))
     lines += _admin_section(results.get("admin"))
+    lines += _homes_section(results.get("homes"))
     lines += _report_section(results.get("report"))
+    lines += _forecast_section(results.get("forecast"))
     if NOTES.exists():
         lines += ["## Analysis", "", NOTES.read_text().strip(), ""]
     return "\n".join(lines) + "\n"
@@ -319,7 +376,31 @@ def _args(args: dict[str, Any]) -> list[str]:
         out.append(f"--{key} {args.get(key)}")
     if args.get("reuse"):
         out.append("--reuse")
+    if args.get("allow_noisy"):
+        out.append("--allow-noisy")
     return out
+
+
+def _noisy_lines(results: dict[str, Any]) -> list[str]:
+    """The run's quiet/noisy mark (issue 19): a run that started above the quiet load (only
+    with ``--allow-noisy``) or whose benchmarks started above it says so."""
+    limit = results.get("quiet_load", 1.5)
+    sections = results.get("noisy_sections") or []
+    start = results["machine"].get("load_average_at_start")
+    if results.get("noisy") or sections:
+        where = f" (benchmarks that started above it: {', '.join(sections)})" if sections else ""
+        return [
+            f"**NOISY RUN**: the 1-minute load average was above {limit} (at start {start})"
+            f"{where}; its absolute figures cannot be believed, only the same-run ratios.",
+            "",
+        ]
+    if "quiet_load" in results:
+        return [
+            f"Quiet run: the 1-minute load average was at most {limit} at the start "
+            "and before every benchmark.",
+            "",
+        ]
+    return []
 
 
 def _load(section: dict[str, Any]) -> str:
@@ -603,6 +684,169 @@ def _report_section(section: dict[str, Any] | None) -> list[str]:
         ),
         "",
         f"Slowest query: `{section.get('slowest_query', '')}`",
+        "",
+        _load(section),
+        "",
+    ]
+    return lines
+
+
+def _intraday_section(section: dict[str, Any] | None) -> list[str]:
+    lines = ["## Click path with the intraday roll-up beside it (issue 15)", ""]
+    missing = _missing(section)
+    if missing:
+        return [*lines, missing, ""]
+    lines += _fallback_line(section)
+    settings = section["settings"]
+    loop = section.get("intraday", {})
+    rows = []
+    for kind, label in (("alone", "`/c/` alone"), ("with_intraday", "`/c/` + intraday task")):
+        k = section[kind]
+        rows.append(
+            [
+                label,
+                _mmm(k["rps"]),
+                _mmm(k["p50_ms"], 1),
+                _mmm(k["p99_ms"], 1),
+                _f(k["redirects"]),
+                _f(k["stored"]),
+                _f(k["lost"]),
+            ]
+        )
+    passes = loop.get("passes") or {}
+    seconds = loop.get("pass_seconds") or {}
+    lines += [
+        f"One gunicorn; wrk {settings['duration_s']} s x {settings['connections']} connections "
+        "per run, alternating the two. Beside every second run, `bench.intraday_loop` runs the "
+        "beat's task `tracking.provisional_rollup_due` (`apps/tracking/tasks.py`, the "
+        "provisional roll-up of `apps/tracking/services/intraday.py`) back to back with a "
+        "1 s pause, far more often than the beat's every 5 minutes: each pass reclassifies and "
+        "recounts today's clicks so far, the ones wrk inserts included.",
+        "",
+        *_table(
+            ["", "requests/s", "p50 ms", "p99 ms", "302s", "stored", "lost"],
+            rows,
+        ),
+        "",
+        f"Intraday passes per run: {_mmm(passes)}; seconds per pass: {_mmm(seconds, 2)}"
+        + (f"; errors: {loop['errors']}" if loop.get("errors") else "")
+        + ".",
+        "",
+        _load(section),
+        "",
+    ]
+    return lines
+
+
+def _reconcile_section(section: dict[str, Any] | None, main: dict[str, Any]) -> list[str]:
+    lines = ["## Reconcile (issue 13)", ""]
+    missing = _missing(section)
+    if missing:
+        return [*lines, missing, ""]
+    derived = main.get("derived") or {}
+    lines += [
+        f"`manage.py reconcile --tenant {section['slug']} --period P` after the data build and "
+        "the pipeline benchmark's run_daily of the click day (before the benchmarks that add "
+        "conversions or statements). The generator loads raw events and roll-ups; the "
+        "earnings, commissions, ledger postings and spend charges of the settlement period "
+        "and the click day's month come from the product's own daily steps "
+        "(`bench.generate.DERIVED_STEPS`), not from copies of their rules"
+        + (
+            " ("
+            + ", ".join(f"{k.replace('_', ' ')} {_f(v)}" for k, v in sorted(derived.items()))
+            + ")."
+            if derived
+            else "."
+        ),
+        "",
+        *_table(
+            ["period", "last line", "exit code", "seconds"],
+            [
+                [p["period"], f"`{p['last_line']}`", _f(p["exit_code"]), _f(p["seconds"], 1)]
+                for p in section["periods"]
+            ],
+        ),
+        "",
+    ]
+    for p in section["periods"]:
+        if p.get("first_differences"):
+            lines += [f"First differences of {p['period']}:", ""]
+            lines += [f"- `{d}`" for d in p["first_differences"]]
+            lines.append("")
+    lines += [_load(section), ""]
+    return lines
+
+
+def _homes_section(section: dict[str, Any] | None) -> list[str]:
+    lines = ["## Role homes (issue 14)", ""]
+    missing = _missing(section)
+    if missing:
+        return [*lines, missing, ""]
+    lines += _fallback_line(section)
+    rows = []
+    for p in section["pages"]:
+        ok = p["small_queries"] == p["full_queries"] and p.get("p95_ms", 1e9) < 300
+        status = "" if p["full_status"] == 200 else f" (HTTP {p['full_status']})"
+        rows.append(
+            [
+                f"{p['model']}{status}",
+                _f(p.get("panels")),
+                _f(p["small_queries"]),
+                _f(p["full_queries"]),
+                _f(p.get("median_ms"), 0),
+                _f(p.get("p95_ms"), 0),
+                _verdict(ok) if p["full_status"] == 200 else "-",
+            ]
+        )
+    lines += [
+        "The back office's home (`/admin/`, Unfold's dashboard with the panels of "
+        "`apps/core/admin_home.py`) as a person holding only that role sees it, and as the "
+        f"tenant admin (every role's panels): queries at `{SMALL}` and at `{MAIN}`, and the "
+        f"time of {section['samples']} requests at full scale.",
+        "",
+        *_table(
+            [
+                "home",
+                "panels",
+                "queries (10 rows)",
+                "queries (full)",
+                "median ms",
+                "p95 ms",
+                "verdict",
+            ],
+            rows,
+        ),
+        "",
+        *[
+            f"- {p['model']}: slowest query {_f(p.get('slowest_query_ms'))} ms in "
+            f"`{p.get('slowest_query')}`"
+            for p in section["pages"]
+            if p.get("p95_ms", 0) >= 300
+        ],
+        "",
+        _load(section),
+        "",
+    ]
+    return lines
+
+
+def _forecast_section(section: dict[str, Any] | None) -> list[str]:
+    lines = ["## Forecast back-test (issue 18)", ""]
+    missing = _missing(section)
+    if missing:
+        return [*lines, missing, ""]
+    lines += [
+        f"`bench.forecast_backtest` on `{section['slug']}` (scale {section.get('scale')}): "
+        f"each of the {_f(section['products'])} products with 60 days of roll-ups forecast "
+        f"(`apps.growth.forecast.product_forecast`) from {section['history'][0]} to "
+        f"{section['history'][1]} at its middle tier with a budget that does not bind, "
+        f"against its mean day from {section['actual'][0]} to {section['actual'][1]} "
+        f"(bases: {section['by_basis']}; {section['seconds']} s).",
+        "",
+        "| figure | GMV | spend |",
+        "|---|---|---|",
+        f"| MAPE | {section['mape_gmv_pct']}% | {section['mape_spend_pct']}% |",
+        f"| median APE | {section['median_ape_gmv_pct']}% | {section['median_ape_spend_pct']}% |",
         "",
         _load(section),
         "",

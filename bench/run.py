@@ -1,9 +1,14 @@
 """``make bench``: build the data, run every benchmark, write bench/README.md.
 
-    python -m bench.run                       # everything at full scale (about 15 minutes)
-    python -m bench.run --scale 0.01          # a quick pass while developing
+    python -m bench.run                       # everything at full scale (about 35 minutes)
+    python -m bench.run --scale 0.01 --allow-noisy   # a quick pass while developing
     python -m bench.run --only clicks,daily   # some benchmarks (data is rebuilt unless --reuse)
-    python -m bench.run --reuse               # keep the data of the last run
+    python -m bench.run --generate-only       # build the data and stop (no load guard)
+    python -m bench.run --reuse               # the data of the last build, no rebuild
+
+A run refuses to start when the 1-minute load average is above ``QUIET_LOAD`` (a shared
+machine's figures cannot be believed, issue 19) unless ``--allow-noisy``, which marks the run
+"noisy" in the README; the load average before each benchmark is recorded beside it.
 
 Runs in its own database (``BENCH_DATABASE_NAME``, default ``alliance_benchdata``) with the
 production settings on loopback (``bench.settings``). Raw results go to bench/results/.
@@ -32,19 +37,63 @@ from bench.common import (
     set_deadline,
 )
 
-ALL = ["clicks", "daily", "conversions", "settlements", "admin", "report"]
+ALL = [
+    "clicks",
+    "clicks_intraday",
+    "daily",
+    "reconcile",
+    "conversions",
+    "settlements",
+    "admin",
+    "homes",
+    "report",
+    "forecast",
+]
+#: the 1-minute load average above which the machine is not quiet (issue 19)
+QUIET_LOAD = 1.5
+
+
+def load_guard(*, allow_noisy: bool, limit: float = QUIET_LOAD) -> bool:
+    """True when the machine is quiet; otherwise refuse to start (SystemExit with the load),
+    or with ``allow_noisy`` go on and say so (the run is then marked noisy)."""
+    load = os.getloadavg()
+    if load[0] <= limit:
+        return True
+    message = (
+        f"The 1-minute load average is {load[0]:.2f} (5 and 15 minutes: {load[1]:.2f}, "
+        f"{load[2]:.2f}), above {limit}: the machine is not quiet, so the figures could not "
+        "be believed."
+    )
+    if not allow_noisy:
+        raise SystemExit(
+            f"{message} Wait until it is quiet, or pass --allow-noisy to run anyway (the "
+            "README then marks the run noisy)."
+        )
+    log(f"{message} Going on (--allow-noisy): the run is marked noisy.")
+    return False
+
+
+def noisy_sections(results: dict[str, Any], limit: float = QUIET_LOAD) -> list[str]:
+    """The benchmarks that started with the 1-minute load above ``limit``."""
+    return [
+        name
+        for name in ALL
+        if isinstance(results.get(name), dict)
+        and (results[name].get("load_average_before") or [0.0])[0] > limit
+    ]
 
 
 def prepare(args: argparse.Namespace) -> dict[str, Any]:
+    """The benchmark's data: built now, or with ``--reuse`` the last build's, checked to be
+    there and of this scale (a reuse never rebuilds silently)."""
     from django.core.management import call_command
 
     from bench import generate
 
     call_command("migrate", interactive=False, verbosity=0)
     info_path = RESULTS / "data.json"
-    if args.reuse and info_path.exists():
-        log("reusing the data of the last run")
-        return json.loads(info_path.read_text())
+    if args.reuse:
+        return reused_data(info_path, scale=args.scale, seed=args.seed)
     log("emptying the benchmark database")
     generate.reset_database()
     data: dict[str, Any] = {}
@@ -56,10 +105,46 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
     for slug, options in plan:
         log(f"generating {slug} {options}")
         started = time.perf_counter()
+        load = [round(x, 2) for x in os.getloadavg()]
         data[slug] = generate.generate(slug=slug, seed=args.seed, log=log, **options)
         data[slug]["total_seconds"] = round(time.perf_counter() - started, 1)
+        data[slug]["load_average_before"] = load
         log(f"  {slug}: {data[slug]['total_seconds']}s")
+    data["built_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     info_path.write_text(json.dumps(data, indent=2, default=str))
+    return data
+
+
+def reused_data(info_path: Path, *, scale: float, seed: int) -> dict[str, Any]:
+    """The last build's description, refusing when there is none, when it was built at
+    another scale or seed, or when its tenants are missing from the database."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    from bench import generate
+    from bench.inprocess import tenant_named
+
+    if not info_path.exists():
+        raise SystemExit(
+            f"--reuse: no data was built ({info_path} is missing); run "
+            f"python -m bench.run --generate-only --scale {scale} first."
+        )
+    data = json.loads(info_path.read_text())
+    built = data.get(MAIN, {})
+    if built.get("scale") != scale or built.get("seed") != seed:
+        raise SystemExit(
+            f"--reuse: the data was built with --scale {built.get('scale')} --seed "
+            f"{built.get('seed')}, not --scale {scale} --seed {seed}; rebuild it "
+            "(--generate-only) or pass the same options."
+        )
+    for slug in (MAIN, TENTH, SMALL):
+        try:
+            present = generate.has_data(tenant_named(slug))
+        except ObjectDoesNotExist:
+            present = False
+        if not present:
+            raise SystemExit(f"--reuse: tenant {slug!r} has no data in the database; rebuild it.")
+    log(f"reusing the data built at {data.get('built_at', '?')} (no rebuild)")
+    data["reused"] = True
     return data
 
 
@@ -96,7 +181,17 @@ def _arguments(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument(
         "--only", default=",".join(ALL), help=f"comma-separated, run in this order: {','.join(ALL)}"
     )
-    parser.add_argument("--reuse", action="store_true", help="keep the last run's data")
+    parser.add_argument(
+        "--reuse", action="store_true", help="the last build's data (refused when missing)"
+    )
+    parser.add_argument(
+        "--generate-only", action="store_true", help="build the data and stop (no load guard)"
+    )
+    parser.add_argument(
+        "--allow-noisy",
+        action="store_true",
+        help=f"run even when the 1-minute load is above {QUIET_LOAD} (marked noisy)",
+    )
     parser.add_argument("--duration", type=int, default=30, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--wrk-threads", type=int, default=2)
@@ -121,6 +216,8 @@ def _arguments(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
     unknown = sorted(set(only) - set(ALL))
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
+    if args.reuse and args.generate_only:
+        parser.error("--reuse and --generate-only exclude each other")
     if args.runs < 3:
         log("note: fewer than 3 runs; the README's min/median/max needs at least 3")
     return args, only
@@ -136,7 +233,8 @@ def _record(
     fallback: dict[str, Any] | None,
 ) -> None:
     """Run one benchmark into ``results[name]`` (a failure or the deadline is recorded, not
-    raised), then write latest.json and the README, so an interrupted run still reports."""
+    raised), with the load average before it, then write latest.json and the README, so an
+    interrupted run still reports."""
     log(f"benchmark: {name}")
     load = os.getloadavg()
     began = time.perf_counter()
@@ -152,6 +250,7 @@ def _record(
         traceback.print_exc()
         results[name] = {"failed": f"{type(exc).__name__}: {exc}"[:2000]}
     results[name]["load_average_before"] = [round(x, 2) for x in load]
+    results["noisy_sections"] = noisy_sections(results)
     results[name]["wall_seconds"] = round(time.perf_counter() - began, 1)
     results[name]["measured_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str))
@@ -165,6 +264,8 @@ def _record(
 
 def main(argv: list[str] | None = None) -> None:
     args, only = _arguments(argv)
+    quiet = True if args.generate_only else load_guard(allow_noisy=args.allow_noisy)
+
     RESULTS.mkdir(parents=True, exist_ok=True)
     configure_environment()
     if args.deadline:
@@ -186,9 +287,14 @@ def main(argv: list[str] | None = None) -> None:
         "started_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "args": vars(args),
+        "noisy": not quiet,
+        "quiet_load": QUIET_LOAD,
     }
     results["machine"]["postgresql"] = postgres_version()
     results["data"] = prepare(args)
+    if args.generate_only:
+        log(f"data built in {(time.time() - started) / 60:.1f} min; now run with --reuse")
+        return
     main_tenant = inprocess.tenant_named(MAIN)
     day = DEFAULT_DAY
     period_start, _ = _period(day)
@@ -234,7 +340,24 @@ def main(argv: list[str] | None = None) -> None:
                 "size": size,
             },
         ),
+        "clicks_intraday": (
+            clicks.bench_click_intraday,
+            {
+                "tenant": main_tenant,
+                "runs": args.runs,
+                "duration": args.duration,
+                "connections": args.connections,
+                "threads": args.wrk_threads,
+            },
+        ),
         "daily": (inprocess.bench_daily, {"slug": MAIN, "day": day, "runs": args.runs}),
+        # right after run_daily: the generated data and the product's own steps must agree
+        "reconcile": (
+            inprocess.bench_reconcile,
+            {"slug": MAIN, "periods": [period, day.strftime("%Y-%m")]},
+        ),
+        "homes": (inprocess.bench_homes, {"small": SMALL, "full": MAIN}),
+        "forecast": (inprocess.bench_forecast, {"slug": MAIN, "scale": args.scale}),
         "settlements": (
             inprocess.bench_settlements,
             {"slugs": [TENTH, MAIN], "period": period, "runs": args.runs},
