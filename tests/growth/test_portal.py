@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from apps.campaigns.models import Campaign
 from apps.campaigns.services.phases import campaign_phases_set
 from apps.campaigns.services.products import ProductTaggingStats, product_tagging_apply
 from apps.growth.lifecycle import lifecycle_step
@@ -59,6 +60,8 @@ def test_each_tier_shows_its_forecast_and_another_value_can_be_estimated(shop, t
             stats={product.pk: ProductTaggingStats(60, 3000, Decimal("6000"), Decimal("1500"))},
             median_conversion_rate=Decimal("0.01"),
         )
+        # the history's plan has ended: step 1 offers only a product in no active plan
+        Campaign.objects.filter(pk=campaign.pk).update(status="ended")
     _to_roi_step(portal, product)
     page = portal.get("/merchant/full-site/roi/").content.decode()
     assert _rows(page) == ["3.2", "4.0", "4.8"]
@@ -141,7 +144,7 @@ def test_a_plans_phases_are_set_on_its_page_and_judged_each_on_its_days(shop, te
     page = portal.get(f"/merchant/campaigns/{plan.pk}/").content.decode()
     pre_heat = page.split('<tr data-kind="pre_heat" data-state="over">')[1].split("</tr>")[0]
     # 500.00 of GMV on 125.00 of spend is a ROI of 4.00: 80% of the phase's target of 5
-    for figure in ("100.00", "5.00", "125.00", "500.00", "4.00", "80%", "2026-03-27"):
+    for figure in ("100.00 CNY", "5.00", "125.00 CNY", "500.00 CNY", "4.00", "80%", "2026-03-27"):
         assert f">{figure}<" in pre_heat
     assert '<tr data-kind="burst" data-state="upcoming">' in page
 
