@@ -58,6 +58,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=15, hour=7),
         "args": ("commissions.reconcile_due",),
     },
+    # raw event partitions ahead, and retention (issue 19; apps/tracking/services/retention)
+    "raw-events-maintain": {
+        "task": "tracking.raw_events_maintain",
+        "schedule": crontab(minute=45, hour=2),
+    },
     "monthly-rebates": {
         "task": "tenants.for_each_tenant",
         "schedule": crontab(minute=0, hour=12, day_of_month="1-3"),

@@ -398,7 +398,13 @@ class DisputeAdmin(DecisionAdminMixin, SimpleHistoryAdmin, TenantAdmin):
             (
                 "Clicks by this webmaster on this merchant",
                 f"{clicks.get('count', 0)} ({clicks.get('valid', 0)} valid); first "
-                f"{clicks.get('first_at') or '-'}, last {clicks.get('last_at') or '-'}",
+                f"{clicks.get('first_at') or '-'}, last {clicks.get('last_at') or '-'}"
+                + (
+                    f" (raw clicks kept only from {clicks['kept_from']}: the window reaches "
+                    "before the retention)"
+                    if clicks.get("kept_from")
+                    else ""
+                ),
             ),
             (
                 "Order with this reference",

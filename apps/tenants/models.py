@@ -26,6 +26,8 @@ host_validator = RegexValidator(
 )
 #: the tagging minimum (apps.campaigns.services.products.TAG_MIN_ORDERS): cold start stays below it
 LIFECYCLE_COLD_START_MAX = 20
+#: raw clicks and impressions are kept at least this many days (issue 19)
+RAW_EVENT_RETENTION_MIN_DAYS = 8
 
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use an ISO 4217 code such as CNY or EUR.")
 
@@ -74,6 +76,15 @@ class Tenant(TimeStampedModel):
     )
     click_window_days = models.PositiveIntegerField(
         default=30, help_text="A conversion is attributed to a click at most this many days old."
+    )
+    # Issue 19 (docs/scale.md "Partitions and retention"): raw clicks and impressions older
+    # than this are removed; roll-ups, earnings, statements and claims stay.
+    raw_event_retention_days = models.PositiveIntegerField(
+        default=90,
+        validators=[MinValueValidator(RAW_EVENT_RETENTION_MIN_DAYS)],
+        help_text="Raw clicks and impressions are kept this many days (tenant-local), then "
+        "removed; reports, statements and claims read the daily roll-ups. At least the click "
+        "window plus a week.",
     )
     coupon_attribution = models.CharField(
         max_length=12,
@@ -188,6 +199,19 @@ class Tenant(TimeStampedModel):
     def clean(self) -> None:
         if self.claim_tolerance is not None and self.claim_tolerance >= 1:
             raise ValidationError({"claim_tolerance": "The tolerance must be below 1."})
+        # a conversion is attributed to a click at most click_window_days old, and late
+        # conversions rerun their day: the click must still be there (issue 19)
+        if (
+            self.raw_event_retention_days is not None
+            and self.click_window_days is not None
+            and self.raw_event_retention_days < self.click_window_days + 7
+        ):
+            raise ValidationError(
+                {
+                    "raw_event_retention_days": "Keep raw events at least the click window "
+                    f"plus a week ({self.click_window_days + 7} days)."
+                }
+            )
 
 
 class TenantDomain(TimeStampedModel):

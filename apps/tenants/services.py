@@ -148,6 +148,8 @@ TENANT_SETTINGS = (
     # income-tax withholding on statements (issue 17)
     "withholding_rule",
     "withholding_flat_percent",
+    # raw event retention (issue 19, docs/scale.md)
+    "raw_event_retention_days",
 )
 
 

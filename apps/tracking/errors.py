@@ -55,3 +55,9 @@ class BlockRuleError(DomainError):
     """A block-list entry refused (not an address or range, too broad, no reason)."""
 
     code = "block_rule_invalid"
+
+
+class RawEventsPurgedError(DomainError):
+    """A day whose raw events retention removed cannot be rebuilt from them (issue 19)."""
+
+    code = "raw_events_purged"

@@ -29,17 +29,34 @@ class ClickVerdict(models.TextChoices):
 
 class Click(TenantScopedModel):
     """One raw click on ``/c/{code}``, written by exactly one INSERT. ``verdict`` is decided by
-    ``run_daily`` (API.md "Tracking"); ``landed_at`` by ``/px/land``."""
+    ``run_daily`` (API.md "Tracking"); ``landed_at`` by ``/px/land``.
 
+    The table is partitioned by UTC day on ``clicked_at`` (``apps.tracking.partitions``): its
+    database primary key is ``(id, clicked_at)`` and ``clicked_at`` is in every unique key;
+    rows older than the tenant's ``raw_event_retention_days`` are removed."""
+
+    # Foreign keys without database constraints (issue 19), like ``Conversion.click``: the
+    # ids come from the live snapshot, a delete is still refused by Django (PROTECT), and no
+    # click takes a lock on its placement, webmaster, campaign, product and merchant rows.
+    # PostgreSQL could not check them anyway when a partition is attached: the referenced
+    # tables' row-level security hides every other tenant's rows from the check.
     id = models.BigAutoField(primary_key=True)
     click_id = models.UUIDField(default=uuid.uuid4, editable=False)
     clicked_at = models.DateTimeField(default=timezone.now)
     placement = models.ForeignKey(
-        "websites.Placement", on_delete=models.PROTECT, related_name="+", db_index=False
+        "websites.Placement",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     # Denormalised from the placement so validation, reports and disputes need no join.
     affiliate = models.ForeignKey(
-        "affiliates.Affiliate", on_delete=models.PROTECT, related_name="+", db_index=False
+        "affiliates.Affiliate",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     campaign = models.ForeignKey(
         "campaigns.Campaign",
@@ -48,6 +65,7 @@ class Click(TenantScopedModel):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     product = models.ForeignKey(
         "campaigns.Product",
@@ -56,6 +74,7 @@ class Click(TenantScopedModel):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     merchant = models.ForeignKey(
         "campaigns.Merchant",
@@ -64,6 +83,7 @@ class Click(TenantScopedModel):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     # The impression the click came from (ad.js links carry it): prices a CPC winner's click.
     impression_id = models.UUIDField(null=True, blank=True)
@@ -77,7 +97,10 @@ class Click(TenantScopedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "click_id"], name="click_click_id_unique")
+            # the partition column is part of every unique key of a partitioned table
+            models.UniqueConstraint(
+                fields=["tenant", "click_id", "clicked_at"], name="click_click_id_unique"
+            )
         ]
         indexes = [
             models.Index(fields=["tenant", "clicked_at"], name="click_tenant_time"),
@@ -93,22 +116,38 @@ class Click(TenantScopedModel):
 class Impression(TenantScopedModel):
     """One ad served by ``/serve/{code}`` (the auction's result and its clearing price).
     ``rendered_at`` is set when ad.js reports that the ad was shown; CPM plans pay for
-    rendered impressions."""
+    rendered impressions. Partitioned by UTC day on ``served_at``, like ``Click``."""
 
     id = models.BigAutoField(primary_key=True)
     impression_id = models.UUIDField(default=uuid.uuid4, editable=False)
     served_at = models.DateTimeField(default=timezone.now)
     placement = models.ForeignKey(
-        "websites.Placement", on_delete=models.PROTECT, related_name="+", db_index=False
+        "websites.Placement",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     campaign = models.ForeignKey(
-        "campaigns.Campaign", on_delete=models.PROTECT, related_name="+", db_index=False
+        "campaigns.Campaign",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     product = models.ForeignKey(
-        "campaigns.Product", on_delete=models.PROTECT, related_name="+", db_index=False
+        "campaigns.Product",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     merchant = models.ForeignKey(
-        "campaigns.Merchant", on_delete=models.PROTECT, related_name="+", db_index=False
+        "campaigns.Merchant",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     # The clearing price per mille; a CPC winner pays per valid click instead (cpc_price).
     price_cpm = models.DecimalField(max_digits=14, decimal_places=4)
@@ -118,7 +157,8 @@ class Impression(TenantScopedModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["tenant", "impression_id"], name="impression_impression_id_unique"
+                fields=["tenant", "impression_id", "served_at"],
+                name="impression_impression_id_unique",
             )
         ]
         indexes = [models.Index(fields=["tenant", "served_at"], name="impression_tenant_time")]
@@ -170,8 +210,18 @@ class Conversion(TenantOwnedModel):
     )
     type = models.CharField(max_length=20, choices=ConversionType)
     external_id = models.CharField(max_length=100)
+    # No database constraint: nothing can reference a partitioned table's ``id`` alone
+    # (issue 19). The conversion services attribute only to a click they just read; a click
+    # removed by retention leaves this id dangling and the conversion its denormalised
+    # placement, webmaster, campaign and product (read with select_related: a missing click
+    # is None).
     click = models.ForeignKey(
-        Click, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Click,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     placement = models.ForeignKey(
         "websites.Placement", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -680,3 +730,21 @@ class BudgetExhaustion(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.campaign_id} {self.day}"
+
+
+class RawEventRetention(TenantOwnedModel):
+    """How far a tenant's raw clicks and impressions have been removed (issue 19; one row per
+    tenant): every raw row of a tenant-local day before ``purged_before`` is gone. The
+    roll-ups of those days stand, and ``run_daily`` refuses to rebuild them from nothing."""
+
+    purged_before = models.DateField()
+    purged_at = models.DateTimeField()
+    counts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="raw_event_retention_unique_tenant")
+        ]
+
+    def __str__(self) -> str:
+        return f"raw events before {self.purged_before} removed"

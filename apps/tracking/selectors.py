@@ -17,6 +17,7 @@ from apps.tracking.models import (
     DailyRun,
     MerchantTrackingKey,
     ProvisionalRun,
+    RawEventRetention,
 )
 
 
@@ -59,7 +60,9 @@ def days_to_rerun(*, yesterday: datetime.date, lookback_days: int = 90) -> list[
         .distinct()
     )
     days.update(changed)
-    return sorted(days)
+    # days whose raw events retention removed are not rebuilt (issue 19)
+    purged_before = RawEventRetention.objects.values_list("purged_before", flat=True).first()
+    return sorted(day for day in days if purged_before is None or day >= purged_before)
 
 
 def coupon_list(*, merchant: Merchant) -> QuerySet[Coupon]:

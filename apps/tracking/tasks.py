@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime
 
+from celery import shared_task
+from django.db import OperationalError
+
 from apps.tenants.clock import tenant_today
 from apps.tenants.scope import current_tenant
 from apps.tenants.tasks import tenant_task
@@ -37,3 +40,18 @@ def provisional_rollup_due_task(self: object, *, tenant_id: int) -> dict[str, ob
     from apps.tracking.services.intraday import provisional_rollup_due
 
     return provisional_rollup_due()
+
+
+@shared_task(
+    name="tracking.raw_events_maintain",
+    acks_late=True,
+    max_retries=5,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+)
+def raw_events_maintain_task() -> dict[str, object]:
+    """Beat (daily, platform): the raw event partitions ahead, each tenant's retention, and
+    the partitions past every tenant's retention archived and dropped. Idempotent."""
+    from apps.tracking.services.retention import raw_events_maintain
+
+    return raw_events_maintain()

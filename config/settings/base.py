@@ -190,6 +190,9 @@ FX_RATES_PROVIDER = env_str("FX_RATES_PROVIDER", "")
 FX_RATES_URL = env_str("FX_RATES_URL", "")
 
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private")))
+# Raw event partitions past every tenant's retention are written here (gzip CSV) before they
+# are dropped (issue 19, docs/scale.md); empty: dropped without an archive.
+RAW_EVENTS_ARCHIVE_DIR = env_str("RAW_EVENTS_ARCHIVE_DIR", str(BASE_DIR / "var" / "archive"))
 
 REDIS_URL = env_str("REDIS_URL", "-")
 if REDIS_URL != "-":

@@ -20,6 +20,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 PRIVATE_MEDIA_ROOT = BASE_DIR / "var" / "test-private" / str(os.getpid())
+# raw event partitions are dropped without an archive unless a test asks for one
+RAW_EVENTS_ARCHIVE_DIR = ""
 # The test database is thrown away: trade durability for speed.
 DATABASES["default"]["OPTIONS"]["options"] = "-c synchronous_commit=off"
 DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -29,6 +29,7 @@ from apps.disputes.models import (
 from apps.tenants.clock import days_window, tenant_today
 from apps.tenants.scope import current_tenant
 from apps.tracking.models import Click, ClickVerdict, Conversion, ConversionType
+from apps.tracking.services.retention import raw_events_purged_before
 
 #: A dispute may be filed up to this many days after the order date (issue 6).
 DISPUTE_FILING_DAYS = 90
@@ -58,6 +59,10 @@ def dispute_evidence(
         .values("id", "status", "affiliate_id", "day", "amount")
         .first()
     )
+    # Issue 19: raw clicks older than the tenant's retention are gone; the evidence says so
+    # rather than reading as "no clicks".
+    kept_from = raw_events_purged_before()
+    complete = kept_from is None or window_start_day >= kept_from
     return {
         "click_window": {"from": window_start_day.isoformat(), "to": order_date.isoformat()},
         "clicks": {
@@ -65,6 +70,8 @@ def dispute_evidence(
             "valid": valid_count,
             "first_at": found["first"].isoformat() if found["first"] else None,
             "last_at": found["last"].isoformat() if found["last"] else None,
+            "complete": complete,
+            "kept_from": None if complete else kept_from.isoformat(),
         },
         "order": (
             {

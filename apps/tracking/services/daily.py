@@ -13,7 +13,9 @@ from apps.core.pipeline import DailyStep, run_daily_steps
 from apps.tenants.live import live_state_changed
 from apps.tenants.scope import current_tenant
 from apps.tracking.budget import SPEND_KEPT_DAYS, spend_prune
+from apps.tracking.errors import RawEventsPurgedError
 from apps.tracking.models import DailyRun, DailyRunStatus
+from apps.tracking.services.retention import raw_events_purged_before
 
 LOCK_NAMESPACE = "alliance.tracking.run_daily"
 
@@ -33,8 +35,20 @@ def daily_run_execute(*, day: datetime.date) -> DailyRun:
       ``pg_advisory_xact_lock`` on (namespace, tenant-day), so a second run waits and then
       recomputes the same numbers (every step is idempotent).
     - The ``DailyRun`` row (one per day) keeps the last run's status, step and counts.
+    - A day whose raw events retention removed (``RawEventRetention``) is refused with
+      ``RawEventsPurgedError``: rebuilt from no clicks, its roll-ups and earnings would go to
+      zero; they stand as the last run left them (issue 19).
     Called by ``manage.py run_daily`` and the Celery task ``tracking.run_daily``."""
     tenant = current_tenant()
+    purged_before = raw_events_purged_before()
+    if purged_before is not None and day < purged_before:
+        raise RawEventsPurgedError(
+            f"The raw clicks and impressions of {day.isoformat()} were removed after "
+            f"{tenant.raw_event_retention_days} days (kept from {purged_before.isoformat()}); "
+            "its roll-ups, earnings and statements stand as they are.",
+            day=day.isoformat(),
+            kept_from=purged_before.isoformat(),
+        )
     _record(
         day=day,
         status=DailyRunStatus.RUNNING,
