@@ -337,3 +337,38 @@ class TestRetention:
         assert lines[0].startswith("id,")
         assert len(lines) == 2
         assert str(click.click_id) in lines[1]
+
+
+def test_the_partitions_command_lists_and_maintains(tenant):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("partitions", "--maintain", "--days-ahead", "1", stdout=out)
+    text = out.getvalue()
+    assert "retention alpha: " in text
+    assert "tracking_click: " in text
+    assert "tracking_impression_default" in text
+
+
+def test_the_hourly_beat_does_not_rerun_a_purged_day_for_a_late_refund(tenant):
+    from apps.tracking.models import RawEventRetention
+    from apps.tracking.selectors import days_to_rerun
+    from tests.tracking.factories import ConversionFactory, DailyRunFactory
+
+    # given March 2 and March 20 ran, then each got a refund
+    ran = datetime.datetime(2026, 3, 21, tzinfo=datetime.UTC)
+    later = ran + datetime.timedelta(days=30)
+    for day in (D, datetime.date(2026, 3, 20)):
+        DailyRunFactory(tenant=tenant, day=day, finished_at=ran)
+        ConversionFactory(tenant=tenant, day=day, status_changed_at=later)
+    yesterday = datetime.date(2026, 4, 30)
+    DailyRunFactory(tenant=tenant, day=yesterday, finished_at=ran)
+    assert days_to_rerun(yesterday=yesterday) == [D, datetime.date(2026, 3, 20)]
+    # when retention removed the raw rows before March 17
+    RawEventRetention.objects.create(
+        tenant=tenant, purged_before=datetime.date(2026, 3, 17), purged_at=later
+    )
+    # then only the kept day is rerun
+    assert days_to_rerun(yesterday=yesterday) == [datetime.date(2026, 3, 20)]
