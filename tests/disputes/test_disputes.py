@@ -145,7 +145,14 @@ def test_evidence_finds_clicks_in_the_window_and_the_matching_order(
 
 def test_evidence_records_when_nothing_is_found(scoped, affiliate, merchant):
     dispute = file(affiliate, merchant)
-    assert dispute.evidence["clicks"] == {"count": 0, "valid": 0, "first_at": None, "last_at": None}
+    assert dispute.evidence["clicks"] == {
+        "count": 0,
+        "valid": 0,
+        "first_at": None,
+        "last_at": None,
+        "complete": True,
+        "kept_from": None,
+    }
     assert dispute.evidence["order"] == {"found": False}
 
 

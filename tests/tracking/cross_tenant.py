@@ -80,3 +80,22 @@ register_model(
 )
 register_model(ProvisionalCampaignDay, make=lambda t: ProvisionalCampaignDayFactory(tenant=t))
 register_model(ProvisionalRun, make=lambda t: ProvisionalRunFactory(tenant=t))
+
+# issue 19: the retention watermark
+from apps.tracking.models import RawEventRetention  # noqa: E402
+
+
+def _retention(t):
+    import datetime
+
+    from django.utils import timezone
+
+    from apps.tenants.scope import tenant_scope
+
+    with tenant_scope(t):
+        return RawEventRetention.objects.create(
+            tenant=t, purged_before=datetime.date(2026, 3, 1), purged_at=timezone.now()
+        )
+
+
+register_model(RawEventRetention, make=_retention)
