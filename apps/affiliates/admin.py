@@ -329,11 +329,9 @@ class AffiliateAdmin(ExportMixin, SimpleHistoryAdmin, TenantAdmin):
     ) -> int:
         """One service call per row; a refusal is an error message naming the row, the others
         still go through (each call is its own transaction)."""
-        done = 0
-        for affiliate in queryset:
-            if self.run_service(request, func, affiliate=affiliate, **kwargs) is not None:
-                done += 1
-        return done
+        return self.run_service_each(
+            request, queryset, func, arguments=lambda affiliate: {"affiliate": affiliate, **kwargs}
+        )
 
     # -- import / export ---------------------------------------------------------------
     @action(description="Import", icon="upload", url_path="import-file", permissions=["change"])

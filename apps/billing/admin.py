@@ -32,7 +32,7 @@ from apps.billing.services.invoices import (
     invoices_generate,
 )
 from apps.billing.services.prepaid import is_low, merchant_deposit_record
-from apps.commissions.admin_statements import _confirm, _run_each
+from apps.commissions.admin_statements import _confirm
 from apps.core.admin import ReadOnlyTenantAdmin, TenantAdmin, TenantTabularInline
 from apps.core.admin_site import staff_roles_for
 from apps.core.errors import DomainError
@@ -196,12 +196,11 @@ class MerchantInvoiceAdmin(SimpleHistoryAdmin, ReadOnlyTenantAdmin):
     def submit_invoices(self, request: HttpRequest, queryset: Any) -> Any:
         if "apply" not in request.POST:
             return _confirm(self, request, queryset, action="submit_invoices", title="Submit")
-        _run_each(
-            self,
+        self.run_service_each(
             request,
             queryset,
             invoice_submit,
-            "invoice(s) submitted",
+            done="invoice(s) submitted",
             arguments=lambda obj: {"invoice": obj, "actor": request.user},
         )
         return None
@@ -218,12 +217,11 @@ class MerchantInvoiceAdmin(SimpleHistoryAdmin, ReadOnlyTenantAdmin):
                 help_text="You may not approve an invoice you submitted. Approved invoices "
                 "never change; approval posts them to the ledger.",
             )
-        _run_each(
-            self,
+        self.run_service_each(
             request,
             queryset,
             invoice_approve,
-            "invoice(s) approved",
+            done="invoice(s) approved",
             arguments=lambda obj: {"invoice": obj, "actor": request.user},
         )
         return None
@@ -240,12 +238,11 @@ class MerchantInvoiceAdmin(SimpleHistoryAdmin, ReadOnlyTenantAdmin):
                 title="Return to draft",
                 field=("reason", "Reason"),
             )
-        _run_each(
-            self,
+        self.run_service_each(
             request,
             queryset,
             invoice_return_to_draft,
-            "invoice(s) returned to draft",
+            done="invoice(s) returned to draft",
             arguments=lambda obj: {"invoice": obj, "actor": request.user, "reason": reason},
         )
         return None
@@ -263,12 +260,11 @@ class MerchantInvoiceAdmin(SimpleHistoryAdmin, ReadOnlyTenantAdmin):
                 field=("payment_reference", "Payment reference"),
             )
         many = queryset.count() > 1
-        _run_each(
-            self,
+        self.run_service_each(
             request,
             queryset,
             invoice_mark_paid,
-            "invoice(s) marked paid",
+            done="invoice(s) marked paid",
             arguments=lambda obj: {
                 "invoice": obj,
                 "actor": request.user,

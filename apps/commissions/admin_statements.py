@@ -77,23 +77,6 @@ def _confirm(
     return TemplateResponse(request, CONFIRM_TEMPLATE, context)
 
 
-def _run_each(
-    model_admin: TenantAdmin,
-    request: HttpRequest,
-    queryset: QuerySet[Any],
-    func: Any,
-    done: str,
-    arguments: Any,
-) -> None:
-    """Call ``func(**arguments(obj))`` for each selected row; refusals become messages."""
-    count = 0
-    for obj in queryset:
-        if model_admin.run_service(request, func, **arguments(obj)) is not None:
-            count += 1
-    if count:
-        model_admin.message_user(request, f"{count} {done}.", level=messages.SUCCESS)
-
-
 class AwaitingApprovalFilter(admin.SimpleListFilter):
     """Submitted statements this person may approve (four eyes: not submitted or last adjusted
     by them): finance's home links here."""
@@ -362,12 +345,11 @@ class StatementAdmin(SimpleHistoryAdmin, ReadOnlyTenantAdmin):
     def submit_statements(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
         if "apply" not in request.POST:
             return _confirm(self, request, queryset, action="submit_statements", title="Submit")
-        _run_each(
-            self,
+        self.run_service_each(
             request,
             queryset,
             statement_submit,
-            "statement(s) submitted",
+            done="statement(s) submitted",
             arguments=lambda obj: {"statement": obj, "actor": request.user},
         )
         return None
@@ -384,12 +366,11 @@ class StatementAdmin(SimpleHistoryAdmin, ReadOnlyTenantAdmin):
                 help_text="You may not approve a statement you submitted or adjusted. "
                 "Approved statements never change again.",
             )
-        _run_each(
-            self,
+        self.run_service_each(
             request,
             queryset,
             statement_approve,
-            "statement(s) approved",
+            done="statement(s) approved",
             arguments=lambda obj: {"statement": obj, "actor": request.user},
         )
         return None
@@ -408,12 +389,11 @@ class StatementAdmin(SimpleHistoryAdmin, ReadOnlyTenantAdmin):
                 title="Return to draft",
                 field=("reason", "Reason"),
             )
-        _run_each(
-            self,
+        self.run_service_each(
             request,
             queryset,
             statement_return_to_draft,
-            "statement(s) returned to draft",
+            done="statement(s) returned to draft",
             arguments=lambda obj: {"statement": obj, "actor": request.user, "reason": reason},
         )
         return None
@@ -435,12 +415,11 @@ class StatementAdmin(SimpleHistoryAdmin, ReadOnlyTenantAdmin):
                 "selected, each gets this reference followed by its statement number.",
             )
         many = queryset.count() > 1
-        _run_each(
-            self,
+        self.run_service_each(
             request,
             queryset,
             statement_mark_paid,
-            "statement(s) marked paid",
+            done="statement(s) marked paid",
             arguments=lambda obj: {
                 "statement": obj,
                 "actor": request.user,
@@ -464,12 +443,11 @@ class StatementAdmin(SimpleHistoryAdmin, ReadOnlyTenantAdmin):
                     request, "Give an amount such as -25.00 and a reason.", messages.ERROR
                 )
             return _confirm_adjustment(self, request, queryset)
-        _run_each(
-            self,
+        self.run_service_each(
             request,
             queryset,
             statement_adjust,
-            "adjustment(s) added",
+            done="adjustment(s) added",
             arguments=lambda obj: {
                 "statement": obj,
                 "amount": amount,
@@ -636,12 +614,11 @@ class WebmasterPaymentHoldAdmin(TenantAdmin):
                 field=("reason", "Reason"),
                 help_text="Their statements can be approved again.",
             )
-        _run_each(
-            self,
+        self.run_service_each(
             request,
             queryset,
             affiliate_payment_hold_set,
-            "hold(s) lifted",
+            done="hold(s) lifted",
             arguments=lambda obj: {
                 "affiliate": obj,
                 "hold": False,

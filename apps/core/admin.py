@@ -299,6 +299,26 @@ class TenantAdmin(_TenantScopedFormFieldsMixin, UnfoldModelAdmin):
             self.message_user(request, str(exc), level=messages.ERROR)
             return None
 
+    def run_service_each(
+        self,
+        request: HttpRequest,
+        rows: Iterable[Any],
+        func: Any,
+        /,
+        arguments: Callable[[Any], dict[str, Any]],
+        done: str = "",
+    ) -> int:
+        """``run_service(func, **arguments(row))`` for each selected row, each call its own
+        transaction: a refusal is an error message and the other rows still go through.
+        Returns how many did; ``done`` (``"statement(s) approved"``) then says so."""
+        count = 0
+        for row in rows:
+            if self.run_service(request, func, **arguments(row)) is not None:
+                count += 1
+        if count and done:
+            self.message_user(request, f"{count} {done}.", level=messages.SUCCESS)
+        return count
+
 
 class ReadOnlyTenantAdmin(TenantAdmin):
     """Records shown in the back office and never added, changed or deleted there: money rows,

@@ -327,15 +327,13 @@ class ClaimAdmin(DecisionAdminMixin, SimpleHistoryAdmin, TenantAdmin):
         return None
 
     def _decide_each(self, request: HttpRequest, objects: list[Claim], **arguments: Any) -> None:
-        done = 0
-        for claim in objects:
-            result = self.run_service(
-                request, claim_decide, claim=claim, actor=request.user, **arguments
-            )
-            if result is not None:
-                done += 1
-        if done:
-            self.message_user(request, f"{done} claim(s) decided.", messages.SUCCESS)
+        self.run_service_each(
+            request,
+            objects,
+            claim_decide,
+            arguments=lambda claim: {"claim": claim, "actor": request.user, **arguments},
+            done="claim(s) decided",
+        )
 
 
 # --- disputes ------------------------------------------------------------------------------
@@ -461,17 +459,13 @@ class DisputeAdmin(DecisionAdminMixin, SimpleHistoryAdmin, TenantAdmin):
         return None
 
     def _decide_each(self, request: HttpRequest, objects: list[Dispute], **arguments: Any) -> None:
-        done = 0
-        for dispute in objects:
-            if (
-                self.run_service(
-                    request, dispute_decide, dispute=dispute, actor=request.user, **arguments
-                )
-                is not None
-            ):
-                done += 1
-        if done:
-            self.message_user(request, f"{done} dispute(s) decided.", messages.SUCCESS)
+        self.run_service_each(
+            request,
+            objects,
+            dispute_decide,
+            arguments=lambda dispute: {"dispute": dispute, "actor": request.user, **arguments},
+            done="dispute(s) decided",
+        )
 
 
 # The desk (issue 14): role-home panels, 360 sections and desk pages of this app.

@@ -238,9 +238,11 @@ class BlockRuleAdmin(ReadOnlyTenantAdmin):
 
     @admin.action(description="Switch off the selected entries", permissions=["risk"])
     def switch_off(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        done = 0
-        for rule in queryset:
-            if self.run_service(request, block_rule_deactivate, rule=rule, actor=request.user):
-                done += 1
+        done = self.run_service_each(
+            request,
+            queryset,
+            block_rule_deactivate,
+            arguments=lambda rule: {"rule": rule, "actor": request.user},
+        )
         if done:
             self.message_user(request, f"Switched off {done} entr{'y' if done == 1 else 'ies'}.")
