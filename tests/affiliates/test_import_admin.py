@@ -83,8 +83,7 @@ def test_unreadable_file_is_a_form_error_and_no_job(tenant, bd_client):
     response = _upload(bd_client, content)
     assert response.status_code == 200
     assert "The file is not UTF-8 text" in response.content.decode()
-    with tenant_scope(tenant):
-        assert not ImportJob.objects.exists()
+    assert not ImportJob.objects.exists()
 
 
 def test_large_file_runs_as_a_task_with_a_refreshing_progress_page(

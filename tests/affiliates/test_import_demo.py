@@ -34,37 +34,34 @@ def _snapshot():
 def test_onboarding_step_is_complete_fast_and_idempotent(tenant, other_tenant):
     membership_grant(tenant=tenant, user=UserFactory(email="bd@demo.localhost"), role="bd")
     result = DemoResult(tenant=tenant)
-    with tenant_scope(tenant):
-        started = time.monotonic()
-        onboarding.seed(tenant=tenant, days=30, result=result, log=lambda _: None)
-        elapsed = time.monotonic() - started
-        first = _snapshot()
-        onboarding.seed(tenant=tenant, days=30, result=DemoResult(tenant=tenant), log=print)
-        assert _snapshot() == first
-        assert set(Merchant.objects.values_list("tier", flat=True)) == {
-            "brand",
-            "high_potential",
-            "smb",
-        }
-        statuses = set(Affiliate.objects.values_list("status", flat=True))
-        assert {"active", "lead", "contacted", "contracted", "suspended", "pending"} <= statuses
-        assert set(Affiliate.objects.values_list("kind", flat=True)) == {
-            "webmaster",
-            "content",
-            "cashback",
-            "influencer",
-        }
-        # active webmasters with placements but no contract exist too
-        uncontracted = Placement.objects.filter(
-            site__affiliate__status="active", contracts__isnull=True
-        )
-        assert uncontracted.exists()
-        assert MerchantUser.objects.get(user__email="merchant@demo.localhost").merchant.code == (
-            "ACME"
-        )
-        demo_webmaster = Affiliate.objects.get(email="webmaster@demo.localhost")
-        assert demo_webmaster.user.email == "webmaster@demo.localhost"
-        assert demo_webmaster.sites.get().placements.count() == 2
+    started = time.monotonic()
+    onboarding.seed(tenant=tenant, days=30, result=result, log=lambda _: None)
+    elapsed = time.monotonic() - started
+    first = _snapshot()
+    onboarding.seed(tenant=tenant, days=30, result=DemoResult(tenant=tenant), log=print)
+    assert _snapshot() == first
+    assert set(Merchant.objects.values_list("tier", flat=True)) == {
+        "brand",
+        "high_potential",
+        "smb",
+    }
+    statuses = set(Affiliate.objects.values_list("status", flat=True))
+    assert {"active", "lead", "contacted", "contracted", "suspended", "pending"} <= statuses
+    assert set(Affiliate.objects.values_list("kind", flat=True)) == {
+        "webmaster",
+        "content",
+        "cashback",
+        "influencer",
+    }
+    # active webmasters with placements but no contract exist too
+    uncontracted = Placement.objects.filter(
+        site__affiliate__status="active", contracts__isnull=True
+    )
+    assert uncontracted.exists()
+    assert MerchantUser.objects.get(user__email="merchant@demo.localhost").merchant.code == ("ACME")
+    demo_webmaster = Affiliate.objects.get(email="webmaster@demo.localhost")
+    assert demo_webmaster.user.email == "webmaster@demo.localhost"
+    assert demo_webmaster.sites.get().placements.count() == 2
     assert first["merchants"] == 6
     assert first["webmasters"] == 26
     assert first["active"] == 20

@@ -163,8 +163,7 @@ class TestPortal:
         )
         assert response.status_code == 400
         assert "IBAN is not valid" in response.content.decode()
-        with tenant_scope(tenant):
-            assert not PayoutDetails.objects.exists()
+        assert not PayoutDetails.objects.exists()
 
 
 class TestStaff:
@@ -201,15 +200,13 @@ class TestApprovalAndExport:
         self, tenant, webmaster, submitted
     ):
         approver = make_staff(tenant, "finance")
-        with tenant_scope(tenant), pytest.raises(StatementStateError) as info:
+        with pytest.raises(StatementStateError) as info:
             statement_approve(statement=submitted, actor=approver)
         assert info.value.code == "statement_payout_details_missing"
         assert "no payout details entered" in info.value.message
-        with tenant_scope(tenant):
-            assert Statement.objects.get(pk=submitted.pk).status == "submitted"
+        assert Statement.objects.get(pk=submitted.pk).status == "submitted"
         _set(webmaster)
-        with tenant_scope(tenant):
-            assert statement_approve(statement=submitted, actor=approver).status == "approved"
+        assert statement_approve(statement=submitted, actor=approver).status == "approved"
 
     def test_the_bank_export_names_every_row_left_out_and_why(self, tenant, webmaster):
         other = AffiliateFactory(tenant=tenant, name="Has Details")
@@ -218,14 +215,13 @@ class TestApprovalAndExport:
         submitter, approver = make_staff(tenant, "finance"), make_staff(tenant, "finance")
         give_payout_details(other)
         give_payout_details(webmaster)
-        with tenant_scope(tenant):
-            statements_generate(period="2026-03")
-            for statement in Statement.objects.all():
-                statement_submit(statement=statement, actor=submitter)
-                statement_approve(statement=statement, actor=approver)
-            # the webmaster's details go incomplete after approval (e.g. an old record)
-            PayoutDetails.objects.filter(affiliate=webmaster).update(is_complete=False)
-            ids = [str(pk) for pk in Statement.objects.values_list("pk", flat=True)]
+        statements_generate(period="2026-03")
+        for statement in Statement.objects.all():
+            statement_submit(statement=statement, actor=submitter)
+            statement_approve(statement=statement, actor=approver)
+        # the webmaster's details go incomplete after approval (e.g. an old record)
+        PayoutDetails.objects.filter(affiliate=webmaster).update(is_complete=False)
+        ids = [str(pk) for pk in Statement.objects.values_list("pk", flat=True)]
         client = client_for(tenant, make_staff(tenant, "finance"))
         response = client.post(
             "/admin/commissions/statement/",

@@ -62,24 +62,22 @@ def test_full_signup_path_to_live_ad_code(
     assert response.status_code == 302, response.content.decode()[:2000]
     user = User.objects.get(email="new.webmaster@example.net")
     assert user.name == "Deal Hunters"
-    with tenant_scope(tenant):
-        assert Affiliate.objects.count() == 0
-        assert AffiliateSignup.objects.get(user=user).kind == "content"
+    assert Affiliate.objects.count() == 0
+    assert AffiliateSignup.objects.get(user=user).kind == "content"
 
     # the email carries a code, typed into the page the signup led to; it makes the profile
     assert response["Location"] == VERIFY
     assert client.get(VERIFY).status_code == 200
     response = _confirm(client, tenant)
     assert response.status_code == 302
-    with tenant_scope(tenant):
-        affiliate = Affiliate.objects.get(user=user)
-        assert (affiliate.status, affiliate.kind, affiliate.name, affiliate.email) == (
-            "pending",
-            "content",
-            "Deal Hunters",
-            "new.webmaster@example.net",
-        )
-        assert AffiliateSignup.objects.get(user=user).completed_at is not None
+    affiliate = Affiliate.objects.get(user=user)
+    assert (affiliate.status, affiliate.kind, affiliate.name, affiliate.email) == (
+        "pending",
+        "content",
+        "Deal Hunters",
+        "new.webmaster@example.net",
+    )
+    assert AffiliateSignup.objects.get(user=user).completed_at is not None
     with tenant_scope(other_tenant):
         assert Affiliate.objects.count() == 0
 
@@ -94,19 +92,17 @@ def test_full_signup_path_to_live_ad_code(
         "/webmaster/sites/", {"url": "https://deals.example.org", "name": "Deals"}
     )
     assert response.status_code == 302
-    with tenant_scope(tenant):
-        site = Site.objects.get(affiliate=affiliate)
+    site = Site.objects.get(affiliate=affiliate)
     assert site.status == "pending"
     response = client.post(f"/webmaster/sites/{site.pk}/", {"position": "bottom_right"})
     assert response.status_code == 302
-    with tenant_scope(tenant):
-        placement = Placement.objects.get(site=site)
+    placement = Placement.objects.get(site=site)
     page = client.get("/webmaster/placements/").content.decode()
     assert "available once your account is approved" in page
     assert "ad.js" not in page
 
     # staff approve the webmaster (emailed after the commit) and the site
-    with tenant_scope(tenant), django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         affiliate_approve(affiliate=affiliate, actor=staff_user)
         site_transition(site=site, to="approved", actor=staff_user)
     assert mail.outbox[-1].to == ["new.webmaster@example.net"]
@@ -147,8 +143,7 @@ def test_unverified_signup_has_no_profile_and_cannot_enter_portal(tenant):
 
     assert response.status_code == 302
     assert response["Location"] == "/"
-    with tenant_scope(tenant):
-        assert Affiliate.objects.count() == 0
+    assert Affiliate.objects.count() == 0
 
 
 def test_verifying_staff_email_creates_no_profile(tenant, staff_user):
@@ -156,27 +151,24 @@ def test_verifying_staff_email_creates_no_profile(tenant, staff_user):
     from allauth.account.signals import email_confirmed
 
     address = EmailAddress.objects.get(user=staff_user)
-    with tenant_scope(tenant):
-        email_confirmed.send(sender=EmailAddress, request=None, email_address=address)
-        assert Affiliate.objects.count() == 0
+    email_confirmed.send(sender=EmailAddress, request=None, email_address=address)
+    assert Affiliate.objects.count() == 0
 
 
 def test_signup_links_a_profile_bd_created_for_the_same_email(tenant, staff_user):
     from apps.affiliates.services import affiliate_create
 
-    with tenant_scope(tenant):
-        imported = affiliate_create(
-            email="known@example.net", name="Known", status="contracted", actor=staff_user
-        )
+    imported = affiliate_create(
+        email="known@example.net", name="Known", status="contracted", actor=staff_user
+    )
     client = client_for(tenant)
     _signup(client, email="known@example.net")
     _confirm(client, tenant)
 
-    with tenant_scope(tenant):
-        assert Affiliate.objects.count() == 1
-        imported.refresh_from_db()
-        assert imported.user.email == "known@example.net"
-        assert imported.status == "contracted"
+    assert Affiliate.objects.count() == 1
+    imported.refresh_from_db()
+    assert imported.user.email == "known@example.net"
+    assert imported.status == "contracted"
 
 
 def test_signup_needs_a_name(tenant):
@@ -207,8 +199,7 @@ def test_staff_approval_in_the_admin_turns_on_the_ad_code(
         )
 
     assert response.status_code == 302
-    with tenant_scope(tenant):
-        affiliate.refresh_from_db()
+    affiliate.refresh_from_db()
     assert affiliate.status == "active"
     assert [m.to for m in mail.outbox] == [["waiting@example.net"]]
     page = webmaster.get("/webmaster/placements/").content.decode()
@@ -230,9 +221,8 @@ def test_confirmation_still_works_when_the_profile_is_refused(tenant):
     assert "could not be created" in response.content.decode()
     user = User.objects.get(email="shared@example.net")
     assert user.emailaddress_set.get().verified is True
-    with tenant_scope(tenant):
-        assert Affiliate.objects.filter(email__iexact="shared@example.net").count() == 1
-        assert not Affiliate.objects.filter(user=user).exists()
+    assert Affiliate.objects.filter(email__iexact="shared@example.net").count() == 1
+    assert not Affiliate.objects.filter(user=user).exists()
 
 
 def test_the_verify_page_sends_a_new_code_or_changes_the_address(tenant):
@@ -259,5 +249,4 @@ def test_the_verify_page_sends_a_new_code_or_changes_the_address(tenant):
     user = User.objects.get(email="right@example.net")
     assert user.emailaddress_set.get(email="right@example.net").verified is True
     assert not user.emailaddress_set.filter(email="typo@exmaple.net").exists()
-    with tenant_scope(tenant):
-        assert Affiliate.objects.get(user=user).email == "right@example.net"
+    assert Affiliate.objects.get(user=user).email == "right@example.net"
