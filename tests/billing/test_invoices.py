@@ -18,7 +18,6 @@ from apps.billing.services.invoices import (
 )
 from apps.commissions.models import AccountKind, LedgerEntry
 from apps.commissions.services.orders import commissions_reverse_for_conversion
-from apps.tenants.scope import tenant_scope
 from tests.billing.factories import MerchantBillingTermsFactory
 from tests.campaigns.factories import CampaignFactory, MerchantFactory
 from tests.commissions.factories import CommissionFactory, RebateTierFactory
@@ -69,10 +68,9 @@ def _ledger(merchant=None, key=None):
 
 
 def test_worked_example_invoices_commissions_fee_spend_less_rebate(tenant, billed):
-    with tenant_scope(tenant):
-        summary = invoices_generate(period="2026-03")
-        invoice = MerchantInvoice.objects.get(merchant=billed)
-        lines = list(invoice.lines.values_list("kind", "quantity", "amount"))
+    summary = invoices_generate(period="2026-03")
+    invoice = MerchantInvoice.objects.get(merchant=billed)
+    lines = list(invoice.lines.values_list("kind", "quantity", "amount"))
 
     assert summary["created"] == 1
     assert invoice.commissions_total == Decimal("10000.00")
@@ -92,22 +90,21 @@ def test_worked_example_invoices_commissions_fee_spend_less_rebate(tenant, bille
 
 
 def test_generate_twice_changes_nothing_and_bills_no_commission_twice(tenant, billed):
-    with tenant_scope(tenant):
-        invoices_generate(period="2026-03")
-        again = invoices_generate(period="2026-03")
-        assert again["created"] == 0
-        assert InvoicedCommission.objects.count() == 4
-        invoice = MerchantInvoice.objects.get()
-        invoice_submit(invoice=invoice, actor=make_staff(tenant, "finance"))
-        # April's run finds March's commissions billed already.
-        with time_machine.travel(datetime.datetime(2026, 5, 3, tzinfo=datetime.UTC), tick=False):
-            april = invoices_generate(period="2026-04")
-        assert InvoicedCommission.objects.count() == 4
+    invoices_generate(period="2026-03")
+    again = invoices_generate(period="2026-03")
+    assert again["created"] == 0
+    assert InvoicedCommission.objects.count() == 4
+    invoice = MerchantInvoice.objects.get()
+    invoice_submit(invoice=invoice, actor=make_staff(tenant, "finance"))
+    # April's run finds March's commissions billed already.
+    with time_machine.travel(datetime.datetime(2026, 5, 3, tzinfo=datetime.UTC), tick=False):
+        april = invoices_generate(period="2026-04")
+    assert InvoicedCommission.objects.count() == 4
     assert april["invoices"] == 0
 
 
 def test_an_open_month_is_not_invoiced(tenant, billed):
-    with tenant_scope(tenant), pytest.raises(InvoiceError) as refused:
+    with pytest.raises(InvoiceError) as refused:
         invoices_generate(period="2026-04")
     assert refused.value.code == InvoiceError.PERIOD_OPEN
     assert refused.value.fields == {"period": [refused.value.message]}
@@ -115,15 +112,14 @@ def test_an_open_month_is_not_invoiced(tenant, billed):
 
 def test_four_eyes_then_approval_posts_the_receivable(tenant, billed):
     alice, bob = make_staff(tenant, "finance"), make_staff(tenant, "finance")
-    with tenant_scope(tenant):
-        invoices_generate(period="2026-03")
-        invoice = invoice_submit(invoice=MerchantInvoice.objects.get(), actor=alice)
-        with pytest.raises(InvoiceFourEyesError):
-            invoice_approve(invoice=invoice, actor=alice)
-        assert not LedgerEntry.objects.filter(transaction__kind="merchant_invoice").exists()
-        invoice = invoice_approve(invoice=invoice, actor=bob)
-        invoice_approve(invoice=invoice, actor=bob)  # a double click is a no-op
-        posted = _ledger(key=f"invoice:{invoice.pk}:approved")
+    invoices_generate(period="2026-03")
+    invoice = invoice_submit(invoice=MerchantInvoice.objects.get(), actor=alice)
+    with pytest.raises(InvoiceFourEyesError):
+        invoice_approve(invoice=invoice, actor=alice)
+    assert not LedgerEntry.objects.filter(transaction__kind="merchant_invoice").exists()
+    invoice = invoice_approve(invoice=invoice, actor=bob)
+    invoice_approve(invoice=invoice, actor=bob)  # a double click is a no-op
+    posted = _ledger(key=f"invoice:{invoice.pk}:approved")
 
     assert invoice.status == "approved"
     assert invoice.approved_by == bob
@@ -136,15 +132,14 @@ def test_four_eyes_then_approval_posts_the_receivable(tenant, billed):
 
 def test_payment_settles_the_receivable_and_the_months_balance(tenant, billed):
     alice, bob = make_staff(tenant, "finance"), make_staff(tenant, "finance")
-    with tenant_scope(tenant):
-        invoices_generate(period="2026-03")
-        invoice = invoice_submit(invoice=MerchantInvoice.objects.get(), actor=alice)
-        invoice = invoice_approve(invoice=invoice, actor=bob)
-        with pytest.raises(InvoiceError):
-            invoice_mark_paid(invoice=invoice, actor=alice, payment_reference=" ")
-        invoice = invoice_mark_paid(invoice=invoice, actor=alice, payment_reference="BANK-77")
-        posted = _ledger(key=f"invoice:{invoice.pk}:paid")
-        differences = list(reconcile.invoices(period="2026-03"))
+    invoices_generate(period="2026-03")
+    invoice = invoice_submit(invoice=MerchantInvoice.objects.get(), actor=alice)
+    invoice = invoice_approve(invoice=invoice, actor=bob)
+    with pytest.raises(InvoiceError):
+        invoice_mark_paid(invoice=invoice, actor=alice, payment_reference=" ")
+    invoice = invoice_mark_paid(invoice=invoice, actor=alice, payment_reference="BANK-77")
+    posted = _ledger(key=f"invoice:{invoice.pk}:paid")
+    differences = list(reconcile.invoices(period="2026-03"))
 
     assert invoice.status == "paid"
     assert posted == {
@@ -157,18 +152,17 @@ def test_payment_settles_the_receivable_and_the_months_balance(tenant, billed):
 
 def test_a_commission_changed_after_the_draft_refuses_approval(tenant, billed, clock):
     alice, bob = make_staff(tenant, "finance"), make_staff(tenant, "finance")
-    with tenant_scope(tenant):
-        invoices_generate(period="2026-03")
-        invoice = invoice_submit(invoice=MerchantInvoice.objects.get(), actor=alice)
-        link = InvoicedCommission.objects.order_by("pk").first()
-        commission = link.commission
-        commission.reversed_amount = Decimal("500.00")
-        commission.save(update_fields=["reversed_amount"])
-        with pytest.raises(InvoiceStateError) as refused:
-            invoice_approve(invoice=invoice, actor=bob)
-        invoice = invoice_return_to_draft(invoice=invoice, actor=bob, reason="refund came in")
-        invoices_generate(period="2026-03")
-        invoice.refresh_from_db()
+    invoices_generate(period="2026-03")
+    invoice = invoice_submit(invoice=MerchantInvoice.objects.get(), actor=alice)
+    link = InvoicedCommission.objects.order_by("pk").first()
+    commission = link.commission
+    commission.reversed_amount = Decimal("500.00")
+    commission.save(update_fields=["reversed_amount"])
+    with pytest.raises(InvoiceStateError) as refused:
+        invoice_approve(invoice=invoice, actor=bob)
+    invoice = invoice_return_to_draft(invoice=invoice, actor=bob, reason="refund came in")
+    invoices_generate(period="2026-03")
+    invoice.refresh_from_db()
     assert refused.value.code == InvoiceStateError.STALE
     assert invoice.status == "draft"
     assert invoice.commissions_total == Decimal("9500.00")
@@ -190,23 +184,22 @@ def test_a_refund_after_billing_is_credited_once_on_the_next_invoice(tenant, clo
         status="approved",
         amount=Decimal("40.00"),
     )
-    with tenant_scope(tenant):
-        invoices_generate(period="2026-03")
-        march = invoice_submit(invoice=MerchantInvoice.objects.get(), actor=alice)
-        march = invoice_approve(invoice=march, actor=bob)
-        conversion.status = "cancelled"
-        conversion.save(update_fields=["status"])
-        commissions_reverse_for_conversion(conversion=conversion)
-        with time_machine.travel(datetime.datetime(2026, 5, 3, tzinfo=datetime.UTC), tick=False):
-            invoices_generate(period="2026-04")
-            invoices_generate(period="2026-04")
-            april = MerchantInvoice.objects.get(period="2026-04")
-            lines = list(april.lines.values_list("kind", "amount"))
-            links = list(
-                InvoicedCommission.objects.filter(commission=conversion_commission)
-                .order_by("pk")
-                .values_list("invoice__period", "amount")
-            )
+    invoices_generate(period="2026-03")
+    march = invoice_submit(invoice=MerchantInvoice.objects.get(), actor=alice)
+    march = invoice_approve(invoice=march, actor=bob)
+    conversion.status = "cancelled"
+    conversion.save(update_fields=["status"])
+    commissions_reverse_for_conversion(conversion=conversion)
+    with time_machine.travel(datetime.datetime(2026, 5, 3, tzinfo=datetime.UTC), tick=False):
+        invoices_generate(period="2026-04")
+        invoices_generate(period="2026-04")
+        april = MerchantInvoice.objects.get(period="2026-04")
+        lines = list(april.lines.values_list("kind", "amount"))
+        links = list(
+            InvoicedCommission.objects.filter(commission=conversion_commission)
+            .order_by("pk")
+            .values_list("invoice__period", "amount")
+        )
     assert march.total == Decimal("44.00")
     assert lines == [("correction", Decimal("-40.00")), ("fee", Decimal("-4.00"))]
     assert april.total == Decimal("-44.00")
@@ -214,10 +207,9 @@ def test_a_refund_after_billing_is_credited_once_on_the_next_invoice(tenant, clo
 
 
 def test_reconcile_names_an_invoice_that_does_not_add_up(tenant, billed):
-    with tenant_scope(tenant):
-        invoices_generate(period="2026-03")
-        MerchantInvoice.objects.update(spend_total=Decimal("2999.00"), total=Decimal("14939.00"))
-        differences = list(reconcile.invoices(period="2026-03"))
+    invoices_generate(period="2026-03")
+    MerchantInvoice.objects.update(spend_total=Decimal("2999.00"), total=Decimal("14939.00"))
+    differences = list(reconcile.invoices(period="2026-03"))
     figures = sorted(d.figure for d in differences)
     assert figures == [
         "spend (run_daily's charges of the month)",
@@ -227,9 +219,8 @@ def test_reconcile_names_an_invoice_that_does_not_add_up(tenant, billed):
 
 
 def test_print_view_shows_the_invoice_and_hides_another_networks(tenant, other_tenant, billed):
-    with tenant_scope(tenant):
-        invoices_generate(period="2026-03")
-        invoice = MerchantInvoice.objects.get()
+    invoices_generate(period="2026-03")
+    invoice = MerchantInvoice.objects.get()
     mine = client_for(tenant, make_staff(tenant, "finance"))
     theirs = client_for(other_tenant, make_staff(other_tenant, "finance"))
     bd = client_for(tenant, make_staff(tenant, "bd"))
