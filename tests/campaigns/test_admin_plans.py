@@ -99,8 +99,7 @@ def test_exclusivity_refusal_is_an_error_message_and_changes_nothing(tenant, bd,
 
 def test_quota_refusal_is_an_error_message(tenant, bd, merchant):
     merchant.plan_quota = 1
-    with tenant_scope(tenant):
-        merchant.save(update_fields=["plan_quota"])
+    merchant.save(update_fields=["plan_quota"])
     first = _plan(merchant, _product(merchant, "A"))
     second = _plan(merchant, _product(merchant, "B"))
     response = _act(bd, "activate_selected", [first, second])
@@ -109,8 +108,7 @@ def test_quota_refusal_is_an_error_message(tenant, bd, merchant):
     errors = [text for level, text in messages if level == "error"]
     assert len(errors) == 1
     assert "Merchant SHOP already runs 1 active plans, its quota of 1" in errors[0]
-    with tenant_scope(tenant):
-        assert Campaign.objects.filter(status="active").count() == 1
+    assert Campaign.objects.filter(status="active").count() == 1
 
 
 def test_ending_an_ended_plan_is_a_noop_and_reactivating_is_refused(tenant, bd, merchant):
@@ -150,21 +148,19 @@ def test_add_a_plan_with_its_product_through_the_admin(tenant, bd, merchant):
     kettle = _product(merchant, "KETTLE")
     response = bd.post("/admin/campaigns/campaign/add/", _add_form(merchant, kettle))
     assert response.status_code == 302, response.content.decode()[:2000]
-    with tenant_scope(tenant):
-        campaign = Campaign.objects.get()
-        assert (campaign.status, campaign.target_roi) == ("draft", Decimal("3.00"))
-        assert list(
-            CampaignProduct.objects.filter(campaign=campaign).values_list("product_id", flat=True)
-        ) == [kettle.pk]
-        assert campaign.history.count() == 1
+    campaign = Campaign.objects.get()
+    assert (campaign.status, campaign.target_roi) == ("draft", Decimal("3.00"))
+    assert list(
+        CampaignProduct.objects.filter(campaign=campaign).values_list("product_id", flat=True)
+    ) == [kettle.pk]
+    assert campaign.history.count() == 1
 
 
 def test_full_site_without_target_roi_is_a_form_error(tenant, bd, merchant):
     response = bd.post("/admin/campaigns/campaign/add/", _add_form(merchant, target_roi=""))
     assert response.status_code == 200
     assert "is a full-site plan and needs a target ROI" in response.content.decode()
-    with tenant_scope(tenant):
-        assert Campaign.objects.count() == 0
+    assert Campaign.objects.count() == 0
 
 
 def test_inline_refuses_another_merchants_product(tenant, bd, merchant):
@@ -172,8 +168,7 @@ def test_inline_refuses_another_merchants_product(tenant, bd, merchant):
     response = bd.post("/admin/campaigns/campaign/add/", _add_form(merchant, theirs))
     assert response.status_code == 200
     assert "belongs to merchant" in response.content.decode()
-    with tenant_scope(tenant):
-        assert Campaign.objects.count() == 0
+    assert Campaign.objects.count() == 0
 
 
 def test_product_admin_saves_through_the_upsert(tenant, bd, merchant):
@@ -191,8 +186,7 @@ def test_product_admin_saves_through_the_upsert(tenant, bd, merchant):
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    with tenant_scope(tenant):
-        assert Product.objects.get(sku="NEW").price == Decimal("199.00")
+    assert Product.objects.get(sku="NEW").price == Decimal("199.00")
 
 
 def test_finance_staff_see_plans_but_cannot_act(tenant, merchant):

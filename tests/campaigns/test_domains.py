@@ -13,7 +13,6 @@ from apps.campaigns.services.merchants import (
     merchant_domain_verify_by_hand,
     merchant_domains_set,
 )
-from apps.tenants.scope import tenant_scope
 from apps.tracking.models import Click
 from tests.campaigns.factories import MerchantDomainFactory, MerchantFactory, ProductFactory
 from tests.conftest import client_for
@@ -55,9 +54,8 @@ class TestWhatADomainMayBe:
     def test_another_tenants_merchant_does_not_hold_it_here(self, tenant, other_tenant):
         MerchantDomainFactory(tenant=other_tenant, domain="shop.example.com")
         merchant = MerchantFactory(tenant=tenant)
-        with tenant_scope(tenant):
-            merchant_domains_set(merchant=merchant, domains=["shop.example.com"])
-            assert merchant.domains.get().domain == "shop.example.com"
+        merchant_domains_set(merchant=merchant, domains=["shop.example.com"])
+        assert merchant.domains.get().domain == "shop.example.com"
 
 
 class TestVerification:
@@ -158,8 +156,7 @@ class TestDeepLinks:
             "https://example.com/",  # the parent of a verified domain is not verified
         ]:
             assert _deep_link(tenant, refused).status_code == 400, refused
-        with tenant_scope(tenant):
-            assert Click.objects.count() == 2
+        assert Click.objects.count() == 2
 
     def test_a_product_off_its_merchants_verified_domains_stops_redirecting(
         self, tenant, placement, capsys
@@ -180,8 +177,7 @@ class TestDeepLinks:
         refused = client.get("/c/PLACE1", {"sku": "OFF"})
         assert refused.status_code == 400
         assert "Location" not in refused
-        with tenant_scope(tenant):
-            assert list(Click.objects.values_list("product__sku", flat=True)) == ["ON"]
+        assert list(Click.objects.values_list("product__sku", flat=True)) == ["ON"]
         with pytest.raises(SystemExit):
             call_command("products_off_domain", tenant=tenant.slug)
         out = capsys.readouterr().out

@@ -33,14 +33,13 @@ def test_import_creates_and_updates_by_merchant_and_sku(tenant):
     report = _run(tenant, text)
     assert report.ok, report.errors
     assert report.counts == {"products created": 1, "products updated": 1}
-    with tenant_scope(tenant):
-        old = Product.objects.get(sku="OLD")
-        assert (old.title, old.price) == ("Toaster", Decimal("49.90"))
-        assert old.image_url == "https://img.example.com/t.png"
-        # the same file again changes nothing new
-        report = _run(tenant, text)
-        assert report.counts == {"products updated": 2}
-        assert Product.objects.count() == 2
+    old = Product.objects.get(sku="OLD")
+    assert (old.title, old.price) == ("Toaster", Decimal("49.90"))
+    assert old.image_url == "https://img.example.com/t.png"
+    # the same file again changes nothing new
+    report = _run(tenant, text)
+    assert report.counts == {"products updated": 2}
+    assert Product.objects.count() == 2
 
 
 def test_import_reports_every_bad_cell_and_imports_nothing(tenant, other_tenant):
@@ -55,8 +54,7 @@ def test_import_reports_every_bad_cell_and_imports_nothing(tenant, other_tenant)
     report = _run(tenant, text)
     found = {(e.line, e.column) for e in report.errors}
     assert found == {(3, "merchant"), (3, "url"), (3, "price"), (4, "price")}
-    with tenant_scope(tenant):
-        assert Product.objects.count() == 0
+    assert Product.objects.count() == 0
 
 
 def test_duplicate_sku_in_one_file_is_an_error_on_its_second_line(tenant):
@@ -76,11 +74,9 @@ def test_import_data_command_imports_products(tenant, tmp_path):
     good = tmp_path / "products.csv"
     good.write_text(HEADER + "SHOP,K1,Kettle,https://shop.example.com/k,199.00,home,\n")
     call_command("import_data", "--tenant", tenant.slug, "products", str(good))
-    with tenant_scope(tenant):
-        assert Product.objects.get(sku="K1").price == Decimal("199.00")
+    assert Product.objects.get(sku="K1").price == Decimal("199.00")
     bad = tmp_path / "bad.csv"
     bad.write_text(HEADER + "NOPE,K2,Kettle,https://shop.example.com/k,199.00,home,\n")
     with pytest.raises(CommandError, match="nothing was imported"):
         call_command("import_data", "--tenant", tenant.slug, "products", str(bad))
-    with tenant_scope(tenant):
-        assert not Product.objects.filter(sku="K2").exists()
+    assert not Product.objects.filter(sku="K2").exists()

@@ -119,8 +119,7 @@ class TestAdmin:
         # allauth's set-password link (the account is new) and the merchant notice
         assert recipients == [("new.buyer@acme.example",), ("new.buyer@acme.example",)]
         user = User.objects.get(email="new.buyer@acme.example")
-        with tenant_scope(tenant):
-            assert MerchantUser.objects.get(user=user).merchant == merchant
+        assert MerchantUser.objects.get(user=user).merchant == merchant
 
     def test_invite_page_of_another_tenants_merchant_is_404(self, tenant, other_tenant, bd_client):
         theirs = MerchantFactory(tenant=other_tenant)
@@ -147,16 +146,14 @@ class TestAdmin:
         response = bd_client.post("/admin/campaigns/merchant/add/", data)
         assert response.status_code == 200
         assert "taken.example already belongs to merchant" in response.content.decode()
-        with tenant_scope(tenant):
-            assert not Merchant.objects.filter(code="NEW1").exists()
+        assert not Merchant.objects.filter(code="NEW1").exists()
         data["domains-1-domain"] = "shop.new.example"
         assert bd_client.post("/admin/campaigns/merchant/add/", data).status_code == 302
-        with tenant_scope(tenant):
-            merchant = Merchant.objects.get(code="NEW1")
-            assert sorted(merchant.domains.values_list("domain", flat=True)) == [
-                "new.example",
-                "shop.new.example",
-            ]
+        merchant = Merchant.objects.get(code="NEW1")
+        assert sorted(merchant.domains.values_list("domain", flat=True)) == [
+            "new.example",
+            "shop.new.example",
+        ]
 
     def test_export_is_the_import_format_with_formulas_escaped(self, tenant, bd_client):
         merchant = MerchantFactory(
@@ -189,12 +186,11 @@ def test_merchants_of_another_tenant_are_separate(tenant, other_tenant):
         merchant_create(
             code="ACME", name="B's Acme", contact_email="b@acme.example", domains=["acme.example"]
         )
-    with tenant_scope(tenant):
-        merchant = merchant_create(
-            code="ACME", name="A's Acme", contact_email="a@acme.example", domains=["acme.example"]
-        )
-        assert Merchant.objects.count() == 1
-        assert merchant.domains.count() == 1
+    merchant = merchant_create(
+        code="ACME", name="A's Acme", contact_email="a@acme.example", domains=["acme.example"]
+    )
+    assert Merchant.objects.count() == 1
+    assert merchant.domains.count() == 1
 
 
 def test_selectors_read_only_this_tenants_merchants(tenant, other_tenant):
@@ -208,11 +204,10 @@ def test_selectors_read_only_this_tenants_merchants(tenant, other_tenant):
     theirs = MerchantUserFactory(tenant=other_tenant)
     MerchantDomainFactory(tenant=other_tenant, merchant=theirs.merchant, domain="b.example")
     mine = MerchantDomainFactory(tenant=tenant, domain="a.example").merchant
-    with tenant_scope(tenant):
-        assert [m.pk for m in merchant_list()] == [mine.pk]
-        assert merchant_list()[0].domain_count == 1
-        assert merchant_get_by_code(code=mine.code.lower()) == mine
-        assert merchant_get_by_code(code=theirs.merchant.code) is None
-        assert merchant_for_user(user=theirs.user) is None
-        assert merchant_domain_owner(domain="A.example") == mine
-        assert merchant_domain_owner(domain="b.example") is None
+    assert [m.pk for m in merchant_list()] == [mine.pk]
+    assert merchant_list()[0].domain_count == 1
+    assert merchant_get_by_code(code=mine.code.lower()) == mine
+    assert merchant_get_by_code(code=theirs.merchant.code) is None
+    assert merchant_for_user(user=theirs.user) is None
+    assert merchant_domain_owner(domain="A.example") == mine
+    assert merchant_domain_owner(domain="b.example") is None

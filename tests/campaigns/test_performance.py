@@ -8,7 +8,6 @@ import pytest
 from apps.campaigns.auction import BidInputs
 from apps.campaigns.models import Product
 from apps.core.pipeline import daily_steps
-from apps.tenants.scope import tenant_scope
 from apps.tracking.performance import (
     campaign_bid_inputs,
     campaign_daily_series,
@@ -180,11 +179,10 @@ def test_bid_inputs_can_read_todays_raw_charges(scoped):
 def test_performance_of_other_tenants_rows_is_never_counted(tenant, other_tenant):
     theirs = CampaignFactory(tenant=other_tenant)
     CampaignDayStatsFactory(tenant=other_tenant, campaign=theirs, day=D1, spend=Decimal("5.00"))
-    with tenant_scope(tenant):
-        mine = CampaignFactory(tenant=tenant)
-        inputs = campaign_bid_inputs(
-            campaign_ids=[theirs.pk, mine.pk],
-            now=datetime.datetime(2026, 3, 2, tzinfo=datetime.UTC),
-        )
-        assert inputs[theirs.pk] == BidInputs()
-        assert product_tagging_step(day=D1) == {"products": 0, "tagged": 0}
+    mine = CampaignFactory(tenant=tenant)
+    inputs = campaign_bid_inputs(
+        campaign_ids=[theirs.pk, mine.pk],
+        now=datetime.datetime(2026, 3, 2, tzinfo=datetime.UTC),
+    )
+    assert inputs[theirs.pk] == BidInputs()
+    assert product_tagging_step(day=D1) == {"products": 0, "tagged": 0}

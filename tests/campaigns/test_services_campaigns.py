@@ -260,20 +260,18 @@ def test_other_tenants_plans_do_not_count(tenant, other_tenant):
     their_product = ProductFactory(tenant=other_tenant, merchant=theirs, sku="KETTLE")
     with tenant_scope(other_tenant):
         _create(theirs, [their_product], type="full_site", status="active")
-    with tenant_scope(tenant):
-        mine = MerchantFactory(tenant=tenant, code="SHOP", plan_quota=1)
-        my_product = ProductFactory(tenant=tenant, merchant=mine, sku="KETTLE")
-        campaign = _create(mine, [my_product], type="full_site", status="active")
-        assert _status(campaign) == "active"
-        assert Campaign.objects.count() == 1
+    mine = MerchantFactory(tenant=tenant, code="SHOP", plan_quota=1)
+    my_product = ProductFactory(tenant=tenant, merchant=mine, sku="KETTLE")
+    campaign = _create(mine, [my_product], type="full_site", status="active")
+    assert _status(campaign) == "active"
+    assert Campaign.objects.count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_racing_activations_respect_the_quota(tenant):
-    with tenant_scope(tenant):
-        merchant = MerchantFactory(tenant=tenant, plan_quota=1)
-        product = ProductFactory(tenant=tenant, merchant=merchant)
-        drafts = [_create(merchant, [product]) for _ in range(2)]
+    merchant = MerchantFactory(tenant=tenant, plan_quota=1)
+    product = ProductFactory(tenant=tenant, merchant=merchant)
+    drafts = [_create(merchant, [product]) for _ in range(2)]
     barrier = threading.Barrier(2)
     outcomes = []
 
@@ -294,5 +292,4 @@ def test_two_racing_activations_respect_the_quota(tenant):
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["active", "plan_quota_exceeded"]
-    with tenant_scope(tenant):
-        assert Campaign.objects.filter(status="active").count() == 1
+    assert Campaign.objects.filter(status="active").count() == 1

@@ -158,13 +158,12 @@ def test_tiers_are_at_least_1_and_rounded_half_up():
 
 def test_tagging_leaves_other_tenants_products_alone(tenant, other_tenant):
     theirs = ProductFactory(tenant=other_tenant)
-    with tenant_scope(tenant):
-        mine = ProductFactory(tenant=tenant)
-        counts = product_tagging_apply(
-            day=DAY,
-            stats={mine.pk: ProductTaggingStats(40, 100, Decimal("10"), Decimal("1"))},
-            median_conversion_rate=Decimal("0.1"),
-        )
+    mine = ProductFactory(tenant=tenant)
+    counts = product_tagging_apply(
+        day=DAY,
+        stats={mine.pk: ProductTaggingStats(40, 100, Decimal("10"), Decimal("1"))},
+        median_conversion_rate=Decimal("0.1"),
+    )
     assert counts["products"] == 1
     with tenant_scope(other_tenant):
         theirs.refresh_from_db()
