@@ -38,10 +38,9 @@ def test_bd_adds_a_rule_and_its_history_is_kept(tenant):
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    with tenant_scope(tenant):
-        rule = CommissionRule.objects.get()
-        assert (rule.value, rule.created_by, rule.tenant_id) == (Decimal("5.0000"), bd, tenant.pk)
-        assert rule.history.count() == 1
+    rule = CommissionRule.objects.get()
+    assert (rule.value, rule.created_by, rule.tenant_id) == (Decimal("5.0000"), bd, tenant.pk)
+    assert rule.history.count() == 1
     assert client.get(f"/admin/commissions/commissionrule/{rule.pk}/history/").status_code == 200
 
 
@@ -59,30 +58,26 @@ def test_a_percent_over_100_is_refused_with_a_message(tenant):
         },
     )
     assert response.status_code == 200
-    with tenant_scope(tenant):
-        assert CommissionRule.objects.count() == 0
+    assert CommissionRule.objects.count() == 0
 
 
 def test_finance_reads_rules_but_cannot_add(tenant):
-    with tenant_scope(tenant):
-        CommissionRuleFactory(tenant=tenant)
+    CommissionRuleFactory(tenant=tenant)
     client = client_for(tenant, make_staff(tenant, "finance"))
     assert client.get("/admin/commissions/commissionrule/").status_code == 200
     assert client.get("/admin/commissions/commissionrule/add/").status_code == 403
 
 
 def test_commissions_are_read_only(tenant):
-    with tenant_scope(tenant):
-        commission = CommissionFactory(tenant=tenant)
+    commission = CommissionFactory(tenant=tenant)
     client = client_for(tenant, make_staff(tenant, "tenant_admin"))
     assert client.get("/admin/commissions/commission/").status_code == 200
     assert client.get("/admin/commissions/commission/add/").status_code == 403
     url = f"/admin/commissions/commission/{commission.pk}/change/"
     assert client.get(url).status_code == 200
     assert client.post(url, {"amount": "999.00"}).status_code == 403
-    with tenant_scope(tenant):
-        commission.refresh_from_db()
-        assert commission.amount == Decimal("2.00")
+    commission.refresh_from_db()
+    assert commission.amount == Decimal("2.00")
 
 
 def _credits(tenant, n):
@@ -112,8 +107,7 @@ def test_ledger_accounts_show_balances_in_constant_queries(tenant):
     many, content = _queries(client, "/admin/commissions/ledgeraccount/")
     assert many == few
     assert "-129.00" in content  # network costs: (10 + 11) + (10 + 11 + ... + 17)
-    with tenant_scope(tenant):
-        cost = ledger_account_for(kind=AccountKind.NETWORK_COST)
+    cost = ledger_account_for(kind=AccountKind.NETWORK_COST)
     _, content = _queries(client, f"/admin/commissions/ledgerentry/?account__id__exact={cost.pk}")
     assert content.count("/change/") >= 10
 
@@ -126,10 +120,8 @@ def test_bd_does_not_see_the_ledger(tenant):
 
 def test_commission_changelist_in_constant_queries(tenant):
     client = client_for(tenant, make_staff(tenant, "risk"))
-    with tenant_scope(tenant):
-        CommissionFactory.create_batch(2, tenant=tenant)
+    CommissionFactory.create_batch(2, tenant=tenant)
     few, _ = _queries(client, "/admin/commissions/commission/")
-    with tenant_scope(tenant):
-        CommissionFactory.create_batch(8, tenant=tenant)
+    CommissionFactory.create_batch(8, tenant=tenant)
     many, _ = _queries(client, "/admin/commissions/commission/")
     assert many == few

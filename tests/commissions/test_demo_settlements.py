@@ -22,12 +22,11 @@ def test_seed_moves_three_statements_and_is_idempotent(tenant):
     for name in ("A", "B", "C", "D"):
         earning(AffiliateFactory(tenant=tenant, name=name), datetime.date(2026, 3, 3), "300.00")
     logs = []
-    with tenant_scope(tenant):
-        seed(tenant=tenant, days=30, result=None, log=logs.append)
-        first = dict(Statement.objects.values_list("affiliate__name", "status"))
-        seed(tenant=tenant, days=30, result=None, log=logs.append)
-        second = dict(Statement.objects.values_list("affiliate__name", "status"))
-        paid = Statement.objects.get(status="paid")
+    seed(tenant=tenant, days=30, result=None, log=logs.append)
+    first = dict(Statement.objects.values_list("affiliate__name", "status"))
+    seed(tenant=tenant, days=30, result=None, log=logs.append)
+    second = dict(Statement.objects.values_list("affiliate__name", "status"))
+    paid = Statement.objects.get(status="paid")
     assert first == {"A": "submitted", "B": "approved", "C": "paid", "D": "draft"}
     assert second == first
     assert paid.payout_reference == f"DEMO-2026-03-{paid.pk}"

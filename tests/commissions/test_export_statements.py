@@ -67,8 +67,7 @@ def test_safe_cell(value, expected):
 
 
 def test_csv_escapes_formulas_and_lists_only_approved(tenant, approved):
-    with tenant_scope(tenant):
-        body = statements_csv(approved, currency="CNY")
+    body = statements_csv(approved, currency="CNY")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0][:3] == ["webmaster", "email", "payout_method"]
     assert len(rows) == 2  # the submitted (not approved) statement is left out
@@ -82,8 +81,7 @@ def test_csv_escapes_formulas_and_lists_only_approved(tenant, approved):
 
 
 def test_xlsx_opens_with_text_cells_and_numeric_totals(tenant, approved):
-    with tenant_scope(tenant):
-        body = statements_xlsx(approved, currency="CNY")
+    body = statements_xlsx(approved, currency="CNY")
     workbook = openpyxl.load_workbook(io.BytesIO(body))
     sheet = workbook.active
     rows = list(sheet.iter_rows(values_only=True))

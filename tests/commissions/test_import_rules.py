@@ -31,9 +31,8 @@ def load(tenant, body):
 
 
 def test_rules_import_with_any_dimensions(tenant):
-    with tenant_scope(tenant):
-        MerchantFactory(tenant=tenant, code="ACME")
-        affiliate = AffiliateFactory(tenant=tenant, email="Top@Example.net")
+    MerchantFactory(tenant=tenant, code="ACME")
+    affiliate = AffiliateFactory(tenant=tenant, email="Top@Example.net")
     body = (
         ",,,registration,any,,fixed,1.00,,2026-03-01,\n"
         "ACME,cashback,,order,new,electronics,percent,5,2,2026-03-01,2026-12-31\n"
@@ -42,29 +41,27 @@ def test_rules_import_with_any_dimensions(tenant):
     report = load(tenant, body)
     assert report.errors == []
     assert report.counts == {"rules created": 3}
-    with tenant_scope(tenant):
-        rows = {
-            (r.event, r.merchant_id is not None, r.affiliate_id, r.affiliate_kind): r
-            for r in CommissionRule.objects.all()
-        }
-        general = rows[("registration", False, None, "")]
-        assert (general.customer_type, general.product_type, general.value) == (
-            "any",
-            "",
-            Decimal("1.0000"),
-        )
-        kind = rows[("order", True, None, "cashback")]
-        assert (kind.rate_type, kind.value, kind.priority, kind.valid_to) == (
-            "percent",
-            Decimal("5.0000"),
-            2,
-            datetime.date(2026, 12, 31),
-        )
-        assert rows[("order", False, affiliate.pk, "")].value == Decimal("3.0000")
+    rows = {
+        (r.event, r.merchant_id is not None, r.affiliate_id, r.affiliate_kind): r
+        for r in CommissionRule.objects.all()
+    }
+    general = rows[("registration", False, None, "")]
+    assert (general.customer_type, general.product_type, general.value) == (
+        "any",
+        "",
+        Decimal("1.0000"),
+    )
+    kind = rows[("order", True, None, "cashback")]
+    assert (kind.rate_type, kind.value, kind.priority, kind.valid_to) == (
+        "percent",
+        Decimal("5.0000"),
+        2,
+        datetime.date(2026, 12, 31),
+    )
+    assert rows[("order", False, affiliate.pk, "")].value == Decimal("3.0000")
     again = load(tenant, body)
     assert again.counts == {"rules unchanged": 3}
-    with tenant_scope(tenant):
-        assert CommissionRule.objects.count() == 3
+    assert CommissionRule.objects.count() == 3
 
 
 def test_bad_rows_are_reported_and_nothing_is_imported(tenant):
@@ -87,8 +84,7 @@ def test_bad_rows_are_reported_and_nothing_is_imported(tenant):
         (4, "value"),
         (4, "valid_to"),
     }
-    with tenant_scope(tenant):
-        assert CommissionRule.objects.count() == 0
+    assert CommissionRule.objects.count() == 0
 
 
 def test_another_tenants_merchant_is_unknown(tenant, other_tenant):
@@ -96,5 +92,4 @@ def test_another_tenants_merchant_is_unknown(tenant, other_tenant):
         MerchantFactory(tenant=other_tenant, code="THEIRS")
     report = load(tenant, "THEIRS,,,order,any,,fixed,2,,2026-03-01,\n")
     assert [(e.line, e.column) for e in report.errors] == [(2, "merchant")]
-    with tenant_scope(tenant):
-        assert CommissionRule.objects.count() == 0
+    assert CommissionRule.objects.count() == 0

@@ -158,16 +158,15 @@ def test_balances_are_per_tenant(tenant, other_tenant):
         merchant_compensation_credit(
             merchant=theirs, amount=Decimal("50"), idempotency_key="claim:9", occurred_on=DAY
         )
-    with tenant_scope(tenant):
-        mine = MerchantFactory(tenant=current_tenant())
-        # the same key in another tenant is another transaction
-        merchant_compensation_credit(
-            merchant=mine, amount=Decimal("7"), idempotency_key="claim:9", occurred_on=DAY
-        )
-        assert merchant_balance(mine) == Decimal("7.00")
-        assert LedgerTransaction.objects.count() == 1
-        cost = ledger_account_for(kind=AccountKind.NETWORK_COST)
-        assert account_balance(cost) == Decimal("-7.00")
+    mine = MerchantFactory(tenant=current_tenant())
+    # the same key in another tenant is another transaction
+    merchant_compensation_credit(
+        merchant=mine, amount=Decimal("7"), idempotency_key="claim:9", occurred_on=DAY
+    )
+    assert merchant_balance(mine) == Decimal("7.00")
+    assert LedgerTransaction.objects.count() == 1
+    cost = ledger_account_for(kind=AccountKind.NETWORK_COST)
+    assert account_balance(cost) == Decimal("-7.00")
 
 
 def test_daily_spend_is_charged_once_and_corrected_by_differences(scoped):

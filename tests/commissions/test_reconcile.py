@@ -99,8 +99,7 @@ def test_a_clean_month_has_no_differences_and_is_stored(tenant):
     code, lines = reconcile(tenant)
     assert lines == ["reconcile: 0 differences"]
     assert code == 0
-    with tenant_scope(tenant):
-        run = ReconcileRun.objects.get(period=PERIOD)
+    run = ReconcileRun.objects.get(period=PERIOD)
     assert run.differences == 0
     assert "reports.daily" in run.checks
 
@@ -108,29 +107,28 @@ def test_a_clean_month_has_no_differences_and_is_stored(tenant):
 def test_corrupted_earning_commission_and_ledger_leg_are_each_found(tenant):
     placement = build_month(tenant)
     first, second = DAYS
-    with tenant_scope(tenant):
-        # a daily earning whose click income is 1.00 too high (total kept consistent)
-        earning = DailyEarning.objects.get(placement=placement, day=first)
-        DailyEarning.objects.filter(pk=earning.pk).update(
-            click_income=earning.click_income + 1,
-            guarantee_topup=earning.guarantee_topup,
-            total=earning.total + 1,
-        )
-        # an order commission changed behind the services' back
-        commission = Commission.objects.get(placement=placement, day=second, event="order")
-        Commission.objects.filter(pk=commission.pk).update(amount=commission.amount + 2)
-        # the ledger refuses UPDATE/DELETE: a balanced-looking but wrong extra posting
-        payable = ledger_account_for(
-            kind=AccountKind.WEBMASTER_PAYABLE, affiliate=placement.site.affiliate
-        )
-        cost = network_account(AccountKind.NETWORK_COST)
-        ledger_post(
-            kind="contract_earning",
-            idempotency_key=f"earning:{placement.pk}:{second}:9",
-            occurred_on=second,
-            legs=[(payable, Decimal("3.00")), (cost, Decimal("-3.00"))],
-            memo="wrong",
-        )
+    # a daily earning whose click income is 1.00 too high (total kept consistent)
+    earning = DailyEarning.objects.get(placement=placement, day=first)
+    DailyEarning.objects.filter(pk=earning.pk).update(
+        click_income=earning.click_income + 1,
+        guarantee_topup=earning.guarantee_topup,
+        total=earning.total + 1,
+    )
+    # an order commission changed behind the services' back
+    commission = Commission.objects.get(placement=placement, day=second, event="order")
+    Commission.objects.filter(pk=commission.pk).update(amount=commission.amount + 2)
+    # the ledger refuses UPDATE/DELETE: a balanced-looking but wrong extra posting
+    payable = ledger_account_for(
+        kind=AccountKind.WEBMASTER_PAYABLE, affiliate=placement.site.affiliate
+    )
+    cost = network_account(AccountKind.NETWORK_COST)
+    ledger_post(
+        kind="contract_earning",
+        idempotency_key=f"earning:{placement.pk}:{second}:9",
+        occurred_on=second,
+        legs=[(payable, Decimal("3.00")), (cost, Decimal("-3.00"))],
+        memo="wrong",
+    )
     code, lines = reconcile(tenant)
     assert code == 1
     assert lines[-1].startswith("reconcile: ")
@@ -169,17 +167,14 @@ def test_the_statement_explains_what_it_pays_and_what_comes_later(tenant):
 
     placement = build_month(tenant)
     affiliate = placement.site.affiliate
-    with tenant_scope(tenant):
-        statement = statement_list_for_affiliate(affiliate=affiliate).get(period=PERIOD)
-        subtotals = {row["kind"]: row["amount"] for row in statement_subtotals(statement)}
-        assert subtotals["earning"] == statement.lines_total  # only earnings are due yet
-        notes = commissions_not_on_statement(affiliate=affiliate, until=statement.period_end)
-        pending = Commission.objects.filter(affiliate=affiliate, status="pending")
-        expected = {}
-        for c in pending:
-            expected[c.event] = expected.get(c.event, 0) + commission_net(
-                c.amount, c.reversed_amount
-            )
-        assert {row["event"]: row["amount"] for row in notes} == expected
-        assert all("later statement" in row["note"] for row in notes)
-        assert Statement.objects.filter(period=PERIOD).count() == 1
+    statement = statement_list_for_affiliate(affiliate=affiliate).get(period=PERIOD)
+    subtotals = {row["kind"]: row["amount"] for row in statement_subtotals(statement)}
+    assert subtotals["earning"] == statement.lines_total  # only earnings are due yet
+    notes = commissions_not_on_statement(affiliate=affiliate, until=statement.period_end)
+    pending = Commission.objects.filter(affiliate=affiliate, status="pending")
+    expected = {}
+    for c in pending:
+        expected[c.event] = expected.get(c.event, 0) + commission_net(c.amount, c.reversed_amount)
+    assert {row["event"]: row["amount"] for row in notes} == expected
+    assert all("later statement" in row["note"] for row in notes)
+    assert Statement.objects.filter(period=PERIOD).count() == 1

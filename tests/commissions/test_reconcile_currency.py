@@ -16,7 +16,6 @@ from apps.commissions.services.statements import (
     statement_submit,
     statements_generate,
 )
-from apps.tenants.scope import tenant_scope
 from apps.tracking.models import Conversion
 from apps.tracking.services.conversions import conversions_record
 from apps.tracking.services.daily import daily_run_execute
@@ -37,36 +36,31 @@ def test_two_currencies_bonuses_and_withholding_reconcile_to_zero(tenant):
     tenant.withholding_rule = "prc_labour"
     tenant.minimum_payout = Decimal("0.00")
     tenant.save(update_fields=["withholding_rule", "minimum_payout"])
-    with tenant_scope(tenant):
-        for day in [*DAYS, PAID_ON]:
-            FxRateFactory(tenant=tenant, day=day, base="USD", quote="CNY", rate=Decimal("7.2"))
-        usd = MerchantFactory(tenant=tenant, code="US1", currency="USD")
-        usd_product = ProductFactory(tenant=tenant, merchant=usd)
-        BonusTierFactory(tenant=tenant, gmv_from=Decimal("100.00"), percent=None,
-                         fixed_amount=Decimal("5000.00"))  # fmt: skip
+    for day in [*DAYS, PAID_ON]:
+        FxRateFactory(tenant=tenant, day=day, base="USD", quote="CNY", rate=Decimal("7.2"))
+    usd = MerchantFactory(tenant=tenant, code="US1", currency="USD")
+    usd_product = ProductFactory(tenant=tenant, merchant=usd)
+    BonusTierFactory(tenant=tenant, gmv_from=Decimal("100.00"), percent=None,
+                     fixed_amount=Decimal("5000.00"))  # fmt: skip
     # the issue-13 month (clicks, CNY orders, registrations, run_daily, statements), then USD
     # orders on the same days and the days run again (idempotent: the new orders accrue)
     placement = build_month(tenant)
     affiliate = placement.site.affiliate
-    with tenant_scope(tenant):
-        for day in DAYS:
-            click = ClickFactory(tenant=tenant, placement=placement, product=usd_product,
-                                 clicked_at=at(day, 9))  # fmt: skip
-            [result] = conversions_record(merchant=usd, events=[{
-                "type": "order", "external_id": f"USD-{day}", "click_id": str(click.click_id),
-                "occurred_at": at(day, 13).isoformat(), "amount": "100.00",
-            }])  # fmt: skip
-            assert result["status"] == "created"
-        assert Conversion.objects.filter(currency="USD").count() == 2
-        Affiliate.objects.filter(pk=affiliate.pk).update(payout_currency="USD")
+    for day in DAYS:
+        click = ClickFactory(tenant=tenant, placement=placement, product=usd_product,
+                             clicked_at=at(day, 9))  # fmt: skip
+        [result] = conversions_record(merchant=usd, events=[{
+            "type": "order", "external_id": f"USD-{day}", "click_id": str(click.click_id),
+            "occurred_at": at(day, 13).isoformat(), "amount": "100.00",
+        }])  # fmt: skip
+        assert result["status"] == "created"
+    assert Conversion.objects.filter(currency="USD").count() == 2
+    Affiliate.objects.filter(pk=affiliate.pk).update(payout_currency="USD")
     give_payout_details(affiliate)
     for day in DAYS:
-        with (
-            time_machine.travel(at(day + datetime.timedelta(days=1)), tick=False),
-            tenant_scope(tenant),
-        ):
+        with time_machine.travel(at(day + datetime.timedelta(days=1)), tick=False):
             daily_run_execute(day=day)
-    with time_machine.travel(at(PAID_ON), tick=False), tenant_scope(tenant):
+    with time_machine.travel(at(PAID_ON), tick=False):
         statements_generate(period=PERIOD)
         statement = Statement.objects.get(affiliate=affiliate, period=PERIOD)
         assert statement.lines.filter(kind="bonus").get().amount == Decimal("5000.00")

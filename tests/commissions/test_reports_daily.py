@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from apps.commissions.models import Commission
 from apps.commissions.selectors_reports import daily_report
 from apps.commissions.services.statements import statements_generate
-from apps.tenants.scope import tenant_scope
 from tests.affiliates.factories import AffiliateFactory
 from tests.api.factories import bearer, issue_key
 from tests.commissions.factories import CommissionFactory, DailyEarningFactory
@@ -216,12 +215,12 @@ def test_someone_elses_site_or_placement_is_404(tenant, other_tenant, world):
 
 
 def test_report_query_count_is_constant(tenant, world):
-    with tenant_scope(tenant), CaptureQueriesContext(connection) as one:
+    with CaptureQueriesContext(connection) as one:
         daily_report(affiliate=world["webmaster"], date_from=D(2026, 3, 1), date_to=D(2026, 3, 31))
     for day in range(4, 20):
         placement = PlacementFactory(tenant=tenant, site=world["site"])
         PlacementDayStatsFactory(tenant=tenant, placement=placement, day=D(2026, 3, day))
-    with tenant_scope(tenant), CaptureQueriesContext(connection) as many:
+    with CaptureQueriesContext(connection) as many:
         rows = daily_report(
             affiliate=world["webmaster"], date_from=D(2026, 3, 1), date_to=D(2026, 3, 31)
         )
@@ -233,9 +232,8 @@ def test_report_query_count_is_constant(tenant, world):
 
 def test_settlements_list_and_detail(tenant, other_tenant, world):
     webmaster = world["webmaster"]
-    with tenant_scope(tenant):
-        Commission.objects.filter(status="pending").update(status="approved")
-        statements_generate(period="2026-03")
+    Commission.objects.filter(status="pending").update(status="approved")
+    statements_generate(period="2026-03")
     key = issue_key(webmaster)
     client = client_for(tenant)
     listing = client.get("/api/v1/settlements", **bearer(key)).json()

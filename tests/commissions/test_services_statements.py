@@ -100,8 +100,7 @@ def test_generate_pays_contract_earnings_and_approved_commissions(tenant):
 def test_webmaster_without_activity_gets_no_statement(tenant):
     AffiliateFactory(tenant=tenant)
     assert _generate(tenant)["statements"] == 0
-    with tenant_scope(tenant):
-        assert Statement.objects.count() == 0
+    assert Statement.objects.count() == 0
 
 
 def test_below_minimum_carries_over_into_next_statement(tenant):
@@ -148,8 +147,7 @@ def test_refund_after_settlement_claws_back_once_on_next_statement(tenant):
     paid = commission(webmaster, "80.00")
     _generate(tenant)
     march = _approve(tenant, _statement(tenant, webmaster))
-    with tenant_scope(tenant):
-        paid.refresh_from_db()
+    paid.refresh_from_db()
     assert (march.status, paid.status) == ("approved", "settled")
     assert paid.settled_at is not None
     # when: the order is refunded in April for 30.00 (money marks reversed_amount)
@@ -228,12 +226,10 @@ def test_rerun_creates_nothing_twice(tenant):
         earning(webmaster, D(2026, 3, 1), "150.00")
         commission(webmaster, "5.00")
     first = _generate(tenant)
-    with tenant_scope(tenant):
-        before = list(StatementLine.objects.order_by("pk").values_list("pk", "amount"))
+    before = list(StatementLine.objects.order_by("pk").values_list("pk", "amount"))
     second = _generate(tenant)
-    with tenant_scope(tenant):
-        after = list(StatementLine.objects.order_by("pk").values_list("pk", "amount"))
-        assert Statement.objects.count() == 3
+    after = list(StatementLine.objects.order_by("pk").values_list("pk", "amount"))
+    assert Statement.objects.count() == 3
     assert first["lines_created"] == 6
     assert (second["created"], second["lines_created"], second["updated"]) == (0, 0, 0)
     assert before == after
@@ -262,10 +258,10 @@ def test_query_count_does_not_grow_with_webmasters(tenant):
             commission(webmaster, "5.00")
 
     build(2)
-    with tenant_scope(tenant), CaptureQueriesContext(connection) as few:
+    with CaptureQueriesContext(connection) as few:
         statements_generate(period=MARCH)
     build(12)
-    with tenant_scope(tenant), CaptureQueriesContext(connection) as many:
+    with CaptureQueriesContext(connection) as many:
         result = statements_generate(period=MARCH)
     assert result["created"] == 12
     assert len(many.captured_queries) <= len(few.captured_queries)
@@ -311,10 +307,9 @@ def test_concurrent_runs_create_nothing_twice(tenant):
     # then: one run made everything, the other nothing
     assert errors == []
     assert sorted(r["lines_created"] for r in results) == [0, 20]
-    with tenant_scope(tenant):
-        assert Statement.objects.count() == 10
-        assert StatementLine.objects.count() == 20
-        assert set(Statement.objects.values_list("total", flat=True)) == {Decimal("155.00")}
+    assert Statement.objects.count() == 10
+    assert StatementLine.objects.count() == 20
+    assert set(Statement.objects.values_list("total", flat=True)) == {Decimal("155.00")}
 
 
 def test_refund_through_the_order_service_before_and_after_settlement(tenant):
@@ -352,8 +347,7 @@ def test_refund_through_the_order_service_before_and_after_settlement(tenant):
     earning(webmaster, D(2026, 3, 1), "500.00")
     _generate(tenant)
     # when: the early order is cancelled before the statement is approved
-    with tenant_scope(tenant):
-        order_status_change(merchant=merchant, external_id=early.external_id, status="cancelled")
+    order_status_change(merchant=merchant, external_id=early.external_id, status="cancelled")
     _generate(tenant)
     march = _statement(tenant, webmaster)
     assert _lines(tenant, march) == [
@@ -362,15 +356,14 @@ def test_refund_through_the_order_service_before_and_after_settlement(tenant):
     ]
     march = _approve(tenant, march)
     # and the late one is half refunded after payout
-    with tenant_scope(tenant):
-        order_status_change(
-            merchant=merchant,
-            external_id=late.external_id,
-            status="refunded",
-            refund_amount=Decimal("100.00"),
-            reason="returned",
-        )
-        settled = Commission.objects.get(pk=rows[late.external_id].pk)
+    order_status_change(
+        merchant=merchant,
+        external_id=late.external_id,
+        status="refunded",
+        refund_amount=Decimal("100.00"),
+        reason="returned",
+    )
+    settled = Commission.objects.get(pk=rows[late.external_id].pk)
     assert (settled.status, settled.reversed_amount) == ("settled", Decimal("4.00"))
     earning(webmaster, D(2026, 4, 1), "200.00")
     _generate(tenant, APRIL)
@@ -387,14 +380,12 @@ def test_rerun_after_a_daily_rerun_updates_the_line_in_place(tenant):
     webmaster = AffiliateFactory(tenant=tenant)
     row = earning(webmaster, D(2026, 3, 1), "300.00", "200.00")
     _generate(tenant)
-    with tenant_scope(tenant):
-        line = StatementLine.objects.get()
-        DailyEarning.objects.filter(pk=row.pk).update(
-            click_income=Decimal("550.00"), guarantee_topup=Decimal("0.00"), total=Decimal("550.00")
-        )
+    line = StatementLine.objects.get()
+    DailyEarning.objects.filter(pk=row.pk).update(
+        click_income=Decimal("550.00"), guarantee_topup=Decimal("0.00"), total=Decimal("550.00")
+    )
     result = _generate(tenant)
-    with tenant_scope(tenant):
-        updated = StatementLine.objects.get()
+    updated = StatementLine.objects.get()
     assert (result["lines_updated"], result["lines_created"]) == (1, 0)
     assert (updated.pk, updated.amount) == (line.pk, Decimal("550.00"))
     assert updated.updated_at > line.updated_at

@@ -120,19 +120,18 @@ def run_example(tenant, valid_clicks):
 )
 def test_worked_example_end_to_end(tenant, valid, income, topup, total):
     placement, _ = run_example(tenant, valid)
-    with tenant_scope(tenant):
-        stats = PlacementDayStats.objects.get(placement=placement, day=DAY)
-        assert (stats.valid_clicks, stats.registrations, stats.orders) == (valid, 100, 50)
-        row = DailyEarning.objects.get(placement=placement, day=DAY)
-        assert (row.valid_clicks, row.click_income, row.guarantee_topup) == (
-            valid,
-            Decimal(income),
-            Decimal(topup),
-        )
-        assert (row.registrations, row.registration_commission) == (100, Decimal("100.00"))
-        assert (row.orders, row.order_commission) == (50, Decimal("100.00"))
-        assert row.total == Decimal(total)
-        assert Commission.objects.count() == 150
-        affiliate = placement.site.affiliate
-        assert affiliate_payable_balance(affiliate) == Decimal(income) + Decimal(topup)
-        assert affiliate_pending_balance(affiliate) == Decimal("200.00")
+    stats = PlacementDayStats.objects.get(placement=placement, day=DAY)
+    assert (stats.valid_clicks, stats.registrations, stats.orders) == (valid, 100, 50)
+    row = DailyEarning.objects.get(placement=placement, day=DAY)
+    assert (row.valid_clicks, row.click_income, row.guarantee_topup) == (
+        valid,
+        Decimal(income),
+        Decimal(topup),
+    )
+    assert (row.registrations, row.registration_commission) == (100, Decimal("100.00"))
+    assert (row.orders, row.order_commission) == (50, Decimal("100.00"))
+    assert row.total == Decimal(total)
+    assert Commission.objects.count() == 150
+    affiliate = placement.site.affiliate
+    assert affiliate_payable_balance(affiliate) == Decimal(income) + Decimal(topup)
+    assert affiliate_pending_balance(affiliate) == Decimal("200.00")
