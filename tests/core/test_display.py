@@ -8,7 +8,6 @@ import pytest
 from django.template import Context, Template
 
 from apps.core import display
-from apps.tenants.scope import tenant_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +23,7 @@ def test_money_has_separators_two_places_and_the_currency():
 def test_money_takes_the_active_tenants_currency(tenant):
     tenant.currency = "EUR"
     tenant.save(update_fields=["currency"])
-    with tenant_scope(tenant):
-        assert display.format_money(Decimal("1234567.5")) == "1,234,567.50 EUR"
+    assert display.format_money(Decimal("1234567.5")) == "1,234,567.50 EUR"
 
 
 def test_shares_and_roi_to_sensible_places():
@@ -39,11 +37,11 @@ def test_shares_and_roi_to_sensible_places():
 
 def test_times_are_in_the_tenants_zone_with_the_zone_named(tenant):
     moment = datetime.datetime(2026, 11, 3, 6, 5, tzinfo=datetime.UTC)
-    with tenant_scope(tenant):  # Asia/Shanghai
-        assert display.format_datetime(moment) == "2026-11-03 14:05 UTC+8"
-        assert display.format_day(datetime.datetime(2026, 11, 3, 17, tzinfo=datetime.UTC)) == (
-            "2026-11-04"
-        )
+    # Asia/Shanghai
+    assert display.format_datetime(moment) == "2026-11-03 14:05 UTC+8"
+    assert display.format_day(datetime.datetime(2026, 11, 3, 17, tzinfo=datetime.UTC)) == (
+        "2026-11-04"
+    )
     kolkata = zoneinfo.ZoneInfo("Asia/Kolkata")
     assert display.format_datetime(moment, kolkata) == "2026-11-03 11:35 UTC+5:30"
 
@@ -68,7 +66,6 @@ def test_template_filters(tenant):
             "p": "2026-11",
         }
     )
-    with tenant_scope(tenant):
-        assert template.render(context) == (
-            "14,000.00 CNY|1,234,567|50.0%|2.50|2026-11-03 14:05 UTC+8|November 2026"
-        )
+    assert template.render(context) == (
+        "14,000.00 CNY|1,234,567|50.0%|2.50|2026-11-03 14:05 UTC+8|November 2026"
+    )
