@@ -11,7 +11,6 @@ from django.urls import reverse
 
 from apps.commissions.models import Commission, LedgerTransaction
 from apps.disputes.models import Claim, Dispute
-from apps.tenants.scope import tenant_scope
 from tests.commissions.factories import CommissionRuleFactory
 from tests.conftest import client_for, make_staff
 from tests.disputes.factories import ClaimFactory, DisputeFactory
@@ -73,14 +72,10 @@ def test_decide_page_approves_once_even_when_posted_twice(tenant, risk_client):
 
     assert first.status_code == 302
     assert second.status_code == 302
-    with tenant_scope(tenant):
-        claim.refresh_from_db()
-        assert claim.status == "approved"
-        assert claim.approved_amount == Decimal("1666.67")
-        assert (
-            LedgerTransaction.objects.filter(idempotency_key=f"claim:{claim.pk}:credit").count()
-            == 1
-        )
+    claim.refresh_from_db()
+    assert claim.status == "approved"
+    assert claim.approved_amount == Decimal("1666.67")
+    assert LedgerTransaction.objects.filter(idempotency_key=f"claim:{claim.pk}:credit").count() == 1
     change = risk_client.get(reverse("admin:disputes_claim_change", args=[claim.pk]))
     assert "Decided: this claim is final." in change.content.decode()
     assert url not in change.content.decode()
@@ -94,9 +89,8 @@ def test_decide_page_reject_without_a_reason_shows_the_error(tenant, risk_client
 
     assert response.status_code == 200
     assert "A rejection needs a reason" in response.content.decode()
-    with tenant_scope(tenant):
-        claim.refresh_from_db()
-        assert claim.status == "submitted"
+    claim.refresh_from_db()
+    assert claim.status == "submitted"
 
 
 def test_bd_staff_see_the_queue_but_cannot_decide(tenant):
@@ -110,9 +104,8 @@ def test_bd_staff_see_the_queue_but_cannot_decide(tenant):
         ).status_code
         == 404
     )
-    with tenant_scope(tenant):
-        claim.refresh_from_db()
-        assert claim.status == "submitted"
+    claim.refresh_from_db()
+    assert claim.status == "submitted"
 
 
 def test_decide_page_of_another_tenants_claim_is_404(tenant, other_tenant, risk_client):
@@ -132,9 +125,8 @@ def test_approve_reduced_action_needs_amount_and_reason(tenant, risk_client):
         CHANGELIST, {**base, "post": "yes", "decision": "approve_reduced", "amount": "900"}
     )
     assert missing.status_code == 200
-    with tenant_scope(tenant):
-        claim.refresh_from_db()
-        assert claim.status == "submitted"
+    claim.refresh_from_db()
+    assert claim.status == "submitted"
 
     done = risk_client.post(
         CHANGELIST,
@@ -148,10 +140,9 @@ def test_approve_reduced_action_needs_amount_and_reason(tenant, risk_client):
     )
 
     assert done.status_code == 302
-    with tenant_scope(tenant):
-        claim.refresh_from_db()
-        assert claim.approved_amount == Decimal("900.00")
-        assert claim.decision_reason == "Partial outage"
+    claim.refresh_from_db()
+    assert claim.approved_amount == Decimal("900.00")
+    assert claim.decision_reason == "Partial outage"
 
 
 def test_reject_action_asks_for_a_reason_then_rejects(tenant, risk_client):
@@ -161,8 +152,7 @@ def test_reject_action_asks_for_a_reason_then_rejects(tenant, risk_client):
 
     risk_client.post(CHANGELIST, {**base, "post": "yes", "reason": "Window had no tagged product"})
 
-    with tenant_scope(tenant):
-        assert set(Claim.objects.values_list("status", flat=True)) == {"rejected"}
+    assert set(Claim.objects.values_list("status", flat=True)) == {"rejected"}
 
 
 def test_dispute_admin_shows_evidence_and_accept_creates_the_commission(tenant, risk_client):
@@ -189,8 +179,7 @@ def test_dispute_admin_shows_evidence_and_accept_creates_the_commission(tenant, 
     assert risk_client.post("/admin/disputes/dispute/", base).status_code == 200
     risk_client.post("/admin/disputes/dispute/", {**base, "post": "yes"})
 
-    with tenant_scope(tenant):
-        dispute.refresh_from_db()
-        assert dispute.status == "accepted"
-        assert Commission.objects.filter(source="dispute").count() == 1
-        assert Dispute.objects.get().commission is not None
+    dispute.refresh_from_db()
+    assert dispute.status == "accepted"
+    assert Commission.objects.filter(source="dispute").count() == 1
+    assert Dispute.objects.get().commission is not None

@@ -13,7 +13,6 @@ from apps.disputes.errors import DisputeError
 from apps.disputes.models import Dispute
 from apps.disputes.selectors import dispute_list
 from apps.disputes.services import dispute_decide, dispute_file
-from apps.tenants.scope import tenant_scope
 from tests.affiliates.factories import AffiliateFactory
 from tests.campaigns.factories import MerchantFactory, ProductFactory
 from tests.commissions.factories import CommissionRuleFactory
@@ -162,8 +161,7 @@ def test_evidence_is_shown_to_the_merchant_beside_the_dispute(tenant, affiliate,
     from tests.campaigns.factories import MerchantUserFactory
     from tests.conftest import client_for
 
-    with tenant_scope(tenant):
-        file(affiliate, merchant)
+    file(affiliate, merchant)
     user = MerchantUserFactory(tenant=tenant, merchant=merchant).user
     content = client_for(tenant, user).get(reverse("portal:merchant-disputes")).content.decode()
     assert "ORD-777" in content
@@ -235,7 +233,6 @@ def test_rejecting_needs_a_reason_and_is_final(scoped, tenant, affiliate, mercha
 
 def test_other_tenants_disputes_are_invisible(tenant, other_tenant):
     theirs = DisputeFactory(tenant=other_tenant)
-    with tenant_scope(tenant):
-        assert list(dispute_list()) == []
-        with pytest.raises(Dispute.DoesNotExist):
-            dispute_decide(dispute=theirs, accept=False, actor=make_staff(tenant), reason="x")
+    assert list(dispute_list()) == []
+    with pytest.raises(Dispute.DoesNotExist):
+        dispute_decide(dispute=theirs, accept=False, actor=make_staff(tenant), reason="x")

@@ -59,9 +59,8 @@ def test_portal_upload_too_large_is_refused_with_a_clear_message(tenant, plan, m
 
     assert response.status_code == 200
     assert "report.txt is 5.0 MB; evidence files may be at most 5 MB." in response.content.decode()
-    with tenant_scope(tenant):
-        assert Claim.objects.count() == 0
-        assert ClaimEvidence.objects.count() == 0
+    assert Claim.objects.count() == 0
+    assert ClaimEvidence.objects.count() == 0
 
 
 def test_portal_upload_of_a_forbidden_type_is_refused(tenant, plan, merchant_user):
@@ -72,8 +71,7 @@ def test_portal_upload_of_a_forbidden_type_is_refused(tenant, plan, merchant_use
     content = response.content.decode()
     assert "setup.exe: files of this type are not accepted as evidence" in content
     assert "allowed: csv, jpeg, jpg, pdf, png, txt" in content
-    with tenant_scope(tenant):
-        assert Claim.objects.count() == 0
+    assert Claim.objects.count() == 0
 
 
 def test_a_file_whose_content_is_not_its_extension_is_refused(scoped):
@@ -107,9 +105,8 @@ def test_evidence_is_stored_privately_under_the_tenant_and_claim(tenant, plan, m
     )
 
     assert response.status_code == 302
-    with tenant_scope(tenant):
-        claim = Claim.objects.get()
-        evidence = claim.evidence.get()
+    claim = Claim.objects.get()
+    evidence = claim.evidence.get()
     assert evidence.original_name == "shot.png"
     assert evidence.content_type == "image/png"
     assert evidence.size == len(PNG)
@@ -162,9 +159,8 @@ def test_a_webmaster_and_an_anonymous_visitor_get_404(tenant, evidence):
     from tests.tenants.factories import UserFactory
 
     user = UserFactory()
-    with tenant_scope(tenant):
-        webmaster.user = user
-        webmaster.save(update_fields=["user"])
+    webmaster.user = user
+    webmaster.save(update_fields=["user"])
     url = reverse("portal:claim-evidence", args=[evidence.pk])
     assert client_for(tenant, user).get(url).status_code == 404
     assert client_for(tenant).get(url).status_code == 404
