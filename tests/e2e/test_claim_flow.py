@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from apps.commissions.models import LedgerEntry, LedgerTransaction
 from apps.disputes.models import Claim
-from apps.tenants.scope import tenant_scope
 from tests.campaigns.factories import MerchantUserFactory
 from tests.conftest import make_staff
 from tests.disputes.factories import FullSitePlanFactory, spread
@@ -99,8 +98,7 @@ def test_merchant_files_a_claim_and_staff_approve_it(
     assert "Submitted" in page.locator("h1 + .badge, .badge").first.inner_text()
     assert "dashboard.png" in page.locator(".evidence").inner_text()
     shot(page, "04-claim-submitted")
-    with tenant_scope(tenant):
-        claim = Claim.objects.get()
+    claim = Claim.objects.get()
     assert claim.computed_amount == Decimal("1666.67")
     claim_url = page.url
 
@@ -134,17 +132,13 @@ def test_merchant_files_a_claim_and_staff_approve_it(
     page.goto(claim_url)
     assert page.locator("#approved-amount").inner_text() == "1666.67"
     shot(page, "09-merchant-sees-approval")
-    with tenant_scope(tenant):
-        claim.refresh_from_db()
-        assert claim.status == "approved"
-        assert claim.decided_by == staff
-        assert (
-            LedgerTransaction.objects.filter(idempotency_key=f"claim:{claim.pk}:credit").count()
-            == 1
-        )
-        balance = LedgerEntry.objects.filter(
-            account__kind="merchant_balance", account__merchant=plan.merchant
-        ).aggregate(total=Sum("amount"))["total"]
+    claim.refresh_from_db()
+    assert claim.status == "approved"
+    assert claim.decided_by == staff
+    assert LedgerTransaction.objects.filter(idempotency_key=f"claim:{claim.pk}:credit").count() == 1
+    balance = LedgerEntry.objects.filter(
+        account__kind="merchant_balance", account__merchant=plan.merchant
+    ).aggregate(total=Sum("amount"))["total"]
     assert balance == Decimal("1666.67")
     decided_mail = [m for m in mail.outbox if m.to == [merchant_user.email]]
     assert len(decided_mail) == 1

@@ -22,7 +22,6 @@ from django.db.models import Count
 from apps.affiliates.models import Affiliate
 from apps.commissions.models import Statement
 from apps.commissions.services.statements import statement_submit, statements_generate
-from apps.tenants.scope import tenant_scope
 from apps.tracking.models import Click
 from tests.affiliates.factories import TAX_ID, AffiliateFactory
 from tests.commissions.statement_helpers import earning
@@ -93,8 +92,7 @@ def test_bd_follows_awaiting_approval_from_the_home_and_approves(
     page.wait_for_load_state("load")
     assert "Approved 1 webmaster(s)." in page.content()
     shot(page, "04-approved")
-    with tenant_scope(tenant):
-        assert Affiliate.objects.get(pk=waiting.pk).status == "active"
+    assert Affiliate.objects.get(pk=waiting.pk).status == "active"
 
 
 def test_finance_puts_a_hold_and_lifts_it(tenant, page, tenant_live_url, shot):
@@ -117,9 +115,8 @@ def test_finance_puts_a_hold_and_lifts_it(tenant, page, tenant_live_url, shot):
     page.wait_for_load_state("load")
     assert "1 hold(s) lifted." in page.content()
     shot(page, "04-lifted")
-    with tenant_scope(tenant):
-        held = Affiliate.objects.get(pk=webmaster.pk)
-        reasons = [h.history_change_reason for h in held.history.order_by("history_date")]
+    held = Affiliate.objects.get(pk=webmaster.pk)
+    reasons = [h.history_change_reason for h in held.history.order_by("history_date")]
     assert held.payment_hold is False
     assert reasons[-2:] == [
         "payment hold set: KYC documents missing",
@@ -135,10 +132,9 @@ def test_approval_waits_for_payout_details_then_the_bank_file_carries_them(
     user = _person(UserFactory(email="li.wei@publisher.example"))
     webmaster = AffiliateFactory(tenant=tenant, user=user, email=user.email, name="Li Wei")
     earning(webmaster, datetime.date(2026, 3, 2), "600.00")
-    with tenant_scope(tenant):
-        statements_generate(period="2026-03")
-        statement = Statement.objects.get(affiliate=webmaster)
-        statement_submit(statement=statement, actor=submitter)
+    statements_generate(period="2026-03")
+    statement = Statement.objects.get(affiliate=webmaster)
+    statement_submit(statement=statement, actor=submitter)
     base = tenant_live_url(tenant)
     statement_url = f"/admin/commissions/statement/{statement.pk}/change/"
 
@@ -202,18 +198,17 @@ def test_risk_blocks_a_range_from_the_desk_and_the_next_run_classifies_it(
     placement = PlacementFactory(tenant=tenant)
     day = datetime.date(2026, 3, 2)
     noon = datetime.datetime(2026, 3, 2, 4, 0, tzinfo=datetime.UTC)
-    with tenant_scope(tenant):
-        Click.objects.bulk_create(
-            Click(
-                tenant=tenant,
-                placement=placement,
-                affiliate=placement.site.affiliate,
-                ip=f"203.0.113.{n % 200 + 1}" if n < 90 else f"192.0.2.{n}",
-                user_agent="Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0",
-                clicked_at=noon + datetime.timedelta(seconds=n),
-            )
-            for n in range(120)
+    Click.objects.bulk_create(
+        Click(
+            tenant=tenant,
+            placement=placement,
+            affiliate=placement.site.affiliate,
+            ip=f"203.0.113.{n % 200 + 1}" if n < 90 else f"192.0.2.{n}",
+            user_agent="Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0",
+            clicked_at=noon + datetime.timedelta(seconds=n),
         )
+        for n in range(120)
+    )
     call_command("run_daily", tenant=tenant.slug, date=day.isoformat())
     base = tenant_live_url(tenant)
     desk = f"/admin/desk/risk/?webmaster={placement.site.affiliate_id}&until={day.isoformat()}"
@@ -231,10 +226,9 @@ def test_risk_blocks_a_range_from_the_desk_and_the_next_run_classifies_it(
     shot(page, "02-blocked")
     # the next run
     call_command("run_daily", tenant=tenant.slug, date=day.isoformat())
-    with tenant_scope(tenant):
-        verdicts = dict(
-            Click.objects.filter(placement=placement).values_list("verdict").annotate(n=Count("id"))
-        )
+    verdicts = dict(
+        Click.objects.filter(placement=placement).values_list("verdict").annotate(n=Count("id"))
+    )
     assert verdicts == {"blocked": 90, "valid": 30}
     page.reload()
     assert "block list" in page.inner_text("[data-reason='blocked']").lower()

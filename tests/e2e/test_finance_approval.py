@@ -7,7 +7,6 @@ from allauth.account.models import EmailAddress
 
 from apps.commissions.models import Statement
 from apps.commissions.services.statements import statement_submit, statements_generate
-from apps.tenants.scope import tenant_scope
 from tests.affiliates.factories import AffiliateFactory
 from tests.commissions.statement_helpers import earning
 from tests.conftest import make_staff
@@ -55,12 +54,11 @@ def test_finance_approves_and_is_refused_on_their_own(
     theirs = AffiliateFactory(tenant=tenant, name="Colleague Submitted Deals", payout_details=True)
     earning(own, datetime.date(2026, 3, 2), "300.00", "200.00")
     earning(theirs, datetime.date(2026, 3, 2), "600.00")
-    with tenant_scope(tenant):
-        statements_generate(period="2026-03")
-        mine = Statement.objects.get(affiliate=own)
-        colleagues = Statement.objects.get(affiliate=theirs)
-        statement_submit(statement=mine, actor=finance)
-        statement_submit(statement=colleagues, actor=finance2)
+    statements_generate(period="2026-03")
+    mine = Statement.objects.get(affiliate=own)
+    colleagues = Statement.objects.get(affiliate=theirs)
+    statement_submit(statement=mine, actor=finance)
+    statement_submit(statement=colleagues, actor=finance2)
     base = tenant_live_url(tenant)
     page = browser_page
     console = []
@@ -88,7 +86,6 @@ def test_finance_approves_and_is_refused_on_their_own(
 
     # the statement pages run Unfold's scripts (no CSP error on them)
     assert [text for text in console if "Content Security Policy" in text] == []
-    with tenant_scope(tenant):
-        assert Statement.objects.get(pk=colleagues.pk).status == "approved"
-        assert Statement.objects.get(pk=colleagues.pk).approved_by_id == finance.pk
-        assert Statement.objects.get(pk=mine.pk).status == "submitted"
+    assert Statement.objects.get(pk=colleagues.pk).status == "approved"
+    assert Statement.objects.get(pk=colleagues.pk).approved_by_id == finance.pk
+    assert Statement.objects.get(pk=mine.pk).status == "submitted"

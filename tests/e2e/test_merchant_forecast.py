@@ -11,7 +11,6 @@ from allauth.account.models import EmailAddress
 from apps.campaigns.models import Campaign
 from apps.campaigns.services.products import ProductTaggingStats, product_tagging_apply
 from apps.tenants.clock import tenant_today
-from apps.tenants.scope import tenant_scope
 from tests.campaigns.factories import (
     CampaignFactory,
     MerchantFactory,
@@ -34,16 +33,15 @@ def test_merchant_sees_the_forecast_of_each_tier_before_starting(
     product = ProductFactory(tenant=tenant, merchant=merchant, sku="KETTLE", title="Kettle")
     old_plan = CampaignFactory(tenant=tenant, merchant=merchant, type="full_site", bid=None,
                                target_roi=Decimal("4"), status="ended")  # fmt: skip
-    with tenant_scope(tenant):
-        yesterday = tenant_today() - datetime.timedelta(days=1)
-        # 30 days at 100 clicks, 2 orders, GMV 200.00 and spend 50.00 a day: ROI 4
-        roll_ups(campaign=old_plan, product=product, last=yesterday, orders=[2] * 30,
-                 clicks_per_order=50)  # fmt: skip
-        product_tagging_apply(
-            day=yesterday,
-            stats={product.pk: ProductTaggingStats(60, 3000, Decimal("6000"), Decimal("1500"))},
-            median_conversion_rate=Decimal("0.01"),
-        )
+    yesterday = tenant_today() - datetime.timedelta(days=1)
+    # 30 days at 100 clicks, 2 orders, GMV 200.00 and spend 50.00 a day: ROI 4
+    roll_ups(campaign=old_plan, product=product, last=yesterday, orders=[2] * 30,
+             clicks_per_order=50)  # fmt: skip
+    product_tagging_apply(
+        day=yesterday,
+        stats={product.pk: ProductTaggingStats(60, 3000, Decimal("6000"), Decimal("1500"))},
+        median_conversion_rate=Decimal("0.01"),
+    )
     user = UserFactory(email="buyer@shop.example")
     user.set_password(PASSWORD)
     user.save()
@@ -94,7 +92,6 @@ def test_merchant_sees_the_forecast_of_each_tier_before_starting(
     page.wait_for_load_state()
     assert "At a recommended tier: eligible for cost compensation" in page.content()
     shot(page, "03-plan-started")
-    with tenant_scope(tenant):
-        campaign = Campaign.objects.get(name="Kettle push")
-        assert (campaign.target_roi, campaign.target_roi_was_tier) == (Decimal("4.00"), True)
+    campaign = Campaign.objects.get(name="Kettle push")
+    assert (campaign.target_roi, campaign.target_roi_was_tier) == (Decimal("4.00"), True)
     assert errors == []

@@ -10,7 +10,6 @@ from allauth.account.models import EmailAddress
 
 from apps.campaigns.models import Campaign
 from apps.campaigns.services.products import ProductTaggingStats, product_tagging_apply
-from apps.tenants.scope import tenant_scope
 from tests.campaigns.factories import MerchantFactory, MerchantUserFactory, ProductFactory
 from tests.tenants.factories import UserFactory
 
@@ -26,12 +25,11 @@ def test_merchant_starts_a_full_site_plan_at_a_recommended_tier(
     merchant = MerchantFactory(tenant=tenant, code="SHOP", name="Shop Ltd")
     product = ProductFactory(tenant=tenant, merchant=merchant, sku="KETTLE", title="Kettle")
     ProductFactory(tenant=tenant, merchant=merchant, sku="TOASTER", title="Toaster")
-    with tenant_scope(tenant):
-        product_tagging_apply(
-            day=datetime.date(2026, 3, 1),
-            stats={product.pk: ProductTaggingStats(20, 400, Decimal("5000"), Decimal("1600"))},
-            median_conversion_rate=Decimal("0.01"),
-        )
+    product_tagging_apply(
+        day=datetime.date(2026, 3, 1),
+        stats={product.pk: ProductTaggingStats(20, 400, Decimal("5000"), Decimal("1600"))},
+        median_conversion_rate=Decimal("0.01"),
+    )
     user = UserFactory(email="buyer@shop.example")
     user.set_password(PASSWORD)
     user.save()
@@ -92,11 +90,10 @@ def test_merchant_starts_a_full_site_plan_at_a_recommended_tier(
     assert "At a recommended tier: eligible for cost compensation" in page.content()
     assert page.locator("svg.chart rect.mc-bar").count() == 30
     shot(page, "06-plan")
-    with tenant_scope(tenant):
-        campaign = Campaign.objects.get()
-        assert (campaign.status, campaign.target_roi, campaign.target_roi_was_tier) == (
-            "active",
-            Decimal("3.10"),
-            True,
-        )
+    campaign = Campaign.objects.get()
+    assert (campaign.status, campaign.target_roi, campaign.target_roi_was_tier) == (
+        "active",
+        Decimal("3.10"),
+        True,
+    )
     assert errors == []

@@ -11,7 +11,6 @@ from apps.affiliates.models import Affiliate
 from apps.affiliates.services import affiliate_approve
 from apps.sites.models import Placement, Site
 from apps.sites.services import site_transition
-from apps.tenants.scope import tenant_scope
 from tests.commissions.factories import DailyEarningFactory
 from tests.tracking.factories import PlacementDayStatsFactory
 
@@ -56,8 +55,7 @@ def test_webmaster_signs_up_and_sees_ad_code(
     shot(page, "03-confirm-email")
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_load_state()
-    with tenant_scope(tenant):
-        affiliate = Affiliate.objects.get(email=EMAIL)
+    affiliate = Affiliate.objects.get(email=EMAIL)
     assert affiliate.status == "pending"
 
     # 3. sign out and back in: a pending webmaster lands on the dashboard with a banner
@@ -92,10 +90,9 @@ def test_webmaster_signs_up_and_sees_ad_code(
     shot(page, "07-placement-before-approval")
 
     # 6. staff approve the webmaster (an email goes out) and the site
-    with tenant_scope(tenant):
-        affiliate_approve(affiliate=affiliate, actor=staff_user)
-        site_transition(site=Site.objects.get(affiliate=affiliate), to="approved", actor=staff_user)
-        code = Placement.objects.get(site__affiliate=affiliate).code
+    affiliate_approve(affiliate=affiliate, actor=staff_user)
+    site_transition(site=Site.objects.get(affiliate=affiliate), to="approved", actor=staff_user)
+    code = Placement.objects.get(site__affiliate=affiliate).code
     assert mail.outbox[-1].to == [EMAIL]
 
     # 7. the placements page shows the unified ad code, and Copy copies it
@@ -132,8 +129,7 @@ def test_webmaster_signs_up_and_sees_ad_code(
 
     # 10. after a few days of traffic, the dashboard's earnings chart draws them
     days = [datetime.date(2026, 11, 27) + datetime.timedelta(days=n) for n in range(3)]
-    with tenant_scope(tenant):
-        placement = Placement.objects.select_related("site__affiliate").get(code=code)
+    placement = Placement.objects.select_related("site__affiliate").get(code=code)
     site, affiliate = placement.site, placement.site.affiliate
     for n, day in enumerate(days):
         PlacementDayStatsFactory(
