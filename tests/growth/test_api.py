@@ -50,8 +50,7 @@ def test_the_forecast_answers_exactly_the_contracts_shape(shop):
 
 
 def test_a_product_without_history_forecasts_nothing_and_says_so(shop, tenant):
-    with tenant_scope(tenant):
-        merchant = Product.objects.get(sku="KETTLE").merchant
+    merchant = Product.objects.get(sku="KETTLE").merchant
     ProductFactory(tenant=tenant, merchant=merchant, sku="NEW", product_type="")
     response = shop("NEW/forecast", daily_budget="30.00", target_roi="4")
     assert response.status_code == 200

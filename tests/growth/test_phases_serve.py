@@ -11,7 +11,6 @@ import pytest
 import time_machine
 
 from apps.campaigns.services.phases import campaign_phases_set
-from apps.tenants.scope import tenant_scope
 from apps.tracking import budget
 from apps.tracking.models import BudgetExhaustion, CampaignSpend
 from apps.tracking.snapshot import registry
@@ -98,12 +97,11 @@ def test_the_burst_phases_bigger_budget_keeps_serving_past_the_plans_own(
                          "daily_budget": "100.00"}],
             )  # fmt: skip
     # and 60.00 spent on the burst day and on the day after (another worker's counter)
-    with tenant_scope(tenant):
-        CampaignSpend.objects.bulk_create(
-            CampaignSpend(tenant=tenant, campaign=cpc_plan, day=day, slot=budget.SLOTS - 1,
-                          amount=Decimal("60.00"))
-            for day in (D(2026, 3, 3), D(2026, 3, 4))
-        )  # fmt: skip
+    CampaignSpend.objects.bulk_create(
+        CampaignSpend(tenant=tenant, campaign=cpc_plan, day=day, slot=budget.SLOTS - 1,
+                      amount=Decimal("60.00"))
+        for day in (D(2026, 3, 3), D(2026, 3, 4))
+    )  # fmt: skip
 
     # when /serve/ is asked late on each day (pacing lets nearly the whole budget go)
     with time_machine.travel(at(D(2026, 3, 3), 23), tick=False):
@@ -125,7 +123,6 @@ def test_the_burst_phases_bigger_budget_keeps_serving_past_the_plans_own(
     assert burst_exhausted == 0
     assert after.status_code == 204
     assert after_exhausted == 1
-    with tenant_scope(tenant):
-        assert list(BudgetExhaustion.objects.values_list("day", "daily_budget")) == [
-            (D(2026, 3, 4), Decimal("50.00"))
-        ]
+    assert list(BudgetExhaustion.objects.values_list("day", "daily_budget")) == [
+        (D(2026, 3, 4), Decimal("50.00"))
+    ]
