@@ -6,7 +6,6 @@ import re
 import pytest
 
 from apps.integrations.models import Delivery, WebhookEndpoint
-from apps.tenants.scope import tenant_scope
 from apps.tracking.models import Coupon
 from tests.campaigns.factories import MerchantFactory
 from tests.conftest import client_for, make_staff
@@ -30,15 +29,13 @@ def test_staff_add_a_network_endpoint_and_see_its_secret_once(tenant, admin_clie
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     assert re.search(r'id="webhook-secret"[^>]*>whsec_', response.content.decode())
-    with tenant_scope(tenant):
-        endpoint = WebhookEndpoint.objects.get()
+    endpoint = WebhookEndpoint.objects.get()
     assert (endpoint.merchant_id, endpoint.affiliate_id) == (None, None)
     refused = admin_client.post(f"{ENDPOINTS}add/", {
         "url": "http://169.254.169.254/", "events": ["conversion.created"]})  # fmt: skip
     assert refused.status_code == 200  # the form again, with the error
     assert "is not a public address" in refused.content.decode()
-    with tenant_scope(tenant):
-        assert WebhookEndpoint.objects.count() == 1
+    assert WebhookEndpoint.objects.count() == 1
 
 
 def test_rotate_and_replay_actions(tenant, admin_client):
@@ -50,8 +47,7 @@ def test_rotate_and_replay_actions(tenant, admin_client):
     replay = admin_client.post("/admin/integrations/delivery/", {
         "action": "replay_deliveries", "_selected_action": [delivery.pk]})  # fmt: skip
     assert replay.status_code == 302
-    with tenant_scope(tenant):
-        assert Delivery.objects.get().status == "pending"
+    assert Delivery.objects.get().status == "pending"
     page = admin_client.get(f"/admin/integrations/delivery/{delivery.pk}/change/")
     assert page.status_code == 200
 
@@ -69,5 +65,4 @@ def test_staff_register_a_coupon_through_the_service(tenant, admin_client):
         "valid_from": "2026-03-01"})  # fmt: skip
     assert duplicate.status_code == 200
     assert "already registered" in duplicate.content.decode()
-    with tenant_scope(tenant):
-        assert Coupon.objects.count() == 1
+    assert Coupon.objects.count() == 1

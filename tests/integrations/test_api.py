@@ -6,7 +6,6 @@ import pytest
 import time_machine
 
 from apps.integrations.models import Delivery, WebhookEndpoint
-from apps.tenants.scope import tenant_scope
 from apps.tracking.models import Coupon
 from apps.tracking.services.conversions import conversions_record
 from tests.api.factories import bearer, issue_key
@@ -64,8 +63,7 @@ def test_refusals_name_their_field(tenant, shop, settings):
     wrong = post(client, {"url": "https://h.partner.example/x", "events": ["statement.paid"]}, key)
     assert wrong.status_code == 400
     assert list(wrong.json()["extra"]["fields"]) == ["events"]
-    with tenant_scope(tenant):
-        assert WebhookEndpoint.objects.count() == 0
+    assert WebhookEndpoint.objects.count() == 0
 
 
 @time_machine.travel(T0, tick=False)
@@ -79,7 +77,7 @@ def test_webmaster_key_sees_only_its_own_endpoints_and_deliveries(
     created = post(client, {"url": receiver.url(), "events": ["conversion.created"]}, mine).json()
     click = ClickFactory(tenant=tenant, placement=shop.placement, product=shop.product,
                          clicked_at=T0 - datetime.timedelta(hours=1))  # fmt: skip
-    with tenant_scope(tenant), django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         conversions_record(merchant=shop.merchant, events=[{
             "type": "registration", "external_id": "U-1", "click_id": str(click.click_id),
             "occurred_at": "2026-03-02T10:30:00+08:00"}])  # fmt: skip
@@ -113,8 +111,7 @@ def test_replay_of_a_disabled_endpoint_is_a_conflict(tenant, shop):
         f"/api/v1/webhooks/{delivery.endpoint_id}/deliveries/{delivery.pk}/replay", **key
     )
     assert response.status_code == 409
-    with tenant_scope(tenant):
-        assert Delivery.objects.get().status == "pending"
+    assert Delivery.objects.get().status == "pending"
 
 
 def test_keys_need_the_webhook_scopes(tenant, shop):
@@ -150,8 +147,7 @@ def test_merchant_registers_lists_and_deletes_coupons(tenant, shop):
     assert client.delete("/api/v1/coupons/spring25", **key).status_code == 204
     assert client.delete("/api/v1/coupons/spring25", **key).status_code == 404
     assert client.get("/api/v1/coupons", **key).json()["results"] == []
-    with tenant_scope(tenant):
-        assert Coupon.objects.get().deleted_at is not None
+    assert Coupon.objects.get().deleted_at is not None
 
 
 def test_webmaster_keys_have_no_coupons(tenant, shop):

@@ -40,10 +40,9 @@ def test_commission_approved_and_reversed(tenant, network_hook):
     commission = CommissionFactory(tenant=tenant, conversion=conversion,
                                    affiliate=conversion.affiliate, merchant=conversion.merchant,
                                    amount=Decimal("4.00"))  # fmt: skip
-    with tenant_scope(tenant):
-        commissions_approve(ids=[commission.pk])
-        order_status_change(merchant=conversion.merchant, external_id=conversion.external_id,
-                            status="cancelled", reason="fraud")  # fmt: skip
+    commissions_approve(ids=[commission.pk])
+    order_status_change(merchant=conversion.merchant, external_id=conversion.external_id,
+                        status="cancelled", reason="fraud")  # fmt: skip
     [approved] = stored(tenant, "commission.approved")
     assert approved["data"]["conversion_id"] == conversion.pk
     assert approved["data"]["amount"] == "4.00"
@@ -57,7 +56,7 @@ def test_commission_approved_and_reversed(tenant, network_hook):
 def test_statement_approved_and_paid(tenant, network_hook):
     statement = StatementFactory(tenant=tenant, status="submitted")
     actor = make_staff(tenant)
-    with tenant_scope(tenant), transaction.atomic():
+    with transaction.atomic():
         statement_transition(statement=statement, to="approved", actor=actor)
         statement_transition(statement=statement, to="paid", actor=actor, payout_reference="TX-1")
     assert [e["data"]["status"] for e in stored(tenant, "statement.approved")] == ["approved"]
@@ -72,7 +71,7 @@ def test_claim_and_dispute_decided(tenant, network_hook):
     claim = ClaimFactory(tenant=tenant)
     dispute = DisputeFactory(tenant=tenant)
     actor = make_staff(tenant)
-    with tenant_scope(tenant), transaction.atomic():
+    with transaction.atomic():
         claim_transition(claim=claim, to="rejected", actor=actor, reason="on target")
         dispute_transition(dispute=dispute, to="rejected", actor=actor, reason="no order")
     [claimed] = stored(tenant, "claim.decided")

@@ -13,7 +13,6 @@ from apps.integrations.errors import WebhookError
 from apps.integrations.models import Delivery
 from apps.integrations.services.deliveries import delivery_replay
 from apps.integrations.services.postbacks import postback_template_set
-from apps.tenants.scope import tenant_scope
 from apps.tracking.models import Conversion
 from apps.tracking.services.conversions import conversions_record
 from apps.tracking.services.coupons import coupon_create
@@ -65,21 +64,20 @@ def test_postback_fires_on_attribution_approval_and_reversal(
     tenant, world, receiver, django_capture_on_commit_callbacks
 ):
     shop, click, webmaster = world
-    with tenant_scope(tenant):
-        postback_template_set(
-            affiliate=webmaster, url_template=TEMPLATE.format(base=receiver.url("/pb"))
-        )
-        with django_capture_on_commit_callbacks(execute=True):
-            conversions_record(merchant=shop.merchant, events=[order(click)])
-        conversion = Conversion.objects.get()
-        line_1 = CommissionFactory(tenant=tenant, conversion=conversion, affiliate=webmaster,
-                                   amount=Decimal("5.00"), status="approved")  # fmt: skip
-        line_2 = CommissionFactory(tenant=tenant, conversion=conversion, affiliate=webmaster,
-                                   amount=Decimal("3.00"), status="approved")  # fmt: skip
-        # two commission lines of one order approved together: one "approved" postback
-        with django_capture_on_commit_callbacks(execute=True):
-            for line in (line_1, line_2):
-                emit("commission.approved", line, shop, webmaster)
+    postback_template_set(
+        affiliate=webmaster, url_template=TEMPLATE.format(base=receiver.url("/pb"))
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        conversions_record(merchant=shop.merchant, events=[order(click)])
+    conversion = Conversion.objects.get()
+    line_1 = CommissionFactory(tenant=tenant, conversion=conversion, affiliate=webmaster,
+                               amount=Decimal("5.00"), status="approved")  # fmt: skip
+    line_2 = CommissionFactory(tenant=tenant, conversion=conversion, affiliate=webmaster,
+                               amount=Decimal("3.00"), status="approved")  # fmt: skip
+    # two commission lines of one order approved together: one "approved" postback
+    with django_capture_on_commit_callbacks(execute=True):
+        for line in (line_1, line_2):
+            emit("commission.approved", line, shop, webmaster)
     created, approved = (query(r) for r in receiver.requests)
     assert all(r.method == "GET" for r in receiver.requests)
     assert created == {
@@ -90,15 +88,14 @@ def test_postback_fires_on_attribution_approval_and_reversal(
     assert (approved["event"], approved["status"], approved["payout"]) == (
         "commission.approved", "approved", "8.00",
     )  # fmt: skip
-    with tenant_scope(tenant):
-        line_1.reversed_amount, line_1.status = Decimal("5.00"), "reversed"
-        line_1.save()
-        with django_capture_on_commit_callbacks(execute=True):
-            emit("commission.reversed", line_1, shop, webmaster)
+    line_1.reversed_amount, line_1.status = Decimal("5.00"), "reversed"
+    line_1.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        emit("commission.reversed", line_1, shop, webmaster)
     reversed_ = query(receiver.requests[2])
     assert (reversed_["status"], reversed_["payout"]) == ("reversed", "5.00")
     # replay sends the very same URL
-    with tenant_scope(tenant), django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         delivery_replay(delivery=Delivery.objects.order_by("id").first())
     assert receiver.requests[3].path == receiver.requests[0].path
 
@@ -109,17 +106,14 @@ def test_a_placements_own_template_wins_over_the_accounts(
 ):
     shop, click, webmaster = world
     other_placement = PlacementFactory(tenant=tenant, site=shop.placement.site, code="PLACE9")
-    with tenant_scope(tenant):
-        postback_template_set(
-            affiliate=webmaster, url_template=receiver.url("/account?c={click_id}")
-        )
-        postback_template_set(affiliate=webmaster, placement=shop.placement,
-                              url_template=receiver.url("/placement?c={click_id}"))  # fmt: skip
-        other_click = ClickFactory(tenant=tenant, placement=other_placement, product=shop.product,
-                                   clicked_at=T0 - datetime.timedelta(hours=1))  # fmt: skip
-        with django_capture_on_commit_callbacks(execute=True):
-            events = [order(click), order(other_click, external_id="O-2")]
-            conversions_record(merchant=shop.merchant, events=events)
+    postback_template_set(affiliate=webmaster, url_template=receiver.url("/account?c={click_id}"))
+    postback_template_set(affiliate=webmaster, placement=shop.placement,
+                          url_template=receiver.url("/placement?c={click_id}"))  # fmt: skip
+    other_click = ClickFactory(tenant=tenant, placement=other_placement, product=shop.product,
+                               clicked_at=T0 - datetime.timedelta(hours=1))  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        events = [order(click), order(other_click, external_id="O-2")]
+        conversions_record(merchant=shop.merchant, events=events)
     assert sorted(urlsplit(r.path).path for r in receiver.requests) == ["/account", "/placement"]
 
 
@@ -128,14 +122,11 @@ def test_coupon_orders_post_back_with_an_empty_click_id(
     tenant, world, receiver, django_capture_on_commit_callbacks
 ):
     shop, _, webmaster = world
-    with tenant_scope(tenant):
-        coupon_create(merchant=shop.merchant, code="WM10", affiliate=webmaster,
-                      placement=shop.placement)  # fmt: skip
-        postback_template_set(
-            affiliate=webmaster, url_template=TEMPLATE.format(base=receiver.url())
-        )
-        with django_capture_on_commit_callbacks(execute=True):
-            conversions_record(merchant=shop.merchant, events=[order(coupon="wm10")])
+    coupon_create(merchant=shop.merchant, code="WM10", affiliate=webmaster,
+                  placement=shop.placement)  # fmt: skip
+    postback_template_set(affiliate=webmaster, url_template=TEMPLATE.format(base=receiver.url()))
+    with django_capture_on_commit_callbacks(execute=True):
+        conversions_record(merchant=shop.merchant, events=[order(coupon="wm10")])
     [request] = receiver.requests
     assert (query(request)["cid"], query(request)["sub"]) == ("", "")
 
@@ -146,10 +137,9 @@ def test_other_webmasters_conversions_never_post_back(
 ):
     shop, click, _ = world
     stranger = PlacementFactory(tenant=tenant).site.affiliate
-    with tenant_scope(tenant):
-        postback_template_set(affiliate=stranger, url_template=receiver.url())
-        with django_capture_on_commit_callbacks(execute=True):
-            conversions_record(merchant=shop.merchant, events=[order(click)])
+    postback_template_set(affiliate=stranger, url_template=receiver.url())
+    with django_capture_on_commit_callbacks(execute=True):
+        conversions_record(merchant=shop.merchant, events=[order(click)])
     assert receiver.requests == []
 
 
@@ -163,7 +153,7 @@ def test_other_webmasters_conversions_never_post_back(
 def test_bad_templates_are_refused(tenant, world, settings, template, field):
     settings.OUTBOUND_ALLOWED_NETWORKS = []
     _, _, webmaster = world
-    with tenant_scope(tenant), pytest.raises(WebhookError) as refused:
+    with pytest.raises(WebhookError) as refused:
         postback_template_set(affiliate=webmaster, url_template=template)
     assert list(refused.value.fields) == [field]
 
@@ -171,7 +161,7 @@ def test_bad_templates_are_refused(tenant, world, settings, template, field):
 def test_a_placement_of_another_webmaster_is_refused(tenant, world):
     shop, _, _ = world
     stranger = PlacementFactory(tenant=tenant).site.affiliate
-    with tenant_scope(tenant), pytest.raises(WebhookError) as refused:
+    with pytest.raises(WebhookError) as refused:
         postback_template_set(affiliate=stranger, placement=shop.placement,
                               url_template="https://t.example/{click_id}")  # fmt: skip
     assert list(refused.value.fields) == ["placement"]

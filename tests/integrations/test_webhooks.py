@@ -83,10 +83,9 @@ def test_signature_verifies_with_the_shown_secret_and_fails_after_rotation(
     assert signature.startswith(f"t={int(T0.timestamp())},v1=")
     assert crypto.signature_verify(secret=issued.secret, body=request.body, header=signature)
     # rotating gives a new secret; what is signed from then on fails with the old one
-    with tenant_scope(tenant):
-        rotated = webhook_endpoint_rotate(endpoint=issued.endpoint)
-        with django_capture_on_commit_callbacks(execute=True):
-            delivery_replay(delivery=Delivery.objects.get())
+    rotated = webhook_endpoint_rotate(endpoint=issued.endpoint)
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery_replay(delivery=Delivery.objects.get())
     replayed = receiver.requests[1]
     assert replayed.body == request.body
     header = replayed.headers["Alliance-Signature"]
@@ -98,8 +97,7 @@ def test_signature_verifies_with_the_shown_secret_and_fails_after_rotation(
 
 def test_secret_is_stored_encrypted(tenant, shop, receiver):
     issued = hook(tenant, shop, receiver.url())
-    with tenant_scope(tenant):
-        stored = WebhookEndpoint.objects.get()
+    stored = WebhookEndpoint.objects.get()
     assert issued.secret not in stored.secret_encrypted
     assert crypto.secret_decrypt(stored.secret_encrypted) == issued.secret
     assert stored.secret_hint == issued.secret[:10]
@@ -124,8 +122,7 @@ def test_a_receiver_answering_500_three_times_gets_the_event_on_the_fourth_try(
     assert ids == {json.loads(bodies.pop())["id"]}
     delivery = the_delivery(tenant)
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("succeeded", 4, 200)
-    with tenant_scope(tenant):
-        assert [a.status_code for a in delivery.log.order_by("number")] == [500, 500, 500, 200]
+    assert [a.status_code for a in delivery.log.order_by("number")] == [500, 500, 500, 200]
 
 
 @time_machine.travel(T0, tick=False)
@@ -141,12 +138,9 @@ def test_retries_too_early_send_nothing_and_a_second_worker_cannot_double_send(
         traveller.shift(datetime.timedelta(minutes=2))
         from apps.integrations.services.deliveries import delivery_attempt
 
-        with tenant_scope(tenant):
-            delivery = Delivery.objects.get()
-            Delivery.objects.filter(pk=delivery.pk).update(
-                lease_until=T0 + datetime.timedelta(hours=1)
-            )
-            assert delivery_attempt(delivery_id=delivery.pk) is None  # held by another worker
+        delivery = Delivery.objects.get()
+        Delivery.objects.filter(pk=delivery.pk).update(lease_until=T0 + datetime.timedelta(hours=1))
+        assert delivery_attempt(delivery_id=delivery.pk) is None  # held by another worker
     assert len(receiver.requests) == 1
 
 
@@ -188,14 +182,14 @@ def test_urls_resolving_to_internal_addresses_are_refused(
 )  # fmt: skip
 def test_literal_internal_urls_are_refused_when_saved(tenant, shop, settings, url):
     settings.OUTBOUND_ALLOWED_NETWORKS = []
-    with tenant_scope(tenant), pytest.raises(WebhookError) as refused:
+    with pytest.raises(WebhookError) as refused:
         webhook_endpoint_create(url=url, events=["conversion.created"], merchant=shop.merchant)
     assert list(refused.value.fields) == ["url"]
 
 
 def test_webhooks_need_https_outside_tests(tenant, shop, settings):
     settings.WEBHOOK_ALLOW_HTTP = False
-    with tenant_scope(tenant), pytest.raises(WebhookError, match="https"):
+    with pytest.raises(WebhookError, match="https"):
         webhook_endpoint_create(
             url="http://hooks.partner.example/x", events=["conversion.created"],
             merchant=shop.merchant,
@@ -240,15 +234,12 @@ def test_a_redirect_to_an_internal_address_is_not_followed(
 def test_replay_resends_the_same_body(tenant, shop, receiver, django_capture_on_commit_callbacks):
     hook(tenant, shop, receiver.url())
     sell(tenant, shop, django_capture_on_commit_callbacks)
-    with tenant_scope(tenant), django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         delivery_replay(delivery=Delivery.objects.get())
     first, again = receiver.requests
     assert again.body == first.body
     delivery = the_delivery(tenant)
-    with tenant_scope(tenant):
-        log = list(
-            delivery.log.order_by("number").values_list("number", "is_replay", "status_code")
-        )
+    log = list(delivery.log.order_by("number").values_list("number", "is_replay", "status_code"))
     assert log == [(1, False, 200), (2, True, 200)]
 
 
@@ -264,24 +255,19 @@ def test_an_endpoint_failing_for_a_day_is_disabled_and_its_owner_emailed(
         sell(tenant, shop, django_capture_on_commit_callbacks, external_id="O-2")
         # retry until one delivery gives up, a little over 24 hours on
         while True:
-            with tenant_scope(tenant):
-                due = Delivery.objects.filter(status=DeliveryStatus.PENDING).order_by(
-                    "next_attempt_at"
-                )
-                if not due.exists():
-                    break
-                next_at = due.first().next_attempt_at
+            due = Delivery.objects.filter(status=DeliveryStatus.PENDING).order_by("next_attempt_at")
+            if not due.exists():
+                break
+            next_at = due.first().next_attempt_at
             traveller.move_to(next_at + datetime.timedelta(seconds=1))
-            with tenant_scope(tenant), django_capture_on_commit_callbacks(execute=True):
+            with django_capture_on_commit_callbacks(execute=True):
                 deliveries_due_task.delay(tenant_id=tenant.pk)
-    with tenant_scope(tenant):
-        # the one that gave up first disabled the endpoint and so cancelled the other
-        gave_up = Delivery.objects.get(status=DeliveryStatus.FAILED)
+    # the one that gave up first disabled the endpoint and so cancelled the other
+    gave_up = Delivery.objects.get(status=DeliveryStatus.FAILED)
     assert gave_up.updated_at - gave_up.created_at >= RETRY_FOR
     assert 10 <= gave_up.attempts <= 14  # exponential: 1, 2, 4 ... minutes, then 8-hour steps
-    with tenant_scope(tenant):
-        endpoint = WebhookEndpoint.objects.get()
-        statuses = set(Delivery.objects.values_list("status", flat=True))
+    endpoint = WebhookEndpoint.objects.get()
+    statuses = set(Delivery.objects.values_list("status", flat=True))
     assert endpoint.is_active is False
     assert "No successful delivery since" in endpoint.disabled_reason
     assert statuses == {DeliveryStatus.FAILED, DeliveryStatus.CANCELLED}
@@ -290,8 +276,7 @@ def test_an_endpoint_failing_for_a_day_is_disabled_and_its_owner_emailed(
     assert issued.endpoint.url in email.body
     # re-enabled, it hears new events again
     receiver.answers = [200]
-    with tenant_scope(tenant):
-        target_enable(target=endpoint)
+    target_enable(target=endpoint)
     sell(tenant, shop, django_capture_on_commit_callbacks, external_id="O-3")
     assert receiver.requests[-1].headers["Alliance-Event-Type"] == "conversion.created"
     assert json.loads(receiver.requests[-1].body)["data"]["external_id"] == "O-3"
@@ -303,15 +288,14 @@ def test_each_owner_hears_only_its_own_events_and_webmasters_never_the_merchants
 ):
     other_merchant = MerchantFactory(tenant=tenant)
     webmaster = shop.placement.site.affiliate
-    with tenant_scope(tenant):
-        webhook_endpoint_create(url=receiver.url("/merchant"), events=["conversion.created"],
-                                merchant=shop.merchant)  # fmt: skip
-        webhook_endpoint_create(url=receiver.url("/other"), events=["conversion.created"],
-                                merchant=other_merchant)  # fmt: skip
-        webhook_endpoint_create(url=receiver.url("/webmaster"), events=["conversion.created"],
-                                affiliate=webmaster)  # fmt: skip
-        webhook_endpoint_create(url=receiver.url("/network"), events=["conversion.created"])
-        webhook_endpoint_create(url=receiver.url("/deaf"), events=["commission.approved"])
+    webhook_endpoint_create(url=receiver.url("/merchant"), events=["conversion.created"],
+                            merchant=shop.merchant)  # fmt: skip
+    webhook_endpoint_create(url=receiver.url("/other"), events=["conversion.created"],
+                            merchant=other_merchant)  # fmt: skip
+    webhook_endpoint_create(url=receiver.url("/webmaster"), events=["conversion.created"],
+                            affiliate=webmaster)  # fmt: skip
+    webhook_endpoint_create(url=receiver.url("/network"), events=["conversion.created"])
+    webhook_endpoint_create(url=receiver.url("/deaf"), events=["commission.approved"])
     their = make_shop(other_tenant, code="THEIRS")
     with tenant_scope(other_tenant):
         webhook_endpoint_create(url=receiver.url("/beta"), events=["conversion.created"])
@@ -329,8 +313,7 @@ def test_a_rolled_back_write_delivers_nothing(tenant, shop, receiver):
     hook(tenant, shop, receiver.url())
     event = {"type": "registration", "external_id": "U-1", "click_id": str(shop.click.click_id),
              "occurred_at": "2026-03-02T10:30:00+08:00"}  # fmt: skip
-    with tenant_scope(tenant):
-        conversions_record(merchant=shop.merchant, events=[event])  # never committed
+    conversions_record(merchant=shop.merchant, events=[event])  # never committed
     assert receiver.requests == []
 
 
@@ -345,7 +328,7 @@ def test_a_batch_nobody_listens_to_costs_no_query_per_event(tenant, shop):
          "occurred_at": "2026-03-02T10:30:00+08:00"}
         for n in range(50)
     ]  # fmt: skip
-    with tenant_scope(tenant), CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(connection) as queries:
         results = conversions_record(merchant=shop.merchant, events=events)
     assert {r["status"] for r in results} == {"created"}
     ours = [q["sql"] for q in queries.captured_queries if "integrations_" in q["sql"]]
