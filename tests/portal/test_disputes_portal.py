@@ -51,15 +51,13 @@ def test_preview_shows_the_computed_claim_and_writes_nothing(tenant, plan, merch
     assert 'id="quote-roi">2.50<' in content
     assert "2026-03-01 \u2013 2026-03-07 (7 days)" in content
     assert "Submit claim for 1666.67" in content
-    with tenant_scope(tenant):
-        assert Claim.objects.count() == 0
+    assert Claim.objects.count() == 0
 
 
 def test_preview_of_an_ineligible_plan_names_the_reason(tenant, merchant_client, plan):
-    with tenant_scope(tenant):
-        untagged = FullSitePlanFactory(
-            tenant=tenant, merchant=plan.merchant, product_was_tagged=False, name="Old stock"
-        )
+    untagged = FullSitePlanFactory(
+        tenant=tenant, merchant=plan.merchant, product_was_tagged=False, name="Old stock"
+    )
     with time_machine.travel(FILING_TIME, tick=False):
         response = merchant_client.post(
             reverse("portal:merchant-claim-new"),
@@ -78,8 +76,7 @@ def test_submit_files_the_claim_and_shows_it(tenant, plan, merchant_client):
             {"action": "submit", "campaign": plan.pk, "window_days": 7, "note": "ROI missed"},
             follow=True,
         )
-    with tenant_scope(tenant):
-        claim = Claim.objects.get()
+    claim = Claim.objects.get()
     assert claim.computed_amount == Decimal("1666.67")
     assert claim.note == "ROI missed"
     assert response.redirect_chain[-1][0] == reverse("portal:merchant-claim", args=[claim.pk])
@@ -127,10 +124,9 @@ def test_merchant_accepts_a_dispute_and_the_commission_is_created(tenant, plan, 
 
     assert dispute.order_reference in page
     assert response.status_code == 302
-    with tenant_scope(tenant):
-        dispute.refresh_from_db()
-        assert dispute.status == "accepted"
-        assert Commission.objects.filter(source="dispute").count() == 1
+    dispute.refresh_from_db()
+    assert dispute.status == "accepted"
+    assert Commission.objects.filter(source="dispute").count() == 1
 
 
 def test_merchant_rejection_without_a_reason_is_refused(tenant, plan, merchant_client):
@@ -141,9 +137,8 @@ def test_merchant_rejection_without_a_reason_is_refused(tenant, plan, merchant_c
         follow=True,
     )
     assert "A rejection needs a reason" in response.content.decode()
-    with tenant_scope(tenant):
-        dispute.refresh_from_db()
-        assert dispute.status == "submitted"
+    dispute.refresh_from_db()
+    assert dispute.status == "submitted"
 
 
 def test_merchant_cannot_decide_another_merchants_dispute(tenant, merchant_client):
@@ -152,9 +147,8 @@ def test_merchant_cannot_decide_another_merchants_dispute(tenant, merchant_clien
         reverse("portal:merchant-dispute-decide", args=[theirs.pk]), {"decision": "accept"}
     )
     assert response.status_code == 404
-    with tenant_scope(tenant):
-        theirs.refresh_from_db()
-        assert theirs.status == "submitted"
+    theirs.refresh_from_db()
+    assert theirs.status == "submitted"
 
 
 @pytest.fixture
@@ -223,9 +217,8 @@ def test_webmaster_files_a_dispute_and_sees_its_status(tenant, webmaster_client)
     assert "Dispute #" in content
     assert "Z-9" in content
     assert "NOT-MINE" not in content
-    with tenant_scope(tenant):
-        dispute = Dispute.objects.get(affiliate=affiliate)
-        assert dispute.history.get().history_user_id == affiliate.user_id
+    dispute = Dispute.objects.get(affiliate=affiliate)
+    assert dispute.history.get().history_user_id == affiliate.user_id
     assert dispute.amount == Decimal("120.00")
 
 

@@ -112,8 +112,7 @@ def test_create_a_cpc_plan(portal, tenant, merchant):
 
 def test_quota_refusal_is_shown_and_creates_nothing(portal, tenant, merchant):
     merchant.plan_quota = 1
-    with tenant_scope(tenant):
-        merchant.save(update_fields=["plan_quota"])
+    merchant.save(update_fields=["plan_quota"])
     product = _product(merchant, "KETTLE")
     _new_plan(portal, product)
     response = _new_plan(portal, product, name="Second")
@@ -384,11 +383,9 @@ def test_another_merchants_or_tenants_campaign_is_404(portal, tenant, other_tena
 
 def test_domains_can_be_added_and_removed(portal, tenant, merchant):
     portal.post("/merchant/domains/", {"domain": "https://Shop.Example.com/path"})
-    with tenant_scope(tenant):
-        assert list(MerchantDomain.objects.values_list("domain", flat=True)) == ["shop.example.com"]
+    assert list(MerchantDomain.objects.values_list("domain", flat=True)) == ["shop.example.com"]
     portal.post("/merchant/domains/", {"remove": "shop.example.com"})
-    with tenant_scope(tenant):
-        assert MerchantDomain.objects.count() == 0
+    assert MerchantDomain.objects.count() == 0
 
 
 def test_times_typed_in_forms_are_the_networks_local_time(portal, tenant, merchant):

@@ -190,9 +190,8 @@ def test_weights_page(client, traffic):
 
 
 def test_statements_list_detail_and_print(client, tenant, webmaster, traffic):
-    with tenant_scope(tenant):
-        statements_generate(period="2026-03")
-        statement = Statement.objects.get(affiliate=webmaster)
+    statements_generate(period="2026-03")
+    statement = Statement.objects.get(affiliate=webmaster)
     listing = client.get("/webmaster/statements/")
     assert "2026-03" in listing.content.decode()
     detail = client.get(f"/webmaster/statements/{statement.pk}/")
@@ -206,9 +205,8 @@ def test_statements_list_detail_and_print(client, tenant, webmaster, traffic):
 
 
 def test_another_webmasters_statement_is_404(tenant, other_tenant, webmaster, traffic):
-    with tenant_scope(tenant):
-        statements_generate(period="2026-03")
-        statement = Statement.objects.get(affiliate=webmaster)
+    statements_generate(period="2026-03")
+    statement = Statement.objects.get(affiliate=webmaster)
     stranger = AffiliateFactory(tenant=tenant, user=UserFactory())
     other = client_for(tenant, stranger.user)
     assert other.get(f"/webmaster/statements/{statement.pk}/").status_code == 404
