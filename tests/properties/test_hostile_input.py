@@ -95,8 +95,7 @@ def test_spreadsheet_formulas_are_imported_as_plain_text(tenant, tmp_path):
     formula = '=HYPERLINK("http://evil.example","click")'
     path.write_text(HEADER + GOOD.replace(",Ok,", ',"' + formula.replace('"', '""') + '",', 1))
     call_command("import_data", "affiliates", str(path), tenant=tenant.slug)
-    with tenant_scope(tenant):
-        assert Affiliate.objects.get().name == formula
+    assert Affiliate.objects.get().name == formula
 
 
 def test_a_large_file_imports_or_is_refused_without_a_crash(tenant, tmp_path):
@@ -206,8 +205,7 @@ def test_odd_placement_codes_are_4xx_and_record_nothing(tenant, code):
     client = client_for(tenant)
     for path in (f"/c/{code}?sku=x", f"/serve/{code}"):
         assert client.get(path).status_code == expected, path
-    with tenant_scope(tenant):
-        assert Click.objects.count() == 0
+    assert Click.objects.count() == 0
 
 
 def test_a_nul_in_a_placement_code_is_400_and_records_nothing(tenant):
@@ -215,8 +213,7 @@ def test_a_nul_in_a_placement_code_is_400_and_records_nothing(tenant):
     client = client_for(tenant)
     for path in ("/c/%00?sku=x", "/serve/%00"):
         assert client.get(path).status_code == 400, path
-    with tenant_scope(tenant):
-        assert Click.objects.count() == 0
+    assert Click.objects.count() == 0
 
 
 @pytest.mark.parametrize(
@@ -236,8 +233,7 @@ def test_odd_click_parameters_are_4xx_and_record_nothing(tenant, query):
     ProductFactory(tenant=tenant, sku="x")
     response = client_for(tenant).get(f"/c/{placement.code}?{query}")
     assert 400 <= response.status_code < 500, (query, response.status_code)
-    with tenant_scope(tenant):
-        assert Click.objects.count() == 0
+    assert Click.objects.count() == 0
 
 
 @pytest.mark.parametrize("click_id", ["", "not-a-uuid", "A" * 5000, "%00"])

@@ -20,7 +20,6 @@ from apps.commissions.services.orders import order_status_change
 from apps.commissions.services.statements import commission_net, statements_generate
 from apps.core.money import ZERO, quantize_money
 from apps.core.reconcile import reconcile_run
-from apps.tenants.scope import tenant_scope
 from apps.tracking.services.daily import daily_run_execute
 from tests.campaigns.factories import ProductFactory
 from tests.commissions.money_helpers import rule
@@ -63,7 +62,7 @@ def at(day, hour=10):
 )
 @given(days=st.lists(day_plan, min_size=1, max_size=2))
 def test_every_shown_figure_is_the_rules_value(tenant, days):
-    with transaction.atomic(), tenant_scope(tenant):
+    with transaction.atomic():
         run_example(tenant, days)
         transaction.set_rollback(True)
 
