@@ -11,7 +11,6 @@ from django.db import transaction
 from django.test import Client, RequestFactory
 
 from apps.campaigns.services.merchants import merchant_user_invite
-from apps.tenants.scope import tenant_scope
 from apps.tenants.services import membership_grant, user_invite
 from tests.affiliates.factories import AffiliateFactory
 from tests.campaigns.factories import MerchantFactory
@@ -112,7 +111,7 @@ def test_a_merchant_invitation_links_to_the_tenants_host_not_the_requests(
 ):
     TenantDomainFactory(tenant=tenant, host="alpha.example.com", is_primary=True)
     merchant = MerchantFactory(tenant=tenant)
-    with tenant_scope(tenant), django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         merchant_user_invite(
             merchant=merchant,
             email="buyer@shop.example",
@@ -124,11 +123,7 @@ def test_a_merchant_invitation_links_to_the_tenants_host_not_the_requests(
 
 def test_a_staff_invitation_links_to_the_tenants_host(tenant, django_capture_on_commit_callbacks):
     request = _staff_request(tenant, "phish.example")
-    with (
-        tenant_scope(tenant),
-        django_capture_on_commit_callbacks(execute=True),
-        transaction.atomic(),
-    ):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         user = user_invite(email="new.staff@alpha.example", request=request)
         membership_grant(tenant=tenant, user=user, role="finance")
     hosts = {host for _, host, path in links() if "/password/reset/key/" in path}

@@ -25,7 +25,6 @@ from drf_spectacular.generators import SchemaGenerator
 import tests
 from apps.api.models import AFFILIATE_SCOPES, MERCHANT_SCOPES
 from apps.campaigns.models import Merchant, MerchantUser
-from apps.tenants.scope import tenant_scope
 from tests.affiliates.factories import AffiliateFactory
 from tests.api.factories import bearer, issue_key
 from tests.campaigns.factories import MerchantFactory
@@ -237,8 +236,7 @@ def test_every_portal_and_tracking_parameter_with_bad_values_answers_without_500
     webmaster_user = UserFactory(email="wm@odd.example")
     AffiliateFactory(tenant=tenant, user=webmaster_user, email=webmaster_user.email)
     merchant_user = UserFactory(email="buyer@odd.example")
-    with tenant_scope(tenant):
-        MerchantUser.objects.create(tenant=tenant, merchant=shop.merchant, user=merchant_user)
+    MerchantUser.objects.create(tenant=tenant, merchant=shop.merchant, user=merchant_user)
     by_area = {
         "/webmaster/": client_for(tenant, webmaster_user),
         "/merchant/": client_for(tenant, merchant_user),

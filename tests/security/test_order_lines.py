@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from apps.core.reconcile import reconcile_run
-from apps.tenants.scope import tenant_scope
 from apps.tracking.models import Conversion, ConversionItem
 from apps.tracking.services import conversion_status_set
 from tests.api.factories import bearer, issue_key
@@ -70,9 +69,8 @@ def test_an_order_with_items_above_its_amount_is_rejected_naming_items(tenant, w
     assert "999999.00" in results[0]["errors"]["items"]
     assert results[1]["status"] == "created"
     # and nothing of the refused order was stored
-    with tenant_scope(tenant):
-        assert list(Conversion.objects.values_list("external_id", flat=True)) == ["O-OK"]
-        assert ConversionItem.objects.count() == 2
+    assert list(Conversion.objects.values_list("external_id", flat=True)) == ["O-OK"]
+    assert ConversionItem.objects.count() == 2
 
 
 def test_lines_may_round_by_a_cent_each(tenant, world):
@@ -87,38 +85,34 @@ def test_lines_may_round_by_a_cent_each(tenant, world):
 
 
 def test_a_refund_shrinks_the_lines_with_the_order(tenant):
-    with tenant_scope(tenant):
-        conversion = ConversionFactory(tenant=tenant, amount=Decimal("100.00"))
-        lines = [
-            ConversionItemFactory(tenant=tenant, conversion=conversion, amount=Decimal(a))
-            for a in ("33.33", "33.33", "33.34")
-        ]
-        # when a third of the order is refunded
-        conversion_status_set(
-            conversion=conversion, status="refunded", refund_amount=Decimal("33.33")
-        )
-        refunded = [ConversionItem.objects.get(pk=line.pk).refunded_amount for line in lines]
-        # then the lines give back exactly that, proportionally, and their net is the GMV
-        assert sum(refunded) == Decimal("33.33")
-        assert refunded == [Decimal("11.11"), Decimal("11.11"), Decimal("11.11")]
-        # when it is cancelled, every line is refunded whole
-        conversion_status_set(conversion=conversion, status="cancelled")
-        assert [ConversionItem.objects.get(pk=line.pk).refunded_amount for line in lines] == [
-            Decimal("33.33"),
-            Decimal("33.33"),
-            Decimal("33.34"),
-        ]
+    conversion = ConversionFactory(tenant=tenant, amount=Decimal("100.00"))
+    lines = [
+        ConversionItemFactory(tenant=tenant, conversion=conversion, amount=Decimal(a))
+        for a in ("33.33", "33.33", "33.34")
+    ]
+    # when a third of the order is refunded
+    conversion_status_set(conversion=conversion, status="refunded", refund_amount=Decimal("33.33"))
+    refunded = [ConversionItem.objects.get(pk=line.pk).refunded_amount for line in lines]
+    # then the lines give back exactly that, proportionally, and their net is the GMV
+    assert sum(refunded) == Decimal("33.33")
+    assert refunded == [Decimal("11.11"), Decimal("11.11"), Decimal("11.11")]
+    # when it is cancelled, every line is refunded whole
+    conversion_status_set(conversion=conversion, status="cancelled")
+    assert [ConversionItem.objects.get(pk=line.pk).refunded_amount for line in lines] == [
+        Decimal("33.33"),
+        Decimal("33.33"),
+        Decimal("33.34"),
+    ]
 
 
 def test_reconcile_reports_orders_whose_lines_exceed_their_gmv(tenant):
-    with tenant_scope(tenant):
-        # an order accepted before the rule: lines of 999,999.00 on an order of 10.00
-        legacy = ConversionFactory(tenant=tenant, amount=Decimal("10.00"))
-        ConversionItemFactory(tenant=tenant, conversion=legacy, amount=Decimal("999999.00"))
-        fine = ConversionFactory(tenant=tenant, amount=Decimal("10.00"))
-        ConversionItemFactory(tenant=tenant, conversion=fine, amount=Decimal("10.00"))
-        period = legacy.day.strftime("%Y-%m")
-        found = [d for d in reconcile_run(period=period) if d.check == "tracking.order_lines"]
+    # an order accepted before the rule: lines of 999,999.00 on an order of 10.00
+    legacy = ConversionFactory(tenant=tenant, amount=Decimal("10.00"))
+    ConversionItemFactory(tenant=tenant, conversion=legacy, amount=Decimal("999999.00"))
+    fine = ConversionFactory(tenant=tenant, amount=Decimal("10.00"))
+    ConversionItemFactory(tenant=tenant, conversion=fine, amount=Decimal("10.00"))
+    period = legacy.day.strftime("%Y-%m")
+    found = [d for d in reconcile_run(period=period) if d.check == "tracking.order_lines"]
     assert [(d.found, d.expected) for d in found] == [(Decimal("999999.00"), "at most 10.01")]
     assert legacy.external_id in found[0].where
 
@@ -137,5 +131,4 @@ def test_a_nul_in_any_event_field_is_a_rejection_not_a_500(tenant, world, field)
         event[field] = "a\x00b"
     [result] = post(tenant, key, event)
     assert result["status"] == "rejected"
-    with tenant_scope(tenant):
-        assert Conversion.objects.count() == 0
+    assert Conversion.objects.count() == 0

@@ -17,7 +17,6 @@ from apps.affiliates.models import Affiliate
 from apps.core.clientip import client_address
 from apps.tenants.accounts import account_lockout_lift
 from apps.tenants.models import Membership
-from apps.tenants.scope import tenant_scope
 from tests.affiliates.factories import AffiliateFactory
 from tests.api.factories import bearer, issue_key
 from tests.campaigns.factories import MerchantFactory
@@ -188,8 +187,7 @@ def test_webmaster_key_records_the_forwarded_client_not_the_proxy(tenant):
     affiliate = AffiliateFactory(tenant=tenant)
     issued = issue_key(affiliate)
     via_proxy(tenant, "203.0.113.99").get("/api/v1/me", **bearer(issued))
-    with tenant_scope(tenant):
-        ips = set(Affiliate.objects.get(pk=affiliate.pk).known_ips.values_list("ip", flat=True))
+    ips = set(Affiliate.objects.get(pk=affiliate.pk).known_ips.values_list("ip", flat=True))
     assert ips == {"203.0.113.99"}
 
 
@@ -200,8 +198,7 @@ def test_tenant_admins_lift_a_staff_members_lockout_from_the_back_office(tenant)
         sign_in(via_proxy(tenant, f"203.0.113.{attempt + 50}"), person.email, "wrong-password-1")
     assert too_many(sign_in(via_proxy(tenant, "198.51.100.50"), person.email, PASSWORD))
     # when the tenant admin runs "Lift sign-in lock-out" on the membership
-    with tenant_scope(tenant):
-        membership = Membership.objects.get(user=person)
+    membership = Membership.objects.get(user=person)
     admin_client = client_for(tenant, make_staff(tenant, "tenant_admin"))
     response = admin_client.post(
         "/admin/tenants/membership/",
