@@ -59,10 +59,9 @@ def test_overlapping_contract_is_a_form_error_naming_the_clash(tenant, bd_client
     data["starts_on"] = "2026-07-01"
     response = bd_client.post("/admin/websites/contract/add/", data)
     assert response.status_code == 302
-    with tenant_scope(tenant):
-        new = Contract.objects.get(starts_on=datetime.date(2026, 7, 1))
-        assert (new.daily_guarantee, new.click_rate) == (Decimal("400.00"), Decimal("0.1200"))
-        assert new.history.get().history_user is not None
+    new = Contract.objects.get(starts_on=datetime.date(2026, 7, 1))
+    assert (new.daily_guarantee, new.click_rate) == (Decimal("400.00"), Decimal("0.1200"))
+    assert new.history.get().history_user is not None
     history = bd_client.get(f"/admin/websites/contract/{new.pk}/history/")
     assert history.status_code == 200
 
@@ -90,9 +89,8 @@ def test_placement_with_a_taken_code_is_a_form_error(tenant, bd_client):
     )
     data["code"] = ""
     assert bd_client.post("/admin/websites/placement/add/", data).status_code == 302
-    with tenant_scope(tenant):
-        assert Placement.objects.filter(site=site).count() == 1
-        assert len(Placement.objects.get(site=site).code) == 8  # generated
+    assert Placement.objects.filter(site=site).count() == 1
+    assert len(Placement.objects.get(site=site).code) == 8  # generated
 
 
 def test_site_add_goes_through_site_register(tenant, bd_client):
@@ -105,9 +103,8 @@ def test_site_add_goes_through_site_register(tenant, bd_client):
     assert (
         bd_client.post("/admin/websites/site/add/", {**data, "category": "news"}).status_code == 302
     )
-    with tenant_scope(tenant):
-        site = Site.objects.get(url="https://fresh.example.org/")
-        assert (site.status, site.category) == ("pending", "news")
+    site = Site.objects.get(url="https://fresh.example.org/")
+    assert (site.status, site.category) == ("pending", "news")
 
 
 def test_site_review_actions_confirm_first(tenant, bd_client):
@@ -115,11 +112,9 @@ def test_site_review_actions_confirm_first(tenant, bd_client):
     data = {"action": "approve", ACTION_CHECKBOX_NAME: [s.pk for s in sites]}
     page = bd_client.post("/admin/websites/site/", data).content.decode()
     assert "Approve these 2 site(s)?" in page
-    with tenant_scope(tenant):
-        assert set(Site.objects.values_list("status", flat=True)) == {"pending"}
+    assert set(Site.objects.values_list("status", flat=True)) == {"pending"}
     bd_client.post("/admin/websites/site/", {**data, "post": "yes"})
-    with tenant_scope(tenant):
-        assert set(Site.objects.values_list("status", flat=True)) == {"approved"}
+    assert set(Site.objects.values_list("status", flat=True)) == {"approved"}
 
 
 def test_terminate_contract_needs_a_reason(tenant, bd_client):
@@ -127,8 +122,7 @@ def test_terminate_contract_needs_a_reason(tenant, bd_client):
     data = {"action": "terminate", ACTION_CHECKBOX_NAME: [contract.pk], "post": "yes"}
     assert bd_client.post("/admin/websites/contract/", data).status_code == 200  # form error
     bd_client.post("/admin/websites/contract/", {**data, "reason": "site closed"})
-    with tenant_scope(tenant):
-        contract.refresh_from_db()
+    contract.refresh_from_db()
     assert (contract.status, contract.terminated_reason) == ("terminated", "site closed")
 
 

@@ -46,5 +46,4 @@ def test_concurrent_overlapping_contracts_one_wins(tenant):
         thread.join(timeout=20)
 
     assert sorted(outcomes) == ["contract_overlap", "created"]
-    with tenant_scope(tenant):
-        assert Contract.objects.filter(placement=placement).count() == 1
+    assert Contract.objects.filter(placement=placement).count() == 1
