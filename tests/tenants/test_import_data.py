@@ -76,12 +76,11 @@ def test_500_webmasters_import_in_one_go(tenant, tmp_path: Path):
     assert _counts(tenant) == (500, 500, 500, 500)
     assert "Imported 500 row(s) of affiliates" in out
     assert "webmasters created 500" in out
-    with tenant_scope(tenant):
-        assert set(Affiliate.objects.values_list("status", flat=True)) == {"active"}
-        assert set(Affiliate.objects.values_list("bd_owner", flat=True)) == {owner.pk}
-        assert set(Site.objects.values_list("status", flat=True)) == {"approved"}
-        assert Placement.objects.filter(code="IMP0002").exists()
-        assert Contract.objects.filter(ends_on__isnull=False).count() == 167
+    assert set(Affiliate.objects.values_list("status", flat=True)) == {"active"}
+    assert set(Affiliate.objects.values_list("bd_owner", flat=True)) == {owner.pk}
+    assert set(Site.objects.values_list("status", flat=True)) == {"approved"}
+    assert Placement.objects.filter(code="IMP0002").exists()
+    assert Contract.objects.filter(ends_on__isnull=False).count() == 167
     print(f"500 webmasters imported in {elapsed:.2f} s, {len(queries)} queries")  # noqa: T201 - the issue asks for it
 
 
@@ -125,8 +124,7 @@ def test_xlsx_imports_like_csv(tenant, tmp_path: Path):
     path.write_bytes(to_xlsx(rows))
     _run(tenant, "affiliates", path)
     assert _counts(tenant) == (3, 3, 3, 3)
-    with tenant_scope(tenant):
-        terms = sorted(Contract.objects.values_list("daily_guarantee", "click_rate"))
+    terms = sorted(Contract.objects.values_list("daily_guarantee", "click_rate"))
     from decimal import Decimal
 
     assert terms == [(Decimal("500.00"), Decimal("0.1000"))] * 3
@@ -189,20 +187,18 @@ def test_existing_webmaster_email_is_reused_not_duplicated(tenant, tmp_path: Pat
     out, _ = _run(tenant, "affiliates", path)
     assert _counts(tenant) == (2, 3, 3, 3)
     assert "webmasters reused 1" in out
-    with tenant_scope(tenant):
-        existing.refresh_from_db()
-        assert existing.status == "active"
-        assert existing.sites.count() == 2
+    existing.refresh_from_db()
+    assert existing.status == "active"
+    assert existing.sites.count() == 2
 
 
 def test_more_row_rules(tenant, other_tenant, tmp_path: Path):
     # a code taken in the tenant, end before start, a non-staff owner, bad dates and money
     make_staff(other_tenant, "bd", email="outsider@beta.example")
     AffiliateFactory(tenant=tenant, email="gone@publisher.example", status="suspended")
-    with tenant_scope(tenant):
-        from tests.sites.factories import PlacementFactory
+    from tests.sites.factories import PlacementFactory
 
-        PlacementFactory(tenant=tenant, code="TAKEN1")
+    PlacementFactory(tenant=tenant, code="TAKEN1")
     rows = webmaster_rows(6)
     rows[0]["placement_code"] = "TAKEN1"
     rows[1]["contract_end"] = "2025-12-31"
@@ -242,14 +238,13 @@ def test_merchants_import_and_reimport_is_idempotent(tenant, tmp_path: Path):
     assert "merchants created 2" in out
     out, _ = _run(tenant, "merchants", path)
     assert "merchants updated 2" in out
-    with tenant_scope(tenant):
-        acme = Merchant.objects.get(code="ACME")
-        assert (acme.tier, acme.plan_quota) == ("brand", 300)
-        assert Merchant.objects.get(code="bolt").plan_quota == 200
-        assert sorted(MerchantDomain.objects.values_list("domain", flat=True)) == [
-            "acme.example",
-            "shop.acme.example",
-        ]
+    acme = Merchant.objects.get(code="ACME")
+    assert (acme.tier, acme.plan_quota) == ("brand", 300)
+    assert Merchant.objects.get(code="bolt").plan_quota == 200
+    assert sorted(MerchantDomain.objects.values_list("domain", flat=True)) == [
+        "acme.example",
+        "shop.acme.example",
+    ]
 
 
 def test_merchants_bad_rows(tenant, tmp_path: Path):
@@ -271,8 +266,7 @@ def test_merchants_bad_rows(tenant, tmp_path: Path):
         "line 3, column domains: 'not_a' is not a domain such as shop.example.com",
         "line 3, column domains: 'domain!' is not a domain such as shop.example.com",
     ]
-    with tenant_scope(tenant):
-        assert Merchant.objects.count() == 0
+    assert Merchant.objects.count() == 0
 
 
 def test_import_writes_only_into_its_own_tenant(tenant, other_tenant, tmp_path: Path):
