@@ -42,17 +42,15 @@ def test_blocked_range_and_agent_from_the_next_run(tenant, staff_user):
     _click(tenant, placement, "198.51.100.4", agent="Mozilla/5.0 FraudFarm/2.1", minute=2)
     _click(tenant, placement, "192.0.2.1", minute=3)
     _click(tenant, placement, "203.0.113.10", agent="curl/8.0", minute=4)  # a bot first
-    with tenant_scope(tenant):
-        traffic_rollup_day(day=DAY)
+    traffic_rollup_day(day=DAY)
     assert set(_verdicts(tenant).values()) == {"valid", "bot"}
     # when: risk blocks a range and a user agent
-    with tenant_scope(tenant):
-        rule = block_rule_add(
-            kind="ip_range", value="203.0.113.77/24", reason="click farm", actor=staff_user
-        )
-        block_rule_add(kind="user_agent", value="fraudfarm", reason="farm", actor=staff_user)
-        assert rule.value == "203.0.113.0/24"
-        counts = traffic_rollup_day(day=DAY)
+    rule = block_rule_add(
+        kind="ip_range", value="203.0.113.77/24", reason="click farm", actor=staff_user
+    )
+    block_rule_add(kind="user_agent", value="fraudfarm", reason="farm", actor=staff_user)
+    assert rule.value == "203.0.113.0/24"
+    counts = traffic_rollup_day(day=DAY)
     # then: the next run classifies them blocked; bots stay bots
     assert _verdicts(tenant) == {
         "203.0.113.9": "blocked",
@@ -61,12 +59,11 @@ def test_blocked_range_and_agent_from_the_next_run(tenant, staff_user):
         "203.0.113.10": "bot",
     }
     assert counts["blocked_clicks"] == 2
-    with tenant_scope(tenant):
-        stats = PlacementDayStats.objects.get(placement=placement, day=DAY)
-        assert (stats.clicks, stats.valid_clicks, stats.blocked_clicks) == (4, 1, 2)
-        # switched off: the run after classifies them as before
-        block_rule_deactivate(rule=rule, actor=staff_user)
-        traffic_rollup_day(day=DAY)
+    stats = PlacementDayStats.objects.get(placement=placement, day=DAY)
+    assert (stats.clicks, stats.valid_clicks, stats.blocked_clicks) == (4, 1, 2)
+    # switched off: the run after classifies them as before
+    block_rule_deactivate(rule=rule, actor=staff_user)
+    traffic_rollup_day(day=DAY)
     assert _verdicts(tenant)["203.0.113.9"] == "valid"
 
 
@@ -75,8 +72,7 @@ def test_another_tenants_block_list_does_not_apply(tenant, other_tenant, staff_u
     _click(tenant, placement, "203.0.113.9")
     with tenant_scope(other_tenant):
         block_rule_add(kind="ip_range", value="203.0.113.0/24", reason="x", actor=None)
-    with tenant_scope(tenant):
-        traffic_rollup_day(day=DAY)
+    traffic_rollup_day(day=DAY)
     assert _verdicts(tenant) == {"203.0.113.9": "valid"}
 
 

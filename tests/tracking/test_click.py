@@ -112,9 +112,8 @@ class TestClassificationThroughTheClickPath:
         assert by_ip["203.0.113.50"] == ["valid"] * 5 + ["ip_cap"] * 2
         assert by_ip["192.0.2.99"] == ["self"]
         assert by_ip["198.51.100.40"] == ["valid"]
-        with tenant_scope(tenant):
-            stats = PlacementDayStats.objects.get(placement=shop.placement, day=DAY)
-            subs = {s.sub: s for s in PlacementSubDayStats.objects.filter(day=DAY)}
+        stats = PlacementDayStats.objects.get(placement=shop.placement, day=DAY)
+        subs = {s.sub: s for s in PlacementSubDayStats.objects.filter(day=DAY)}
         assert (stats.clicks, stats.valid_clicks) == (18, 10)
         assert (stats.bot_clicks, stats.duplicate_clicks) == (3, 2)
         assert (stats.ip_cap_clicks, stats.self_clicks) == (2, 1)
@@ -197,8 +196,7 @@ class TestRedirect:
 
     def test_deep_link_to_an_inactive_merchant_is_refused(self, tenant, shop):
         shop.merchant.is_active = False
-        with tenant_scope(tenant):
-            shop.merchant.save()
+        shop.merchant.save()
         response = client_for(tenant).get(
             f"/c/{shop.placement.code}", {"url": "https://shop.example.com/"}
         )
@@ -270,16 +268,15 @@ class TestRefusals:
 
     @pytest.mark.parametrize("what", ["placement", "site", "webmaster"])
     def test_placements_that_are_not_live_record_nothing(self, tenant, shop, what):
-        with tenant_scope(tenant):
-            if what == "placement":
-                shop.placement.is_active = False
-                shop.placement.save()
-            elif what == "site":
-                shop.placement.site.status = "suspended"
-                shop.placement.site.save()
-            else:
-                shop.placement.site.affiliate.status = "suspended"
-                shop.placement.site.affiliate.save()
+        if what == "placement":
+            shop.placement.is_active = False
+            shop.placement.save()
+        elif what == "site":
+            shop.placement.site.status = "suspended"
+            shop.placement.site.save()
+        else:
+            shop.placement.site.affiliate.status = "suspended"
+            shop.placement.site.affiliate.save()
         response = client_for(tenant).get(f"/c/{shop.placement.code}", {"sku": "SKU-1"})
         assert response.status_code == 404
         assert clicks_of(tenant) == []

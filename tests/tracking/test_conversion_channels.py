@@ -76,13 +76,12 @@ def test_postback_takes_order_lines_as_numbered_parameters(tenant, world):
     )  # fmt: skip
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "created"
-    with tenant_scope(tenant):
-        lines = list(
-            ConversionItem.objects.order_by("sku").values_list(
-                "sku", "quantity", "amount", "product_type"
-            )
+    lines = list(
+        ConversionItem.objects.order_by("sku").values_list(
+            "sku", "quantity", "amount", "product_type"
         )
-        occurred = Conversion.objects.get().occurred_at
+    )
+    occurred = Conversion.objects.get().occurred_at
     assert lines == [
         ("GIFT", 1, Decimal("20.00"), "gift"),
         ("SKU-1", 2, Decimal("100.00"), shop.product.product_type),
@@ -128,8 +127,7 @@ def test_keys_work_only_on_their_own_channel_and_stop_when_revoked(tenant, world
     # a postback key is no Bearer key of the partner API
     me = client.get("/api/v1/me", **bearer(type("K", (), {"plaintext": postback.plaintext})))
     assert me.status_code == 401
-    with tenant_scope(tenant):
-        tracking_key_revoke(key=postback.key)
+    tracking_key_revoke(key=postback.key)
     assert (
         client.get("/postback", {"key": postback.plaintext, **order_params(click)}).status_code
         == 401

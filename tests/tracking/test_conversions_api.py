@@ -96,8 +96,7 @@ class TestRecording:
             ("order", "O-1", Decimal("199.90"), "new", day, click.pk),
             ("registration", "U-1", None, "", day, click.pk),
         ]
-        with tenant_scope(tenant):
-            order = Conversion.objects.get(type="order")
+        order = Conversion.objects.get(type="order")
         assert (order.placement_id, order.affiliate_id, order.product_id) == (
             click.placement_id,
             click.affiliate_id,

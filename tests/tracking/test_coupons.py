@@ -52,92 +52,84 @@ def world(tenant):
 
 def test_a_coupon_only_order_pays_the_coupons_webmaster(tenant, world):
     shop, _, coupon = world
-    with tenant_scope(tenant):
-        CommissionRuleFactory(tenant=tenant, value=Decimal("7.0000"))
-        # given an order with the coupon (any letter case) and no click_id
-        results = conversions_record(merchant=shop.merchant, events=[order("C-1", coupon="SAVE10")])
-        assert results == [{"external_id": "C-1", "type": "order", "status": "created"}]
-        conversion = Conversion.objects.get()
-        assert conversion.click_id is None
-        assert (conversion.affiliate_id, conversion.placement_id, conversion.coupon_id) == (
-            coupon.affiliate_id, coupon.placement_id, coupon.pk,
-        )  # fmt: skip
-        # when the nightly run accrues and rolls up the day
-        commissions_accrue_day(day=DAY)
-        traffic_rollup_day(day=DAY)
-        # then the coupon's webmaster earns the order's commission, on the coupon's placement
-        assert list(Commission.objects.values_list("affiliate_id", "placement_id", "amount")) == [
-            (coupon.affiliate_id, coupon.placement_id, Decimal("7.00"))
-        ]
-        stats = PlacementDayStats.objects.get(placement=coupon.placement)
-        assert (stats.orders, stats.gmv, stats.clicks) == (1, Decimal("100.00"), 0)
-        sub = PlacementSubDayStats.objects.get(placement=coupon.placement)
-        assert (sub.sub, sub.orders) == ("", 1)
+    CommissionRuleFactory(tenant=tenant, value=Decimal("7.0000"))
+    # given an order with the coupon (any letter case) and no click_id
+    results = conversions_record(merchant=shop.merchant, events=[order("C-1", coupon="SAVE10")])
+    assert results == [{"external_id": "C-1", "type": "order", "status": "created"}]
+    conversion = Conversion.objects.get()
+    assert conversion.click_id is None
+    assert (conversion.affiliate_id, conversion.placement_id, conversion.coupon_id) == (
+        coupon.affiliate_id, coupon.placement_id, coupon.pk,
+    )  # fmt: skip
+    # when the nightly run accrues and rolls up the day
+    commissions_accrue_day(day=DAY)
+    traffic_rollup_day(day=DAY)
+    # then the coupon's webmaster earns the order's commission, on the coupon's placement
+    assert list(Commission.objects.values_list("affiliate_id", "placement_id", "amount")) == [
+        (coupon.affiliate_id, coupon.placement_id, Decimal("7.00"))
+    ]
+    stats = PlacementDayStats.objects.get(placement=coupon.placement)
+    assert (stats.orders, stats.gmv, stats.clicks) == (1, Decimal("100.00"), 0)
+    sub = PlacementSubDayStats.objects.get(placement=coupon.placement)
+    assert (sub.sub, sub.orders) == ("", 1)
 
 
 def test_click_first_by_default_and_coupon_first_when_the_tenant_says(tenant, world):
     shop, click, coupon = world
-    with tenant_scope(tenant):
-        conversions_record(
-            merchant=shop.merchant, events=[order("B-1", click=click, coupon="save10")]
-        )
-        tenant.coupon_attribution = "coupon_first"
-        tenant.save(update_fields=["coupon_attribution"])
-        conversions_record(
-            merchant=shop.merchant, events=[order("B-2", click=click, coupon="save10")]
-        )
-        rows = dict(Conversion.objects.values_list("external_id", "affiliate_id"))
+    conversions_record(merchant=shop.merchant, events=[order("B-1", click=click, coupon="save10")])
+    tenant.coupon_attribution = "coupon_first"
+    tenant.save(update_fields=["coupon_attribution"])
+    conversions_record(merchant=shop.merchant, events=[order("B-2", click=click, coupon="save10")])
+    rows = dict(Conversion.objects.values_list("external_id", "affiliate_id"))
     assert rows == {"B-1": click.affiliate_id, "B-2": coupon.affiliate_id}
 
 
 def test_fallbacks_and_rejections(tenant, world):
     shop, click, coupon = world
-    with tenant_scope(tenant):
-        results = conversions_record(
-            merchant=shop.merchant,
-            events=[
-                # a shop's own promotion code next to a usable click: the click attributes
-                order("F-1", click=click, coupon="SPRING"),
-                # an unknown click but a registered coupon: the coupon attributes
-                {**order("F-2", coupon="save10"), "click_id": UNKNOWN_CLICK},
-                # a coupon only, not registered: rejected naming coupon
-                order("F-3", coupon="SPRING"),
-                # neither: click_id is required
-                order("F-4"),
-            ],
-        )  # fmt: skip
-        assert [r["status"] for r in results] == ["created", "created", "rejected", "rejected"]
-        assert set(results[2]["errors"]) == {"coupon"}
-        assert set(results[3]["errors"]) == {"click_id"}
-        rows = dict(Conversion.objects.values_list("external_id", "affiliate_id"))
-        assert rows == {"F-1": click.affiliate_id, "F-2": coupon.affiliate_id}
-        # a deleted coupon attributes nothing; one out of its dates neither
-        coupon_delete(coupon=coupon)
-        gone = conversions_record(merchant=shop.merchant, events=[order("F-5", coupon="save10")])
-        assert gone[0]["status"] == "rejected"
-        late = coupon_create(merchant=shop.merchant, code="LATER", affiliate=coupon.affiliate,
-                             valid_from=datetime.date(2026, 4, 1))  # fmt: skip
-        early = conversions_record(merchant=shop.merchant, events=[order("F-6", coupon=late.code)])
-        assert "not valid on 2026-03-02" in early[0]["errors"]["coupon"]
+    results = conversions_record(
+        merchant=shop.merchant,
+        events=[
+            # a shop's own promotion code next to a usable click: the click attributes
+            order("F-1", click=click, coupon="SPRING"),
+            # an unknown click but a registered coupon: the coupon attributes
+            {**order("F-2", coupon="save10"), "click_id": UNKNOWN_CLICK},
+            # a coupon only, not registered: rejected naming coupon
+            order("F-3", coupon="SPRING"),
+            # neither: click_id is required
+            order("F-4"),
+        ],
+    )  # fmt: skip
+    assert [r["status"] for r in results] == ["created", "created", "rejected", "rejected"]
+    assert set(results[2]["errors"]) == {"coupon"}
+    assert set(results[3]["errors"]) == {"click_id"}
+    rows = dict(Conversion.objects.values_list("external_id", "affiliate_id"))
+    assert rows == {"F-1": click.affiliate_id, "F-2": coupon.affiliate_id}
+    # a deleted coupon attributes nothing; one out of its dates neither
+    coupon_delete(coupon=coupon)
+    gone = conversions_record(merchant=shop.merchant, events=[order("F-5", coupon="save10")])
+    assert gone[0]["status"] == "rejected"
+    late = coupon_create(merchant=shop.merchant, code="LATER", affiliate=coupon.affiliate,
+                         valid_from=datetime.date(2026, 4, 1))  # fmt: skip
+    early = conversions_record(merchant=shop.merchant, events=[order("F-6", coupon=late.code)])
+    assert "not valid on 2026-03-02" in early[0]["errors"]["coupon"]
 
 
 def test_registration_rules(tenant, other_tenant, world):
     shop, click, coupon = world
-    with tenant_scope(tenant):
-        with pytest.raises(CouponError) as taken:
-            coupon_create(merchant=shop.merchant, code="SAVE10", affiliate=coupon.affiliate)
-        assert taken.value.fields == {"code": [taken.value.message]}
-        with pytest.raises(CouponError) as foreign:
-            coupon_create(merchant=shop.merchant, code="NEW1", affiliate=coupon.affiliate,
-                          placement=shop.placement)  # fmt: skip
-        assert list(foreign.value.fields) == ["placement"]
-        with pytest.raises(CouponError) as bad:
-            coupon_create(merchant=shop.merchant, code="no spaces", affiliate=coupon.affiliate)
-        assert list(bad.value.fields) == ["code"]
-        # once deleted, the code may be given to someone else
-        coupon_delete(coupon=coupon)
-        again = coupon_create(merchant=shop.merchant, code="save10", affiliate=click.affiliate)
-        assert again.pk != coupon.pk
+    with pytest.raises(CouponError) as taken:
+        coupon_create(merchant=shop.merchant, code="SAVE10", affiliate=coupon.affiliate)
+    assert taken.value.fields == {"code": [taken.value.message]}
+    with pytest.raises(CouponError) as foreign:
+        coupon_create(merchant=shop.merchant, code="NEW1", affiliate=coupon.affiliate,
+                      placement=shop.placement)  # fmt: skip
+    assert list(foreign.value.fields) == ["placement"]
+    with pytest.raises(CouponError) as bad:
+        coupon_create(merchant=shop.merchant, code="no spaces", affiliate=coupon.affiliate)
+    assert list(bad.value.fields) == ["code"]
+    # once deleted, the code may be given to someone else
+    coupon_delete(coupon=coupon)
+    again = coupon_create(merchant=shop.merchant, code="save10", affiliate=click.affiliate)
+    assert again.pk != coupon.pk
 
 
 def test_another_tenants_coupon_never_attributes(tenant, other_tenant, world):
@@ -147,6 +139,5 @@ def test_another_tenants_coupon_never_attributes(tenant, other_tenant, world):
         coupon_create(
             merchant=their.merchant, code="BETA1", affiliate=their.placement.site.affiliate
         )
-    with tenant_scope(tenant):
-        result = conversions_record(merchant=shop.merchant, events=[order("X-1", coupon="BETA1")])
+    result = conversions_record(merchant=shop.merchant, events=[order("X-1", coupon="BETA1")])
     assert result[0]["status"] == "rejected"

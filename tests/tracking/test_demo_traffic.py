@@ -63,10 +63,9 @@ def test_days_of_traffic_are_generated_run_and_a_rerun_changes_nothing(tenant):
     assert first["clicks"] > 0
     assert first["impressions"] > first["clicks"]
     assert first["conversions"] > 0
-    with tenant_scope(tenant):
-        verdicts = set(Click.objects.values_list("verdict", flat=True))
-        inactive = PlacementDayStats.objects.filter(placement__is_active=False).count()
-        spend = sum(row.spend for row in CampaignDayStats.objects.all())
+    verdicts = set(Click.objects.values_list("verdict", flat=True))
+    inactive = PlacementDayStats.objects.filter(placement__is_active=False).count()
+    spend = sum(row.spend for row in CampaignDayStats.objects.all())
     assert {"valid", "bot", "duplicate"} <= verdicts
     assert inactive == 0
     assert spend > 0
@@ -88,7 +87,6 @@ def test_thirty_days_of_six_placements_stay_within_budget(tenant):
     seed(tenant, 30)
     elapsed = time.monotonic() - started
     assert totals(tenant)["runs"] == 30
-    with tenant_scope(tenant):
-        days_with_clicks = PlacementDayStats.objects.values("day").distinct().count()
+    days_with_clicks = PlacementDayStats.objects.values("day").distinct().count()
     assert days_with_clicks == 30
     assert elapsed < 120, f"took {elapsed:.1f} s"

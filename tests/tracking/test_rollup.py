@@ -71,8 +71,7 @@ class TestSpend:
         assert (stats.impressions, stats.spend) == (1000, Decimal("15.10"))
         assert stats.merchant_id == campaign.merchant_id
         assert counts["spend_cents"] == 1510
-        with tenant_scope(tenant):
-            assert PlacementDayStats.objects.get(placement=placement).impressions == 1000
+        assert PlacementDayStats.objects.get(placement=placement).impressions == 1000
 
     def test_cpc_pays_one_valid_click_per_impression_at_its_cpc_price(self, tenant):
         placement = PlacementFactory(tenant=tenant)
@@ -173,29 +172,25 @@ class TestConversionsInRollups:
 
         assert funnel() == (1, 1, Decimal("200.00"), 1, Decimal("200.00"))
 
-        with tenant_scope(tenant):
-            conversion_status_set(conversion=order, status="refunded",
-                                  refund_amount=Decimal("50.00"), reason="returned")  # fmt: skip
+        conversion_status_set(conversion=order, status="refunded",
+                              refund_amount=Decimal("50.00"), reason="returned")  # fmt: skip
         assert funnel() == (1, 1, Decimal("200.00"), 1, Decimal("200.00"))  # not until rerun
         call_command("run_daily", tenant=tenant.slug, date=DAY.isoformat())
         # a refunded order still counts as an order; its GMV is what was kept
         assert funnel() == (1, 1, Decimal("150.00"), 1, Decimal("150.00"))
 
-        with tenant_scope(tenant):
-            conversion_status_set(conversion=order, status="cancelled", reason="fraud")
+        conversion_status_set(conversion=order, status="cancelled", reason="fraud")
         call_command("run_daily", tenant=tenant.slug, date=DAY.isoformat())
         assert funnel() == (1, 0, Decimal("0.00"), 0, Decimal("0.00"))
 
     def test_rows_of_a_day_without_data_any_more_are_deleted(self, tenant):
         click = ClickFactory(tenant=tenant, clicked_at=NOON)
         run(tenant)
-        with tenant_scope(tenant):
-            assert PlacementDayStats.objects.filter(day=DAY).count() == 1
-            Click.objects.filter(pk=click.pk).update(clicked_at=NOON + datetime.timedelta(days=3))
+        assert PlacementDayStats.objects.filter(day=DAY).count() == 1
+        Click.objects.filter(pk=click.pk).update(clicked_at=NOON + datetime.timedelta(days=3))
         counts = run(tenant)
         assert counts["placement_rows_deleted"] == 1
-        with tenant_scope(tenant):
-            assert PlacementDayStats.objects.filter(day=DAY).count() == 0
+        assert PlacementDayStats.objects.filter(day=DAY).count() == 0
 
 
 class TestConversionStatus:
@@ -249,8 +244,7 @@ class TestDailyRun:
     def test_the_command_records_the_run_and_its_counts(self, tenant, capsys):
         ClickFactory(tenant=tenant, clicked_at=NOON)
         call_command("run_daily", tenant=tenant.slug, date=DAY.isoformat())
-        with tenant_scope(tenant):
-            run_row = DailyRun.objects.get(day=DAY)
+        run_row = DailyRun.objects.get(day=DAY)
         assert run_row.status == "done"
         assert run_row.counts["tracking.rollup.clicks"] == 1
         assert run_row.counts["tracking.rollup.valid_clicks"] == 1
@@ -263,12 +257,11 @@ class TestDailyRun:
             99, "zz.broken", "tests.tracking.test_rollup.broken"
         )
         monkeypatch.setattr(pipeline, "_STEPS", steps)
-        with tenant_scope(tenant), pytest.raises(RuntimeError, match="disk on fire"):
+        with pytest.raises(RuntimeError, match="disk on fire"):
             daily_run_execute(day=DAY)
-        with tenant_scope(tenant):
-            run_row = DailyRun.objects.get(day=DAY)
-            assert not PlacementDayStats.objects.exists()
-            assert Click.objects.get().verdict == ""
+        run_row = DailyRun.objects.get(day=DAY)
+        assert not PlacementDayStats.objects.exists()
+        assert Click.objects.get().verdict == ""
         assert (run_row.status, run_row.step) == ("failed", "zz.broken")
         assert "disk on fire" in run_row.error
 
@@ -276,8 +269,7 @@ class TestDailyRun:
         ClickFactory(tenant=tenant, clicked_at=NOON)
         counts = run_daily_task.delay(tenant_id=tenant.pk, day=DAY.isoformat()).get()
         assert counts["tracking.rollup.valid_clicks"] == 1
-        with tenant_scope(tenant):
-            assert DailyRun.objects.get(day=DAY).status == "done"
+        assert DailyRun.objects.get(day=DAY).status == "done"
 
     def test_the_beat_runs_yesterday_once_and_reruns_days_with_refunds(self, tenant):
         click = ClickFactory(tenant=tenant, clicked_at=NOON)
@@ -287,12 +279,10 @@ class TestDailyRun:
             assert run_daily_due_task.delay(tenant_id=tenant.pk).get() == ["2026-03-02"]
             assert run_daily_due_task.delay(tenant_id=tenant.pk).get() == []
         with time_machine.travel(datetime.datetime(2026, 3, 4, 0, 30, tzinfo=SHANGHAI)):
-            with tenant_scope(tenant):
-                conversion_status_set(conversion=order, status="refunded")
+            conversion_status_set(conversion=order, status="refunded")
             done = run_daily_due_task.delay(tenant_id=tenant.pk).get()
         assert done == ["2026-03-02", "2026-03-03"]
-        with tenant_scope(tenant):
-            assert PlacementDayStats.objects.get(day=DAY).gmv == Decimal("0.00")
+        assert PlacementDayStats.objects.get(day=DAY).gmv == Decimal("0.00")
 
 
 def broken(*, day):
@@ -307,6 +297,5 @@ class TestCrossTenant:
         with tenant_scope(other_tenant):
             assert Click.objects.get(pk=theirs.pk).verdict == ""
             assert not PlacementDayStats.objects.exists()
-        with tenant_scope(tenant):
-            assert Click.objects.get(pk=mine.pk).verdict == "valid"
-            assert PlacementDayStats.objects.count() == 1
+        assert Click.objects.get(pk=mine.pk).verdict == "valid"
+        assert PlacementDayStats.objects.count() == 1

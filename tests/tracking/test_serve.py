@@ -111,18 +111,16 @@ class TestServe:
     def test_a_plan_whose_budget_is_spent_today_does_not_bid(self, tenant, shop):
         # today's provisional spend (the counters /px/imp and /c/ keep) reached the budget
         campaign = plan(shop, daily_budget=Decimal("15.00"))
-        with tenant_scope(tenant):
-            CampaignSpend.objects.create(
-                tenant=tenant, campaign=campaign, day=NOON.date(), slot=3, amount=Decimal("15")
-            )
+        CampaignSpend.objects.create(
+            tenant=tenant, campaign=campaign, day=NOON.date(), slot=3, amount=Decimal("15")
+        )
         assert client_for(tenant).get(f"/serve/{shop.placement.code}").status_code == 204
         assert impressions_of(tenant) == []
 
     def test_inactive_products_are_not_shown(self, tenant, shop):
         plan(shop)
         shop.product.is_active = False
-        with tenant_scope(tenant):
-            shop.product.save()
+        shop.product.save()
         assert client_for(tenant).get(f"/serve/{shop.placement.code}").status_code == 204
 
     def test_unknown_placement_is_404_and_a_placement_not_live_is_204(self, tenant, shop):
@@ -131,8 +129,7 @@ class TestServe:
         assert client.get("/serve/NOPE").status_code == 404
         assert client.get("/serve/" + "x" * 40).status_code == 404
         shop.placement.is_active = False
-        with tenant_scope(tenant):
-            shop.placement.save()
+        shop.placement.save()
         registry.invalidate(tenant.pk)  # what live_state_changed() does on commit
         assert client.get(f"/serve/{shop.placement.code}").status_code == 204
         assert impressions_of(tenant) == []
@@ -179,14 +176,12 @@ class TestCpcPath:
         # the same visitor again, and another visitor on the same impression: no extra charge
         client.get(f"{click_url.path}?{click_url.query}", **ua)
         client.get(f"{click_url.path}?{click_url.query}", REMOTE_ADDR="198.51.100.9", **ua)
-        with tenant_scope(tenant):
-            clicks = list(Click.objects.order_by("id"))
+        clicks = list(Click.objects.order_by("id"))
         assert {(c.campaign_id, str(c.impression_id)) for c in clicks} == {
             (campaign.pk, body["impression_id"])
         }
         call_command("run_daily", tenant=tenant.slug, date="2026-03-02")
-        with tenant_scope(tenant):
-            line = CampaignDayStats.objects.get(campaign=campaign, day=NOON.date())
+        line = CampaignDayStats.objects.get(campaign=campaign, day=NOON.date())
         assert (line.impressions, line.clicks, line.valid_clicks) == (1, 3, 2)
         assert line.spend == Decimal("1.01")
 
