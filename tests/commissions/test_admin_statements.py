@@ -14,6 +14,7 @@ from apps.tenants.scope import tenant_scope
 from tests.affiliates.factories import AffiliateFactory
 from tests.commissions.statement_helpers import earning
 from tests.conftest import client_for, make_staff
+from tests.tenancy.harness import rows_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -86,15 +87,13 @@ def test_own_statement_approval_is_refused_with_message(tenant):
 def test_return_to_draft_asks_for_a_reason(tenant):
     (statement,) = _drafts(tenant)
     finance = make_staff(tenant, "finance")
-    with tenant_scope(tenant):
-        statement_submit(statement=statement, actor=finance)
+    statement_submit(statement=statement, actor=finance)
     client = client_for(tenant, make_staff(tenant, "finance"))
     response = _act(client, "return_to_draft", [statement], apply="1", reason="")
     assert "Give a reason" in response.content.decode()
     assert _status(tenant, statement) == "submitted"
     _act(client, "return_to_draft", [statement], apply="1", reason="Wrong top-up")
-    with tenant_scope(tenant):
-        back = Statement.objects.get(pk=statement.pk)
+    back = Statement.objects.get(pk=statement.pk)
     assert (back.status, back.returned_reason) == ("draft", "Wrong top-up")
 
 
@@ -107,8 +106,7 @@ def test_mark_paid_needs_a_reference(tenant):
     _act(approver, "mark_paid", [statement], apply="1", payout_reference="")
     assert _status(tenant, statement) == "approved"
     _act(approver, "mark_paid", [statement], apply="1", payout_reference="BANK-77")
-    with tenant_scope(tenant):
-        paid = Statement.objects.get(pk=statement.pk)
+    paid = Statement.objects.get(pk=statement.pk)
     assert (paid.status, paid.payout_reference) == ("paid", "BANK-77")
 
 
@@ -116,9 +114,8 @@ def test_adjustment_action_adds_a_line(tenant):
     (statement,) = _drafts(tenant)
     client = client_for(tenant, make_staff(tenant, "finance"))
     _act(client, "add_adjustment", [statement], apply="1", amount="-12.50", reason="Late fraud")
-    with tenant_scope(tenant):
-        line = StatementLine.objects.get(statement=statement, kind="adjustment")
-        total = Statement.objects.get(pk=statement.pk).total
+    line = StatementLine.objects.get(statement=statement, kind="adjustment")
+    total = Statement.objects.get(pk=statement.pk).total
     assert (line.amount, line.reason, total) == (Decimal("-12.50"), "Late fraud", Decimal("287.50"))
 
 
@@ -159,10 +156,9 @@ def test_holds_are_placed_and_lifted_with_a_reason(tenant, role):
         f"{HOLDS}add/", {"webmaster": webmaster.email, "reason": "KYC"}, follow=True
     )
     assert "Payouts to To Hold are on hold: KYC" in response.content.decode()
-    with tenant_scope(tenant):
-        held = Affiliate.objects.get(pk=webmaster.pk)
-        assert (held.payment_hold, held.payment_hold_reason) == (True, "KYC")
-        assert held.history.first().history_change_reason == "payment hold set: KYC"
+    held = Affiliate.objects.get(pk=webmaster.pk)
+    assert (held.payment_hold, held.payment_hold_reason) == (True, "KYC")
+    assert held.history.first().history_change_reason == "payment hold set: KYC"
     # then: lifted with a reason from the list
     confirm = client.post(HOLDS, {"action": "lift_hold", "_selected_action": [webmaster.pk]})
     assert "Reason" in confirm.content.decode()
@@ -170,8 +166,7 @@ def test_holds_are_placed_and_lifted_with_a_reason(tenant, role):
         HOLDS,
         {"action": "lift_hold", "_selected_action": [webmaster.pk], "apply": "1", "reason": "OK"},
     )
-    with tenant_scope(tenant):
-        assert Affiliate.objects.get(pk=webmaster.pk).payment_hold is False
+    assert Affiliate.objects.get(pk=webmaster.pk).payment_hold is False
 
 
 def test_bd_cannot_place_holds(tenant):
@@ -179,14 +174,14 @@ def test_bd_cannot_place_holds(tenant):
     client = client_for(tenant, make_staff(tenant, "bd"))
     response = client.post(f"{HOLDS}add/", {"webmaster": webmaster.email, "reason": "x"})
     assert response.status_code == 403
-    with tenant_scope(tenant):
-        assert Affiliate.objects.get(pk=webmaster.pk).payment_hold is False
+    assert Affiliate.objects.get(pk=webmaster.pk).payment_hold is False
 
 
 def test_another_tenants_webmaster_cannot_be_held(tenant, other_tenant):
     theirs = AffiliateFactory(tenant=other_tenant)
     client = client_for(tenant, make_staff(tenant, "finance"))
-    response = client.post(f"{HOLDS}add/", {"webmaster": theirs.email, "reason": "x"})
+    with rows_unchanged(tenant, other_tenant):
+        response = client.post(f"{HOLDS}add/", {"webmaster": theirs.email, "reason": "x"})
     assert "No webmaster with the email" in response.content.decode()
     with tenant_scope(other_tenant):
         assert Affiliate.objects.get(pk=theirs.pk).payment_hold is False
@@ -200,8 +195,7 @@ def test_statement_page_carries_the_actions_its_status_allows(tenant):
     assert f"{URL}{statement.pk}/submit/" in page
     assert f"{URL}{statement.pk}/approve/" not in page
     assert "March 2026 · " in page  # named for people
-    with tenant_scope(tenant):
-        statement_submit(statement=statement, actor=submitter)
+    statement_submit(statement=statement, actor=submitter)
     page = client.get(f"{URL}{statement.pk}/change/").content.decode()
     assert f"{URL}{statement.pk}/approve/" in page
     assert f"{URL}{statement.pk}/return/" in page
@@ -217,14 +211,16 @@ def test_statement_page_actions_of_another_tenant_are_404(tenant, other_tenant):
     (statement,) = _drafts(tenant)
     client = client_for(other_tenant, make_staff(other_tenant, "finance"))
     assert client.get(f"{URL}{statement.pk}/submit/").status_code == 404
-    assert client.post(f"{URL}{statement.pk}/submit/", {"apply": "1"}).status_code == 404
+    with rows_unchanged(tenant, other_tenant):
+        assert client.post(f"{URL}{statement.pk}/submit/", {"apply": "1"}).status_code == 404
     assert _status(tenant, statement) == "draft"
 
 
 def test_other_tenant_statement_actions_do_nothing(tenant, other_tenant):
     (statement,) = _drafts(tenant)
     client = client_for(other_tenant, make_staff(other_tenant, "finance"))
-    _act(client, "submit_statements", [statement], apply="1")
+    with rows_unchanged(tenant, other_tenant):
+        _act(client, "submit_statements", [statement], apply="1")
     assert _status(tenant, statement) == "draft"
     assert client.get(f"{URL}{statement.pk}/change/").status_code == 404
 

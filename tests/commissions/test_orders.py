@@ -16,6 +16,7 @@ from tests.api.factories import bearer, issue_key
 from tests.commissions.money_helpers import DAY, balances, conversion, rule
 from tests.conftest import client_for
 from tests.sites.factories import PlacementFactory
+from tests.tenancy.harness import rows_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -163,12 +164,13 @@ def test_api_another_tenants_order_is_404(order, other_tenant):
     with tenant_scope(other_tenant):
         theirs = conversion(PlacementFactory(tenant=other_tenant))
     mine_key = issue_key(order.merchant, scopes=["orders:write"])
-    response = client_for(order.tenant).post(
-        f"/api/v1/orders/{theirs.external_id}/status",
-        data=json.dumps({"status": "cancelled"}),
-        content_type="application/json",
-        **bearer(mine_key),
-    )
+    with rows_unchanged(other_tenant, order.tenant):
+        response = client_for(order.tenant).post(
+            f"/api/v1/orders/{theirs.external_id}/status",
+            data=json.dumps({"status": "cancelled"}),
+            content_type="application/json",
+            **bearer(mine_key),
+        )
     assert response.status_code == 404
     with tenant_scope(other_tenant):
         theirs.refresh_from_db()

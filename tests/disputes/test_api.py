@@ -8,12 +8,12 @@ import time_machine
 from django.urls import reverse
 
 from apps.disputes.models import Claim, Dispute
-from apps.tenants.scope import tenant_scope
 from tests.affiliates.factories import AffiliateFactory
 from tests.api.factories import bearer, issue_key
 from tests.campaigns.factories import MerchantFactory
 from tests.conftest import client_for
 from tests.disputes.factories import ClaimFactory, DisputeFactory, FullSitePlanFactory, spread
+from tests.tenancy.harness import rows_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -45,8 +45,7 @@ def test_post_claim_answers_201_with_id_status_and_amount(tenant, plan):
     response = post(tenant, CLAIMS, {"campaign": plan.pk, "window_days": 7, "note": "x"}, key)
 
     assert response.status_code == 201
-    with tenant_scope(tenant):
-        claim = Claim.objects.get()
+    claim = Claim.objects.get()
     assert response.json() == {"id": claim.pk, "status": "submitted", "amount": "1666.67"}
 
 
@@ -59,8 +58,7 @@ def test_post_claim_answers_400_naming_the_refusal(tenant, plan):
     body = response.json()
     assert body["code"] == "bad_window"
     assert "7 to 15" in body["message"]
-    with tenant_scope(tenant):
-        assert Claim.objects.count() == 0
+    assert Claim.objects.count() == 0
 
 
 def test_post_claim_untagged_is_400_not_eligible(tenant):
@@ -75,14 +73,15 @@ def test_post_claim_on_another_merchants_plan_is_404(tenant, plan):
     stranger = MerchantFactory(tenant=tenant)
     response = post(tenant, CLAIMS, {"campaign": plan.pk}, issue_key(stranger))
     assert response.status_code == 404
-    with tenant_scope(tenant):
-        assert Claim.objects.count() == 0
+    assert Claim.objects.count() == 0
 
 
 def test_post_claim_on_another_tenants_plan_is_404(tenant, other_tenant):
     theirs = FullSitePlanFactory(tenant=other_tenant)
     mine = MerchantFactory(tenant=tenant)
-    response = post(tenant, CLAIMS, {"campaign": theirs.pk}, issue_key(mine))
+    key = issue_key(mine)
+    with rows_unchanged(tenant, other_tenant):
+        response = post(tenant, CLAIMS, {"campaign": theirs.pk}, key)
     assert response.status_code == 404
 
 
@@ -130,8 +129,7 @@ def test_post_dispute_answers_201_with_the_evidence_summary(tenant):
     assert data["amount"] == "250.00"
     assert data["status"] == "submitted"
     assert data["evidence"] == {"clicks_found": 0, "order_found": False}
-    with tenant_scope(tenant):
-        assert Dispute.objects.get().merchant == merchant
+    assert Dispute.objects.get().merchant == merchant
 
 
 def test_post_dispute_too_late_and_unknown_merchant_are_400(tenant):
@@ -154,18 +152,24 @@ def test_post_dispute_too_late_and_unknown_merchant_are_400(tenant):
     )
     assert unknown.status_code == 400
     assert "merchant" in unknown.json()["extra"]["fields"]
-    with tenant_scope(tenant):
-        assert Dispute.objects.count() == 0
+    assert Dispute.objects.count() == 0
 
 
 def test_a_dispute_against_another_tenants_merchant_is_unknown(tenant, other_tenant):
     MerchantFactory(tenant=other_tenant, code="THEIRS")
-    response = post(
-        tenant,
-        DISPUTES,
-        {"merchant": "THEIRS", "order_reference": "A", "order_date": "2026-03-01", "amount": "9"},
-        issue_key(AffiliateFactory(tenant=tenant)),
-    )
+    key = issue_key(AffiliateFactory(tenant=tenant))
+    with rows_unchanged(tenant, other_tenant):
+        response = post(
+            tenant,
+            DISPUTES,
+            {
+                "merchant": "THEIRS",
+                "order_reference": "A",
+                "order_date": "2026-03-01",
+                "amount": "9",
+            },
+            key,
+        )
     assert response.status_code == 400
 
 

@@ -6,13 +6,13 @@ import re
 import pytest
 
 from apps.integrations.models import PostbackTemplate, WebhookEndpoint
-from apps.tenants.scope import tenant_scope
 from apps.tracking.models import Coupon, MerchantTrackingKey
 from tests.affiliates.factories import AffiliateFactory
 from tests.campaigns.factories import MerchantUserFactory
 from tests.conftest import client_for
 from tests.integrations.factories import DeliveryFactory, WebhookEndpointFactory
 from tests.sites.factories import PlacementFactory
+from tests.tenancy.harness import rows_unchanged
 from tests.tenants.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,8 +43,7 @@ def test_webmaster_adds_a_webhook_and_sees_its_secret_once(tenant, webmaster):
     again = client.get("/webmaster/integrations/").content.decode()
     assert "hooks.tracker.example" in again
     assert secret not in again  # shown once
-    with tenant_scope(tenant):
-        endpoint = WebhookEndpoint.objects.get()
+    endpoint = WebhookEndpoint.objects.get()
     assert endpoint.affiliate_id == affiliate.pk
     assert secret.startswith(endpoint.secret_hint)
     # a merchant-only event is refused for a webmaster, naming the field
@@ -66,8 +65,7 @@ def test_webmaster_sets_postbacks_for_the_account_and_a_placement(tenant, webmas
         "events": ["conversion.created"]})  # fmt: skip
     assert bad.status_code == 400
     assert "Unknown macro" in bad.content.decode()
-    with tenant_scope(tenant):
-        rows = list(PostbackTemplate.objects.values_list("placement_id", "events"))
+    rows = list(PostbackTemplate.objects.values_list("placement_id", "events"))
     assert sorted(rows, key=str) == sorted(
         [(None, ["conversion.created", "commission.reversed"]),
          (placement.pk, ["conversion.created", "commission.reversed"])], key=str,
@@ -99,11 +97,11 @@ def test_other_owners_webhooks_are_404(tenant, other_tenant, webmaster, merchant
     merchant_client, shop = merchant
     theirs = WebhookEndpointFactory(tenant=tenant, merchant=shop)  # the merchant's, same tenant
     foreign = WebhookEndpointFactory(tenant=other_tenant)
-    for endpoint in (theirs, foreign):
-        assert client.get(f"/webmaster/integrations/webhooks/{endpoint.pk}/").status_code == 404
-        assert (
-            client.post(f"/webmaster/integrations/webhooks/{endpoint.pk}/delete").status_code == 404
-        )
+    with rows_unchanged(tenant, other_tenant):
+        for endpoint in (theirs, foreign):
+            url = f"/webmaster/integrations/webhooks/{endpoint.pk}/"
+            assert client.get(url).status_code == 404
+            assert client.post(f"{url}delete").status_code == 404
     assert merchant_client.get(f"/merchant/integrations/webhooks/{theirs.pk}/").status_code == 200
     assert merchant_client.get(f"/merchant/integrations/webhooks/{foreign.pk}/").status_code == 404
 
@@ -116,8 +114,7 @@ def test_merchant_issues_tracking_keys_and_registers_coupons(tenant, merchant, w
     assert issued["Cache-Control"] == "no-store"
     assert "pbk_" in issued.content.decode()
     pixel = client.post("/merchant/integrations/", {"form": "tracking-key", "kind": "pixel"})
-    with tenant_scope(tenant):
-        token = MerchantTrackingKey.objects.get(kind="pixel").public_token
+    token = MerchantTrackingKey.objects.get(kind="pixel").public_token
     assert f"/px/conv?token={token}" in client.get("/merchant/integrations/").content.decode()
     assert pixel.status_code == 200
     added = client.post("/merchant/integrations/", {
@@ -127,17 +124,15 @@ def test_merchant_issues_tracking_keys_and_registers_coupons(tenant, merchant, w
     dup = client.post("/merchant/integrations/", {"form": "coupon", "code": "save5",
                                                   "webmaster": affiliate.email})  # fmt: skip
     assert dup.status_code == 400
-    with tenant_scope(tenant):
-        coupon = Coupon.objects.get()
-        key = MerchantTrackingKey.objects.get(kind="postback")
+    coupon = Coupon.objects.get()
+    key = MerchantTrackingKey.objects.get(kind="postback")
     assert (coupon.merchant_id, coupon.affiliate_id, coupon.placement_id) == (
         shop.pk, affiliate.pk, placement.pk,
     )  # fmt: skip
     assert client.post(f"/merchant/integrations/keys/{key.pk}/revoke").status_code == 302
     assert client.post(f"/merchant/integrations/coupons/{coupon.pk}/delete").status_code == 302
-    with tenant_scope(tenant):
-        assert MerchantTrackingKey.objects.get(pk=key.pk).revoked_at is not None
-        assert Coupon.objects.get().deleted_at is not None
+    assert MerchantTrackingKey.objects.get(pk=key.pk).revoked_at is not None
+    assert Coupon.objects.get().deleted_at is not None
 
 
 def test_merchant_cannot_touch_another_merchants_keys_or_coupons(tenant, merchant):

@@ -8,11 +8,11 @@ from apps.affiliates.models import AffiliateIp
 from apps.api.models import ApiKey
 from apps.sites import verification
 from apps.sites.models import Placement, Site
-from apps.tenants.scope import tenant_scope
 from tests.affiliates.factories import AffiliateFactory
 from tests.api.factories import issue_key
 from tests.conftest import client_for
 from tests.sites.factories import ContractFactory, PlacementFactory, SiteFactory
+from tests.tenancy.harness import rows_unchanged
 from tests.tenants.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -82,8 +82,7 @@ def test_join_makes_a_pending_profile_for_a_verified_account(tenant, other_tenan
     response = client_for(tenant, user).post("/webmaster/join", {"name": "Traveller"})
 
     assert response["Location"] == "/webmaster/dashboard/"
-    with tenant_scope(tenant):
-        profile = user.affiliate_profiles.get()
+    profile = user.affiliate_profiles.get()
     assert (profile.status, profile.name, profile.tenant_id) == ("pending", "Traveller", tenant.pk)
 
 
@@ -97,8 +96,7 @@ def test_other_webmasters_and_other_tenants_sites_are_404(tenant, other_tenant, 
         assert (
             client.post(f"/webmaster/sites/{site.pk}/", {"position": "banner"}).status_code == 404
         )
-    with tenant_scope(tenant):
-        assert Placement.objects.filter(site=neighbour).count() == 0
+    assert Placement.objects.filter(site=neighbour).count() == 0
 
 
 def test_lists_show_only_my_rows(tenant, other_tenant, client, webmaster):
@@ -125,8 +123,7 @@ def test_register_site_then_see_verification_instructions(tenant, client, webmas
     response = client.post(
         "/webmaster/sites/", {"url": "https://blog.example.org", "name": "Blog", "category": "tech"}
     )
-    with tenant_scope(tenant):
-        site = Site.objects.get(affiliate=webmaster)
+    site = Site.objects.get(affiliate=webmaster)
     assert response["Location"] == f"/webmaster/sites/{site.pk}/"
 
     page = client.get(response["Location"]).content.decode()
@@ -146,8 +143,7 @@ def test_register_duplicate_site_shows_error_and_writes_nothing(tenant, client):
 
     assert response.status_code == 400
     assert "already registered" in response.content.decode()
-    with tenant_scope(tenant):
-        assert Site.objects.count() == 1
+    assert Site.objects.count() == 1
 
 
 def test_check_now_runs_the_verification_task(
@@ -163,8 +159,7 @@ def test_check_now_runs_the_verification_task(
         response = client.post(f"/webmaster/sites/{site.pk}/verify")
 
     assert response.status_code == 302
-    with tenant_scope(tenant):
-        site.refresh_from_db()
+    site.refresh_from_db()
     assert site.verification_method == "meta_tag"
     assert "Verified" in client.get(f"/webmaster/sites/{site.pk}/").content.decode()
 
@@ -176,8 +171,7 @@ def test_failed_check_shows_what_was_missing(tenant, client, webmaster, monkeypa
     )
     from apps.sites.services import site_verify
 
-    with tenant_scope(tenant):
-        site_verify(site=site)
+    site_verify(site=site)
 
     page = client.get(f"/webmaster/sites/{site.pk}/").content.decode()
     assert "Not verified: no alliance-site-verification meta tag" in page
@@ -192,8 +186,7 @@ def test_pending_webmaster_creates_placement_but_gets_no_code(tenant):
     response = client.post(f"/webmaster/sites/{site.pk}/", {"position": "sidebar", "name": "Side"})
 
     assert response.status_code == 302
-    with tenant_scope(tenant):
-        placement = Placement.objects.get(site=site)
+    placement = Placement.objects.get(site=site)
     page = client.get(f"/webmaster/sites/{site.pk}/").content.decode()
     assert placement.code in page
     assert "available once your account is approved" in page
@@ -235,8 +228,7 @@ def test_api_key_shown_once_then_revoked(tenant, client, webmaster):
 
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
-    with tenant_scope(tenant):
-        key = ApiKey.objects.get(affiliate=webmaster)
+    key = ApiKey.objects.get(affiliate=webmaster)
     page = response.content.decode()
     assert f"{key.prefix}." in page  # the full key, this once
     assert key.scopes == ["sites:read", "reports:read"]
@@ -247,8 +239,7 @@ def test_api_key_shown_once_then_revoked(tenant, client, webmaster):
     response = client.post(f"/webmaster/api-keys/{key.pk}/revoke")
 
     assert response.status_code == 302
-    with tenant_scope(tenant):
-        key.refresh_from_db()
+    key.refresh_from_db()
     assert key.revoked_at is not None
 
 
@@ -256,10 +247,10 @@ def test_cannot_revoke_someone_elses_key(tenant, other_tenant, client):
     neighbour = issue_key(AffiliateFactory(tenant=tenant)).api_key
     foreign = issue_key(AffiliateFactory(tenant=other_tenant)).api_key
 
-    for key in (neighbour, foreign):
-        assert client.post(f"/webmaster/api-keys/{key.pk}/revoke").status_code == 404
-    with tenant_scope(tenant):
-        neighbour.refresh_from_db()
+    with rows_unchanged(tenant, other_tenant):
+        for key in (neighbour, foreign):
+            assert client.post(f"/webmaster/api-keys/{key.pk}/revoke").status_code == 404
+    neighbour.refresh_from_db()
     assert neighbour.revoked_at is None
 
 
@@ -275,9 +266,8 @@ def test_profile_update_keeps_history(tenant, client, webmaster):
     )
 
     assert response.status_code == 302
-    with tenant_scope(tenant):
-        webmaster.refresh_from_db()
-        latest = webmaster.history.first()
+    webmaster.refresh_from_db()
+    latest = webmaster.history.first()
     assert (webmaster.name, webmaster.kind, webmaster.company) == ("New Name", "cashback", "ACME")
     assert webmaster.status == "active"
     assert latest.history_user == webmaster.user
@@ -288,10 +278,9 @@ def test_portal_visit_records_the_address(tenant, client, webmaster):
 
     client.get("/webmaster/dashboard/", REMOTE_ADDR="198.51.100.77")
 
-    with tenant_scope(tenant):
-        assert list(AffiliateIp.objects.values_list("affiliate_id", "ip")) == [
-            (webmaster.pk, "198.51.100.77")
-        ]
+    assert list(AffiliateIp.objects.values_list("affiliate_id", "ip")) == [
+        (webmaster.pk, "198.51.100.77")
+    ]
 
 
 def test_placements_page_queries_do_not_grow_with_rows(

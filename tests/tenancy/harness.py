@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,6 +183,16 @@ def tenant_rows(tenant: Tenant) -> dict[str, list[dict[str, Any]]]:
             if issubclass(model, TenantScopedModel) and not model._meta.proxy:
                 snapshot[model._meta.label] = list(model.objects.order_by("pk").values())
     return snapshot
+
+
+@contextmanager
+def rows_unchanged(*tenants: Tenant) -> Iterator[None]:
+    """Asserts that a refused write changed nothing: every row of each of ``tenants`` is the
+    same after the block as before, field by field, and none was created or deleted."""
+    before = {tenant.slug: tenant_rows(tenant) for tenant in tenants}
+    yield
+    for tenant in tenants:
+        assert tenant_rows(tenant) == before[tenant.slug], f"{tenant.slug}'s rows changed"
 
 
 # --- admin checks -------------------------------------------------------------------------
