@@ -7,7 +7,6 @@ from apps.campaigns.errors import CampaignError
 from apps.campaigns.models import Campaign, CampaignType
 from apps.campaigns.selectors.eligibility import full_site_candidates, product_refusals
 from apps.campaigns.services.campaigns import campaign_activate
-from apps.tenants.scope import tenant_scope
 from tests.campaigns.factories import (
     CampaignFactory,
     CampaignProductFactory,
@@ -48,41 +47,36 @@ def test_activation_refuses_with_the_reason_step_one_lists(tenant, merchant, mak
     # given a full-site draft on a product that cannot run
     product = make(tenant, merchant)
     plan = _draft_full_site(tenant, merchant, product)
-    with tenant_scope(tenant):
-        [candidate] = full_site_candidates(merchant=merchant)
-        # when it is activated, then it is refused with the very reason step 1 shows
-        with pytest.raises(CampaignError) as excinfo:
-            campaign_activate(campaign=plan)
-        assert [r.code for r in candidate.refusals] == [code]
-        assert (excinfo.value.code, excinfo.value.message) == (code, candidate.refusals[0].message)
-        assert Campaign.objects.get(pk=plan.pk).status == "draft"
+    [candidate] = full_site_candidates(merchant=merchant)
+    # when it is activated, then it is refused with the very reason step 1 shows
+    with pytest.raises(CampaignError) as excinfo:
+        campaign_activate(campaign=plan)
+    assert [r.code for r in candidate.refusals] == [code]
+    assert (excinfo.value.code, excinfo.value.message) == (code, candidate.refusals[0].message)
+    assert Campaign.objects.get(pk=plan.pk).status == "draft"
 
 
 def test_a_product_in_a_full_site_plan_is_refused_to_every_other_plan(tenant, merchant):
     product = ProductFactory(tenant=tenant, merchant=merchant, sku="KETTLE")
     holder = _draft_full_site(tenant, merchant, product)
-    with tenant_scope(tenant):
-        campaign_activate(campaign=holder)
-        refusals = product_refusals(
-            merchant=merchant, plan_type=CampaignType.CPC, products=[product]
-        )
-        assert [(r.code, r.plan) for r in refusals[product.pk]] == [
-            ("product_in_full_site_plan", Campaign.objects.get(pk=holder.pk))
-        ]
-        # the plan itself is never "another" plan
-        assert product_refusals(
-            merchant=merchant, plan_type=CampaignType.FULL_SITE, products=[product], campaign=holder
-        ) == {product.pk: []}
+    campaign_activate(campaign=holder)
+    refusals = product_refusals(merchant=merchant, plan_type=CampaignType.CPC, products=[product])
+    assert [(r.code, r.plan) for r in refusals[product.pk]] == [
+        ("product_in_full_site_plan", Campaign.objects.get(pk=holder.pk))
+    ]
+    # the plan itself is never "another" plan
+    assert product_refusals(
+        merchant=merchant, plan_type=CampaignType.FULL_SITE, products=[product], campaign=holder
+    ) == {product.pk: []}
 
 
 def test_a_cpc_plan_may_share_a_product_with_another_cpc_plan(tenant, merchant):
     product = ProductFactory(tenant=tenant, merchant=merchant)
     plan = CampaignFactory(tenant=tenant, merchant=merchant)
     CampaignProductFactory(tenant=tenant, campaign=plan, product=product)
-    with tenant_scope(tenant):
-        assert product_refusals(
-            merchant=merchant, plan_type=CampaignType.CPC, products=[product]
-        ) == {product.pk: []}
+    assert product_refusals(merchant=merchant, plan_type=CampaignType.CPC, products=[product]) == {
+        product.pk: []
+    }
 
 
 def test_candidates_list_free_products_first_and_only_the_merchants_own(
@@ -94,6 +88,5 @@ def test_candidates_list_free_products_first_and_only_the_merchants_own(
     ProductFactory(tenant=tenant, merchant=merchant, sku="B-FREE")
     ProductFactory(tenant=tenant, sku="NEIGHBOUR")
     ProductFactory(tenant=other_tenant, sku="FOREIGN")
-    with tenant_scope(tenant):
-        rows = [(c.product.sku, c.can_join) for c in full_site_candidates(merchant=merchant)]
+    rows = [(c.product.sku, c.can_join) for c in full_site_candidates(merchant=merchant)]
     assert rows == [("B-FREE", True), ("A-HELD", False)]

@@ -56,21 +56,18 @@ def _catalogue(tenant, seed, products):
 def test_sql_tagging_equals_the_python_rules(tenant, seed, products):
     # given a catalogue and its roll-ups
     _catalogue(tenant, seed, products)
-    with tenant_scope(tenant):
-        # when the Python rules run, and then the one statement
-        stats = product_tagging_stats(day=DAY)
-        python_counts = product_tagging_apply(
-            day=DAY, stats=stats, median_conversion_rate=median_conversion_rate(stats.values())
-        )
-        python_facts = _facts()
-        Product.objects.update(
-            is_tagged=False, orders_30d=0, conversion_rate_30d=None, roi_30d=None
-        )
-        sql_counts = product_tagging_refresh(day=DAY, stats=product_tagging_stats_query(day=DAY))
-        # then every product has the same facts, and the counts agree
-        assert _facts() == python_facts
-        assert sql_counts == python_counts
-        assert python_counts["products"] == products
+    # when the Python rules run, and then the one statement
+    stats = product_tagging_stats(day=DAY)
+    python_counts = product_tagging_apply(
+        day=DAY, stats=stats, median_conversion_rate=median_conversion_rate(stats.values())
+    )
+    python_facts = _facts()
+    Product.objects.update(is_tagged=False, orders_30d=0, conversion_rate_30d=None, roi_30d=None)
+    sql_counts = product_tagging_refresh(day=DAY, stats=product_tagging_stats_query(day=DAY))
+    # then every product has the same facts, and the counts agree
+    assert _facts() == python_facts
+    assert sql_counts == python_counts
+    assert python_counts["products"] == products
     assert 0 < python_counts["tagged"] < products
 
 
@@ -79,11 +76,10 @@ def test_sql_tagging_twice_is_the_same_and_leaves_other_tenants_alone(tenant, ot
     _catalogue(other_tenant, 5, 6)
     with tenant_scope(other_tenant):
         theirs = _facts()
-    with tenant_scope(tenant):
-        first = product_tagging_refresh(day=DAY, stats=product_tagging_stats_query(day=DAY))
-        facts = _facts()
-        second = product_tagging_refresh(day=DAY, stats=product_tagging_stats_query(day=DAY))
-        assert (second, _facts()) == (first, facts)
-        assert first["products"] == 12
+    first = product_tagging_refresh(day=DAY, stats=product_tagging_stats_query(day=DAY))
+    facts = _facts()
+    second = product_tagging_refresh(day=DAY, stats=product_tagging_stats_query(day=DAY))
+    assert (second, _facts()) == (first, facts)
+    assert first["products"] == 12
     with tenant_scope(other_tenant):
         assert _facts() == theirs

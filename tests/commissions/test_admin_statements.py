@@ -238,12 +238,11 @@ def test_statement_page_shows_the_portals_subtotals_and_pending_note(tenant):
     earning(webmaster, datetime.date(2026, 3, 1), "300.00")
     commission(webmaster, "12.50", status="approved")
     pending = commission(webmaster, "4.00", status="pending")
-    with tenant_scope(tenant):
-        type(pending).objects.filter(pk=pending.pk).update(event="registration")
-        statements_generate(period="2026-03")
-        statement = statement_list_for_affiliate(affiliate=webmaster).get(period="2026-03")
-        subtotals = statement_subtotals(statement)
-        notes = commissions_not_on_statement(affiliate=webmaster, until=statement.period_end)
+    type(pending).objects.filter(pk=pending.pk).update(event="registration")
+    statements_generate(period="2026-03")
+    statement = statement_list_for_affiliate(affiliate=webmaster).get(period="2026-03")
+    subtotals = statement_subtotals(statement)
+    notes = commissions_not_on_statement(affiliate=webmaster, until=statement.period_end)
     assert [(row["kind"], row["amount"]) for row in subtotals] == [
         ("earning", Decimal("300.00")),
         ("order", Decimal("12.50")),

@@ -12,7 +12,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.commissions.selectors_reports import DailyReportRows, daily_report
-from apps.tenants.scope import tenant_scope
 from tests.affiliates.factories import AffiliateFactory
 from tests.api.factories import bearer, issue_key
 from tests.commissions.factories import CommissionFactory, DailyEarningFactory
@@ -139,14 +138,13 @@ def _pages(rows_of, size):
 def test_every_page_is_the_same_slice_of_the_whole_report(tenant, by_sub):
     # given a range with traffic, guarantees and a provisional day
     webmaster = _world(tenant)
-    with tenant_scope(tenant):
-        # when the whole range is built at once and paged in SQL
-        whole = daily_report(affiliate=webmaster, date_from=FIRST, date_to=LAST, by_sub=by_sub)
-        paged = DailyReportRows(affiliate=webmaster, date_from=FIRST, date_to=LAST, by_sub=by_sub)
-        # then the count and every page match, row for row, to the cent
-        assert paged.count() == len(whole) > 20
-        for size in (1, 7, 50):
-            assert _pages(paged, size) == whole
+    # when the whole range is built at once and paged in SQL
+    whole = daily_report(affiliate=webmaster, date_from=FIRST, date_to=LAST, by_sub=by_sub)
+    paged = DailyReportRows(affiliate=webmaster, date_from=FIRST, date_to=LAST, by_sub=by_sub)
+    # then the count and every page match, row for row, to the cent
+    assert paged.count() == len(whole) > 20
+    for size in (1, 7, 50):
+        assert _pages(paged, size) == whole
     assert any(row["provisional"] for row in whole)
     if not by_sub:
         assert any(row["clicks"] == 0 and row["earnings"]["total"] for row in whole)
@@ -154,13 +152,12 @@ def test_every_page_is_the_same_slice_of_the_whole_report(tenant, by_sub):
 
 def test_site_and_placement_filters_page_the_same_rows(tenant):
     webmaster = _world(tenant)
-    with tenant_scope(tenant):
-        placement = webmaster.sites.order_by("name").first().placements.order_by("code").first()
-        for filters in ({"site": placement.site}, {"placement": placement}):
-            whole = daily_report(affiliate=webmaster, date_from=FIRST, date_to=LAST, **filters)
-            paged = DailyReportRows(affiliate=webmaster, date_from=FIRST, date_to=LAST, **filters)
-            assert _pages(paged, 4) == whole
-            assert whole
+    placement = webmaster.sites.order_by("name").first().placements.order_by("code").first()
+    for filters in ({"site": placement.site}, {"placement": placement}):
+        whole = daily_report(affiliate=webmaster, date_from=FIRST, date_to=LAST, **filters)
+        paged = DailyReportRows(affiliate=webmaster, date_from=FIRST, date_to=LAST, **filters)
+        assert _pages(paged, 4) == whole
+        assert whole
 
 
 def test_a_page_costs_the_same_queries_for_a_short_and_a_long_range(tenant):
@@ -169,7 +166,7 @@ def test_a_page_costs_the_same_queries_for_a_short_and_a_long_range(tenant):
     big = _world(tenant, days=5, placements_per_site=3, prefix="x", provisional=False)
     counts = []
     for webmaster in (small, big):
-        with tenant_scope(tenant), CaptureQueriesContext(connection) as captured:
+        with CaptureQueriesContext(connection) as captured:
             rows = DailyReportRows(affiliate=webmaster, date_from=FIRST, date_to=LAST)
             rows.count()
             page = rows[0:50]
@@ -181,8 +178,7 @@ def test_a_page_costs_the_same_queries_for_a_short_and_a_long_range(tenant):
 
 def test_the_api_pages_in_sql_with_the_same_shape(tenant):
     webmaster = _world(tenant)
-    with tenant_scope(tenant):
-        whole = daily_report(affiliate=webmaster, date_from=FIRST, date_to=LAST)
+    whole = daily_report(affiliate=webmaster, date_from=FIRST, date_to=LAST)
     key = issue_key(webmaster)
     client = client_for(tenant)
     query = {"from": FIRST.isoformat(), "to": LAST.isoformat(), "page_size": 10, "page": 2}

@@ -265,8 +265,7 @@ def test_full_site_setup_refuses_a_product_taken_after_step_one(portal, tenant, 
 
 def test_step_one_says_when_the_quota_is_used_up(portal, tenant, merchant):
     merchant.plan_quota = 1
-    with tenant_scope(tenant):
-        merchant.save(update_fields=["plan_quota"])
+    merchant.save(update_fields=["plan_quota"])
     CampaignFactory(tenant=tenant, merchant=merchant)
     product = _product(merchant, "KETTLE")
     page = portal.get("/merchant/full-site/").content.decode()

@@ -74,8 +74,7 @@ def blocked_day(tenant, staff_user):
 
 def test_blocked_clicks_are_a_reason_of_the_funnel_row(tenant, blocked_day):
     _, placement = blocked_day
-    with tenant_scope(tenant):
-        row = funnel_row(PlacementDayStats.objects.get(placement=placement, day=DAY))
+    row = funnel_row(PlacementDayStats.objects.get(placement=placement, day=DAY))
     assert (row["clicks"], row["valid_clicks"], row["invalid_clicks"]) == (4, 1, 3)
     assert row["invalid_by_reason"] == WANTED
     assert funnel_adds_up(row)
@@ -90,8 +89,7 @@ def test_blocked_clicks_in_the_daily_report_api(tenant, blocked_day):
     (row,) = response.json()["results"]
     assert row["invalid_by_reason"] == WANTED
     assert row["clicks"] == row["valid_clicks"] + sum(row["invalid_by_reason"].values())
-    with tenant_scope(tenant):
-        rows = daily_report(affiliate=webmaster, date_from=DAY, date_to=DAY)
+    rows = daily_report(affiliate=webmaster, date_from=DAY, date_to=DAY)
     assert all(funnel_adds_up(r) for r in rows)
 
 
