@@ -94,13 +94,14 @@ def merchant_billing(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not may_change:
             raise PermissionDenied
-        values = {name: request.POST.get(name, "").strip() for name in values}
+        posted = {name: request.POST.get(name, "").strip() for name in values}
+        values = dict(posted)
         try:
             merchant_billing_terms_set(
                 merchant=merchant,
-                fee_percent=values["fee_percent"],
-                note=values["note"],
-                reason=values["reason"],
+                fee_percent=posted["fee_percent"],
+                note=posted["note"],
+                reason=posted["reason"],
                 actor=request.user,
                 confirm_open_invoices=request.POST.get("confirm") == "1",
             )

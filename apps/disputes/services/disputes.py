@@ -71,7 +71,7 @@ def dispute_evidence(
             "first_at": found["first"].isoformat() if found["first"] else None,
             "last_at": found["last"].isoformat() if found["last"] else None,
             "complete": complete,
-            "kept_from": None if complete else kept_from.isoformat(),
+            "kept_from": kept_from.isoformat() if kept_from is not None and not complete else None,
         },
         "order": (
             {
