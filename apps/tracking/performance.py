@@ -41,7 +41,7 @@ from apps.campaigns.models import Campaign
 from apps.campaigns.services.products import ProductTaggingStats, product_tagging_refresh
 from apps.core.money import attainment, quantize_money, roi
 from apps.tenants.clock import day_window, local_day
-from apps.tracking.models import CampaignDayStats, Click, Impression
+from apps.tracking.models import CampaignDayStats, Click, Impression, ProvisionalCampaignDay
 
 ZERO = Decimal("0.00")
 WINDOW_DAYS = 30
@@ -304,3 +304,17 @@ def merchant_daily_series(
 ) -> list[dict[str, Any]]:
     """The merchant's spend and GMV per day over [from, to] (zeros on quiet days)."""
     return _daily_series(date_from=date_from, date_to=date_to, counts=(), merchant=merchant)
+
+
+TODAY_FIELDS = ("impressions", "clicks", "valid_clicks", "orders", "gmv", "spend")
+
+
+def merchant_today_provisional(*, merchant: Any, day: datetime.date) -> dict[str, Any]:
+    """The merchant's delivery and results on ``day`` so far (issue 15): the intraday count's
+    ``ProvisionalCampaignDay`` rows, which the nightly run replaces by ``CampaignDayStats``.
+    Shown only; nothing that bills or judges a claim reads it."""
+    totals = ProvisionalCampaignDay.objects.filter(merchant=merchant, day=day).aggregate(
+        **{name: _sum(name) for name in TODAY_FIELDS}
+    )
+    totals["roi"] = roi(gmv=totals["gmv"], spend=totals["spend"])
+    return totals

@@ -8,6 +8,7 @@ from django.contrib.messages import get_messages
 
 from apps.campaigns.models import Campaign, MerchantDomain
 from apps.campaigns.services.products import ProductTaggingStats, product_tagging_apply
+from apps.tenants.clock import tenant_today
 from apps.tenants.scope import tenant_scope
 from tests.campaigns.factories import (
     CampaignFactory,
@@ -18,7 +19,11 @@ from tests.campaigns.factories import (
 )
 from tests.conftest import client_for
 from tests.tenants.factories import UserFactory
-from tests.tracking.factories import CampaignDayStatsFactory
+from tests.tracking.factories import (
+    CampaignDayStatsFactory,
+    ProvisionalCampaignDayFactory,
+    ProvisionalRunFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -393,3 +398,44 @@ def test_times_typed_in_forms_are_the_networks_local_time(portal, tenant, mercha
     _new_plan(portal, product, starts_at="2026-01-01T08:00")
     [campaign] = _campaigns(tenant)
     assert campaign.starts_at == datetime.datetime(2026, 1, 1, 0, 0, tzinfo=datetime.UTC)
+
+
+def test_dashboard_shows_today_so_far_from_the_intraday_count(
+    portal, tenant, other_tenant, merchant
+):
+    """Issue 15: today's provisional delivery and results, as of the last count; another
+    tenant's count for the same day never shows."""
+    today = tenant_today(tenant)
+    campaign = CampaignFactory(tenant=tenant, merchant=merchant)
+    ProvisionalCampaignDayFactory(
+        tenant=tenant,
+        campaign=campaign,
+        day=today,
+        clicks=30,
+        valid_clicks=25,
+        orders=2,
+        spend=Decimal("12.50"),
+        gmv=Decimal("40.00"),
+    )
+    yesterday = today - datetime.timedelta(days=1)
+    CampaignDayStatsFactory(tenant=tenant, campaign=campaign, day=yesterday)
+    with tenant_scope(other_tenant):
+        ProvisionalCampaignDayFactory(tenant=other_tenant, day=today, spend=Decimal("999.00"))
+    ProvisionalRunFactory(tenant=tenant, day=today)
+
+    response = portal.get("/merchant/dashboard/")
+
+    assert response.status_code == 200
+    figures = response.context["today_so_far"]
+    assert (figures["spend"], figures["gmv"], figures["roi"]) == (
+        Decimal("12.50"),
+        Decimal("40.00"),
+        Decimal("3.2000"),
+    )
+    assert (figures["clicks"], figures["valid_clicks"], figures["orders"]) == (30, 25, 2)
+    card = response.content.decode().split('id="today-so-far"')[1].split("</div>\n")[0]
+    assert "12.50" in card
+    assert "3.20" in card
+    assert "25 valid clicks of 30" in card
+    assert "provisional, as of" in card
+    assert "999" not in card

@@ -56,12 +56,14 @@ from apps.core.errors import DomainError
 from apps.core.money import roi
 from apps.growth.forecast import Forecast, ForecastInputs, forecast_inputs, product_forecast
 from apps.growth.phases import campaign_phase_performance
+from apps.portal.figures import today_status
 from apps.tenants.clock import tenant_today
 from apps.tracking.performance import (
     campaign_daily_series,
     campaign_performance,
     merchant_campaign_performance,
     merchant_daily_series,
+    merchant_today_provisional,
 )
 
 View = Callable[..., HttpResponse]
@@ -252,6 +254,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "chart": spend_gmv_chart(series),
         "date_from": date_from,
         "date_to": date_to,
+        # today so far, from the intraday count (issue 15); the nightly run replaces it
+        "today_so_far": merchant_today_provisional(merchant=merchant, day=date_to),
+        "today_status": today_status(today=date_to),
     }
     return render(request, "portal/merchant/dashboard.html", context)
 
